@@ -1,0 +1,27 @@
+"""Create the demo organisation; later steps add metrics to it.
+
+Idempotent: running it again keeps existing users and passwords.
+"""
+
+from django.core.management.base import BaseCommand
+
+from accounts.demo import seed_demo_organisation
+
+
+class Command(BaseCommand):
+    help = "Create demo teams, managers and employees (and their history) for the demo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=90, help="Days of history to generate.")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed for the history.")
+
+    def handle(self, *args, days: int, seed: int, **options):
+        result = seed_demo_organisation(seed=seed)
+        if result.created_credentials:
+            self.stdout.write("Demo accounts (shown once; change them for anything but a demo):")
+            for username, role, password in result.created_credentials:
+                self.stdout.write(f"  {role:<9} {username:<12} {password}")
+        else:
+            self.stdout.write("Demo organisation already present; passwords unchanged.")
+        for line in result.summary:
+            self.stdout.write(line)

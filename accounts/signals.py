@@ -1,0 +1,12 @@
+from axes.signals import user_locked_out
+from django.dispatch import receiver
+
+from resonance.exceptions import LockedOut
+
+
+@receiver(user_locked_out)
+def raise_locked_out_for_api(request, username=None, ip_address=None, **kwargs) -> None:
+    """Axes answers the login page itself; the JWT endpoint needs a 429 raised here."""
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/api/"):
+        raise LockedOut()

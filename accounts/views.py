@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.urls import reverse_lazy
+
+from . import services
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's default), so a link or image cannot sign someone out."""
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_revoke_tokens(user=self.request.user)
+        return response

@@ -1,0 +1,146 @@
+"""Fixtures for every test: personas, API clients and a real headless Chromium."""
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import TEST_PASSWORD, AdminFactory, ManagerFactory, TeamFactory, UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+# --- Personas ----------------------------------------------------------------
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Atlas")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Borealis")
+
+
+@pytest.fixture
+def employee(team):
+    return UserFactory(username="erin", team=team)
+
+
+@pytest.fixture
+def teammate(team):
+    return UserFactory(username="tomas", team=team)
+
+
+@pytest.fixture
+def outsider(other_team):
+    """An employee of another team."""
+    return UserFactory(username="olga", team=other_team)
+
+
+@pytest.fixture
+def manager(team):
+    return ManagerFactory(username="maya", teams=[team])
+
+
+@pytest.fixture
+def other_manager(other_team):
+    return ManagerFactory(username="otto", teams=[other_team])
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(username="ada")
+
+
+@pytest.fixture
+def password() -> str:
+    return TEST_PASSWORD
+
+
+# --- API clients -------------------------------------------------------------
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api_client_for() -> Callable[..., APIClient]:
+    """An API client holding a real JWT access token for ``user``."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        access = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        return client
+
+    return make
+
+
+# --- Browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM_PATH):
+        pytest.fail(f"Chromium not found at {CHROMIUM_PATH}; install Debian's 'chromium'.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server) -> Iterator:
+    """A fresh browser context; console errors are collected in ``page.console_errors``."""
+    context = chromium.new_context(base_url=live_server.url, permissions=["camera", "microphone"])
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(password) -> Callable:
+    """Sign ``user`` in through the real login page."""
+
+    def login(page, user) -> None:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return login

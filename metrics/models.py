@@ -1,0 +1,98 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+# Random names: nothing about the person or the original file name leaks into storage.
+def image_upload_path(instance: "CheckIn", filename: str) -> str:
+    return f"checkins/image/{uuid.uuid4().hex}"
+
+
+def audio_upload_path(instance: "CheckIn", filename: str) -> str:
+    return f"checkins/audio/{uuid.uuid4().hex}"
+
+
+class CheckIn(models.Model):
+    """One upload and its processing state."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    image = models.FileField(upload_to=image_upload_path, blank=True, max_length=200)
+    audio = models.FileField(upload_to=audio_upload_path, blank=True, max_length=200)
+
+    # Optional self-report.
+    hours_worked = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)]
+    )
+    sleep_hours = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(24)]
+    )
+    meeting_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(50)]
+    )
+    mental_fatigue = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+
+    # Scores in [0, 1] and the FlowScore in [0, 100].
+    fatigue = models.FloatField(null=True, blank=True)
+    stress = models.FloatField(null=True, blank=True)
+    burnout = models.FloatField(null=True, blank=True)
+    flow_score = models.FloatField(null=True, blank=True)
+    # {"fatigue": "<version>", ...} of the models that produced the scores.
+    model_versions = models.JSONField(default=dict, blank=True)
+    failure_reason = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="checkin_user_created")]
+
+    def __str__(self) -> str:
+        return f"check-in {self.pk} by {self.user_id} ({self.status})"
+
+
+class DailyMetric(models.Model):
+    """One row per user per day (the day in the user's time zone)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_metrics"
+    )
+    # Denormalised from the user at scoring time so team aggregates are one indexed GROUP BY.
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    date = models.DateField()
+    fatigue = models.FloatField(null=True, blank=True)
+    stress = models.FloatField(null=True, blank=True)
+    burnout = models.FloatField(null=True, blank=True)
+    flow_score = models.FloatField(null=True, blank=True)
+    checkin_count = models.PositiveSmallIntegerField(default=0)
+    meeting_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    coach_message = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "date"], name="dailymetric_user_date")
+        ]
+        indexes = [models.Index(fields=["team", "date"], name="dailymetric_team_date")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}: {self.flow_score}"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "teams"
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+]
