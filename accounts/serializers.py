@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.signals import user_logged_in
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -18,6 +19,15 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         token[SESSION_START_CLAIM] = int(time.time())
         token["role"] = user.role
         return token
+
+    def validate(self, attrs):
+        data = super().validate(attrs)
+        # Tell django-axes (and anyone else listening) about the successful login, so the
+        # failure count resets exactly as it does for the web login.
+        user_logged_in.send(
+            sender=self.user.__class__, request=self.context.get("request"), user=self.user
+        )
+        return data
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):

@@ -153,7 +153,8 @@ STORAGES = {
 }
 # Uploads (biometric media) live outside any served folder; no URL ever maps to them.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-MEDIA_URL = None
+# Required by Django; no URL pattern maps it, so uploads are never served.
+MEDIA_URL = "/media-is-never-served/"
 
 # --- Uploads --------------------------------------------------------------
 # Checked by our own code while streaming; Django's limits don't count files.
@@ -162,6 +163,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 # Keep raw images/audio after scoring for this many days (0 = delete right after scoring).
 MEDIA_RETENTION_DAYS = env.int("MEDIA_RETENTION_DAYS", default=0)
+# A check-in still pending after this long never reached a worker; the sweep re-enqueues it.
+CHECKIN_PENDING_SWEEP_SECONDS = env.int("CHECKIN_PENDING_SWEEP_SECONDS", default=120)
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -268,6 +271,20 @@ FLOW_WEIGHTS = {
     "fatigue": env.float("FLOW_WEIGHT_FATIGUE", default=0.3),
     "stress": env.float("FLOW_WEIGHT_STRESS", default=0.3),
     "burnout": env.float("FLOW_WEIGHT_BURNOUT", default=0.4),
+}
+# Alert rule thresholds (alerts/rules.py); windows are in days, FlowScore in points 0-100.
+ALERT_THRESHOLDS = {
+    "window_days": env.int("ALERT_WINDOW_DAYS", default=7),
+    "min_days": env.int("ALERT_MIN_DAYS", default=3),
+    "sustained_burnout": env.float("ALERT_SUSTAINED_BURNOUT", default=0.7),
+    "sustained_of_last": env.int("ALERT_SUSTAINED_OF_LAST", default=5),
+    "sustained_min_hits": env.int("ALERT_SUSTAINED_MIN_HITS", default=3),
+    "low_flow_medium": env.float("ALERT_LOW_FLOW_MEDIUM", default=40.0),
+    "low_flow_high": env.float("ALERT_LOW_FLOW_HIGH", default=30.0),
+    "decline_points": env.float("ALERT_DECLINE_POINTS", default=15.0),
+    "team_low_flow": env.float("ALERT_TEAM_LOW_FLOW", default=50.0),
+    "team_decline_points": env.float("ALERT_TEAM_DECLINE_POINTS", default=10.0),
+    "team_at_risk_share": env.float("ALERT_TEAM_AT_RISK_SHARE", default=0.30),
 }
 
 # --- Email ----------------------------------------------------------------

@@ -1,0 +1,118 @@
+import pytest
+from django.urls import reverse
+
+
+def test_anonymous_visitors_are_sent_to_login(client, db):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("employee", "metrics:checkin"),
+        ("manager", "teams:dashboard"),
+        ("admin_user", "admin:index"),
+    ],
+)
+def test_home_routes_by_role(client, request, persona, expected):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response.url == reverse(expected)
+
+
+def test_login_page_signs_in_and_routes(client, employee, password):
+    response = client.post(
+        "/accounts/login/", {"username": employee.username, "password": password}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("metrics:checkin")
+    assert response.context["user"] == employee
+
+
+def test_login_page_has_csrf_protection(employee, password):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        "/accounts/login/", {"username": employee.username, "password": password}
+    )
+
+    assert response.status_code == 403
+
+
+def test_logout_requires_post(client, employee):
+    client.force_login(employee)
+
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_web_password_change_revokes_api_tokens(client, employee, password, api_client):
+    tokens = api_client.post(
+        "/api/v1/auth/token/", {"username": employee.username, "password": password}, format="json"
+    ).json()
+    client.force_login(employee)
+
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": password,
+            "new_password1": "Another-long-passphrase-7",
+            "new_password2": "Another-long-passphrase-7",
+        },
+    )
+
+    assert response.status_code == 302
+    reuse = api_client.post(
+        "/api/v1/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert reuse.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/accounts/user/", "/admin/teams/team/"])
+def test_admin_pages_load_for_admins(client, admin_user, employee, path):
+    client.force_login(admin_user)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+
+
+def test_admin_user_list_searches_and_filters(client, admin_user, employee, teammate):
+    client.force_login(admin_user)
+
+    response = client.get("/admin/accounts/user/", {"q": "erin", "role__exact": "employee"})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [employee]
+
+
+@pytest.mark.parametrize("persona", ["employee", "manager"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/accounts/user/", "/admin/teams/team/"])
+def test_admin_pages_are_closed_to_others(client, request, persona, path):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
+
+
+def test_api_docs_work_without_a_cdn(client, employee):
+    client.force_login(employee)
+
+    docs = client.get("/api/docs/")
+    schema = client.get("/api/schema/")
+
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower()
+    assert b"/static/drf_spectacular_sidecar/" in docs.content
+    assert schema.status_code == 200
+    assert b"/api/v1/auth/token/" in schema.content

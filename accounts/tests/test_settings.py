@@ -1,0 +1,88 @@
+"""Production settings: refuse to start without a secret, and pass ``check --deploy``."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "k" * 20 + "Vq3#pX9!zL2@wR7$mN5^tB8&cY4*hJ6(" + "x" * 10
+
+
+def run_manage(tmp_path, *args, **env_overrides) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DJANGO_ENV", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    env.update(
+        {
+            "RESONANCE_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "resonance.settings",
+            **env_overrides,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [(None, "SECRET_KEY must be set"), ("django-insecure-short", "too weak")],
+)
+def test_production_refuses_to_start_without_a_real_secret(tmp_path, secret, message):
+    env = {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "resonance.example.com"}
+    if secret:
+        env["SECRET_KEY"] = secret
+
+    result = run_manage(tmp_path, "check", **env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = run_manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="resonance.example.com",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_generates_and_keeps_a_secret(tmp_path):
+    from django.conf import settings
+
+    first = run_manage(
+        tmp_path, "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"
+    )
+    second = run_manage(
+        tmp_path, "shell", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"
+    )
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.strip()) >= 50
+    assert settings.TIME_ZONE and settings.CELERY_TIMEZONE == settings.TIME_ZONE
+
+
+def test_min_group_size_below_three_is_refused(tmp_path):
+    result = run_manage(tmp_path, "check", MIN_GROUP_SIZE="2")
+
+    assert result.returncode != 0
+    assert "MIN_GROUP_SIZE must be at least 3" in result.stderr
