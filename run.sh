@@ -43,6 +43,10 @@ prepare_database() {
 }
 
 case "${1:-}" in
+  setup)
+    install_system_packages test
+    install_python_packages
+    ;;
   demo)
     install_system_packages demo
     install_python_packages
@@ -62,7 +66,7 @@ case "${1:-}" in
     exec "$VENV/bin/pytest" "$@"
     ;;
   *)
-    echo "usage: $0 demo | test [pytest args]" >&2
+    echo "usage: $0 demo | test [pytest args] | setup" >&2
     exit 2
     ;;
 esac
