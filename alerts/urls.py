@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+]

@@ -1,0 +1,226 @@
+"""Alert rules as pure functions of aggregated daily values.
+
+Each rule gets the numbers the evaluation service aggregated in the database for one target
+(a user or a team) and the thresholds, and returns a :class:`Finding` when it fires or None.
+Nothing here touches the database, so every boundary is tested directly.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    window_days: int = 7
+    min_days: int = 3
+    sustained_burnout: float = 0.7
+    sustained_of_last: int = 5
+    sustained_min_hits: int = 3
+    low_flow_medium: float = 40.0
+    low_flow_high: float = 30.0
+    decline_points: float = 15.0
+    team_low_flow: float = 50.0
+    team_decline_points: float = 10.0
+    team_at_risk_share: float = 0.30
+    min_group_size: int = 5
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], *, min_group_size: int) -> "Thresholds":
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        return cls(**known, min_group_size=min_group_size)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    snapshot: dict[str, Any]
+
+
+def _r(value: float) -> float:
+    return round(float(value), 1)
+
+
+# --- Individual rules --------------------------------------------------------------------
+
+
+def sustained_risk(recent_burnout: Sequence[float], t: Thresholds) -> Finding | None:
+    """Burnout >= threshold on at least N of the last M check-in days (newest first)."""
+    last = list(recent_burnout)[: t.sustained_of_last]
+    hits = sum(1 for value in last if value >= t.sustained_burnout)
+    if hits < t.sustained_min_hits:
+        return None
+    return Finding(
+        rule="sustained_risk",
+        severity="high",
+        message=(
+            f"Your burnout indicator was {t.sustained_burnout:.0%} or higher on {hits} of your "
+            f"last {len(last)} check-in days."
+        ),
+        snapshot={
+            "high_risk_days": hits,
+            "checkin_days": len(last),
+            "threshold": t.sustained_burnout,
+        },
+    )
+
+
+def low_flow(mean_flow: float | None, days: int, t: Thresholds) -> Finding | None:
+    """Window mean FlowScore below the medium (or high) threshold with enough days of data."""
+    if mean_flow is None or days < t.min_days or mean_flow >= t.low_flow_medium:
+        return None
+    severity = "high" if mean_flow < t.low_flow_high else "medium"
+    return Finding(
+        rule="low_flow",
+        severity=severity,
+        message=(
+            f"Your average FlowScore over the last {t.window_days} days is {_r(mean_flow)} "
+            f"(below {t.low_flow_medium:g}), over {days} days of check-ins."
+        ),
+        snapshot={"mean_flow": _r(mean_flow), "days": days},
+    )
+
+
+def decline(
+    mean_flow: float | None,
+    days: int,
+    previous_mean_flow: float | None,
+    previous_days: int,
+    t: Thresholds,
+) -> Finding | None:
+    """Window mean at least N points below the previous window's mean, both with enough days."""
+    if mean_flow is None or previous_mean_flow is None:
+        return None
+    if days < t.min_days or previous_days < t.min_days:
+        return None
+    drop = previous_mean_flow - mean_flow
+    if drop < t.decline_points:
+        return None
+    return Finding(
+        rule="decline",
+        severity="medium",
+        message=(
+            f"Your average FlowScore fell by {_r(drop)} points: {_r(mean_flow)} over the last "
+            f"{t.window_days} days against {_r(previous_mean_flow)} the week before."
+        ),
+        snapshot={
+            "mean_flow": _r(mean_flow),
+            "previous_mean_flow": _r(previous_mean_flow),
+            "drop": _r(drop),
+            "days": days,
+            "previous_days": previous_days,
+        },
+    )
+
+
+def individual_findings(
+    *,
+    mean_flow: float | None,
+    days: int,
+    previous_mean_flow: float | None,
+    previous_days: int,
+    recent_burnout: Sequence[float],
+    t: Thresholds,
+) -> list[Finding]:
+    findings = [
+        sustained_risk(recent_burnout, t),
+        low_flow(mean_flow, days, t),
+        decline(mean_flow, days, previous_mean_flow, previous_days, t),
+    ]
+    return [f for f in findings if f is not None]
+
+
+# --- Team rules (only team-level aggregates, only for groups >= MIN_GROUP_SIZE) ------------
+
+
+def team_low_flow(mean_flow: float | None, contributors: int, t: Thresholds) -> Finding | None:
+    """Team window mean FlowScore below the threshold."""
+    if mean_flow is None or contributors < t.min_group_size or mean_flow >= t.team_low_flow:
+        return None
+    return Finding(
+        rule="team_low_flow",
+        severity="medium",
+        message=(
+            f"The team's average FlowScore over the last {t.window_days} days is "
+            f"{_r(mean_flow)} (below {t.team_low_flow:g}), across {contributors} contributors."
+        ),
+        snapshot={"mean_flow": _r(mean_flow), "contributors": contributors},
+    )
+
+
+def team_decline(
+    mean_flow: float | None,
+    contributors: int,
+    previous_mean_flow: float | None,
+    previous_contributors: int,
+    t: Thresholds,
+) -> Finding | None:
+    """Team window mean at least N points below the previous window, both windows large enough."""
+    if mean_flow is None or previous_mean_flow is None:
+        return None
+    if contributors < t.min_group_size or previous_contributors < t.min_group_size:
+        return None
+    drop = previous_mean_flow - mean_flow
+    if drop < t.team_decline_points:
+        return None
+    return Finding(
+        rule="team_decline",
+        severity="medium",
+        message=(
+            f"The team's average FlowScore fell by {_r(drop)} points: {_r(mean_flow)} over the "
+            f"last {t.window_days} days against {_r(previous_mean_flow)} the week before."
+        ),
+        snapshot={
+            "mean_flow": _r(mean_flow),
+            "previous_mean_flow": _r(previous_mean_flow),
+            "drop": _r(drop),
+            "contributors": contributors,
+            "previous_contributors": previous_contributors,
+        },
+    )
+
+
+def team_at_risk(contributors: int, at_risk: int, t: Thresholds) -> Finding | None:
+    """At least the threshold share of contributing members has an active individual alert.
+
+    Only the share is reported, never who or how many exactly beyond the group size.
+    """
+    if contributors < t.min_group_size or contributors == 0:
+        return None
+    share = at_risk / contributors
+    if share < t.team_at_risk_share:
+        return None
+    return Finding(
+        rule="team_at_risk",
+        severity="medium",
+        message=(
+            f"{share:.0%} of the team's contributing members show individual burnout signals "
+            f"this week."
+        ),
+        snapshot={"share_at_risk": round(share, 2), "contributors": contributors},
+    )
+
+
+def team_findings(
+    *,
+    mean_flow: float | None,
+    contributors: int,
+    previous_mean_flow: float | None,
+    previous_contributors: int,
+    at_risk: int,
+    t: Thresholds,
+) -> list[Finding]:
+    findings = [
+        team_low_flow(mean_flow, contributors, t),
+        team_decline(mean_flow, contributors, previous_mean_flow, previous_contributors, t),
+        team_at_risk(contributors, at_risk, t),
+    ]
+    return [f for f in findings if f is not None]
+
+
+def is_escalation(old_severity: str, new_severity: str) -> bool:
+    return SEVERITY_RANK.get(new_severity, 0) > SEVERITY_RANK.get(old_severity, 0)

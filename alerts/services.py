@@ -1,0 +1,458 @@
+"""Writes of the alerts app: evaluation, acknowledgement, notification and reminders.
+
+Evaluation is set-based: a fixed handful of aggregate queries over ``metrics.DailyMetric``
+for all users and teams in scope, the pure rules of :mod:`alerts.rules` in memory, then bulk
+writes. The number of queries does not depend on the number of employees.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Avg, Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from accounts.models import User
+from metrics.models import CheckIn, DailyMetric
+from resonance.exceptions import DomainError
+from teams.models import Team
+
+from . import rules
+from .models import BurnoutAlert, CheckinReminder
+
+logger = logging.getLogger(__name__)
+
+# Rules that compare against the previous window report the two-window span.
+_TWO_WINDOW_RULES = {"decline", "team_decline", "sustained_risk"}
+_SEVERITY_ESCALATIONS = (
+    Q(notified_severity="")
+    | Q(severity="high", notified_severity__in=["low", "medium"])
+    | Q(severity="medium", notified_severity="low")
+)
+
+
+def current_thresholds() -> rules.Thresholds:
+    return rules.Thresholds.from_mapping(
+        settings.ALERT_THRESHOLDS, min_group_size=settings.MIN_GROUP_SIZE
+    )
+
+
+# --- Evaluation ----------------------------------------------------------------------------
+
+
+def _individual_findings(
+    *, user_ids: list[int] | None, start: dt.date, window_start: dt.date, end: dt.date, t
+) -> dict[tuple[int, str], rules.Finding]:
+    metrics = DailyMetric.objects.filter(date__gte=start, date__lte=end)
+    if user_ids is not None:
+        metrics = metrics.filter(user_id__in=user_ids)
+    current, previous = Q(date__gte=window_start), Q(date__lt=window_start)
+    aggregates = (
+        metrics.filter(flow_score__isnull=False)
+        .values("user_id")
+        .annotate(
+            mean_flow=Avg("flow_score", filter=current),
+            days=Count("pk", filter=current),
+            previous_mean_flow=Avg("flow_score", filter=previous),
+            previous_days=Count("pk", filter=previous),
+        )
+        .order_by()
+    )
+    # The last N check-in days with a burnout score, per user, ranked in the database.
+    recent = (
+        metrics.filter(burnout__isnull=False)
+        .annotate(
+            recency=Window(RowNumber(), partition_by=[F("user_id")], order_by=F("date").desc())
+        )
+        .filter(recency__lte=t.sustained_of_last)
+        .values_list("user_id", "burnout")
+    )
+    burnout_by_user: dict[int, list[float]] = defaultdict(list)
+    for user_id, burnout in recent:
+        burnout_by_user[user_id].append(burnout)
+    by_user = {row["user_id"]: row for row in aggregates}
+
+    findings: dict[tuple[int, str], rules.Finding] = {}
+    for user_id in by_user.keys() | burnout_by_user.keys():
+        row = by_user.get(user_id, {})
+        for finding in rules.individual_findings(
+            mean_flow=row.get("mean_flow"),
+            days=row.get("days", 0),
+            previous_mean_flow=row.get("previous_mean_flow"),
+            previous_days=row.get("previous_days", 0),
+            recent_burnout=burnout_by_user.get(user_id, []),
+            t=t,
+        ):
+            findings[(user_id, finding.rule)] = finding
+    return findings
+
+
+def _team_findings(
+    *, team_ids: list[int] | None, start: dt.date, window_start: dt.date, end: dt.date, t
+) -> dict[tuple[int, str], rules.Finding]:
+    metrics = DailyMetric.objects.filter(
+        date__gte=start, date__lte=end, team_id__isnull=False, flow_score__isnull=False
+    )
+    if team_ids is not None:
+        metrics = metrics.filter(team_id__in=team_ids)
+    current, previous = Q(date__gte=window_start), Q(date__lt=window_start)
+    # Read after the individual writes of this evaluation, in the same transaction.
+    users_at_risk = BurnoutAlert.objects.filter(
+        scope=BurnoutAlert.Scope.INDIVIDUAL, status__in=BurnoutAlert.ACTIVE_STATUSES
+    ).values("user_id")
+    aggregates = (
+        metrics.values("team_id")
+        .annotate(
+            mean_flow=Avg("flow_score", filter=current),
+            contributors=Count("user_id", distinct=True, filter=current),
+            previous_mean_flow=Avg("flow_score", filter=previous),
+            previous_contributors=Count("user_id", distinct=True, filter=previous),
+            at_risk=Count("user_id", distinct=True, filter=current & Q(user_id__in=users_at_risk)),
+        )
+        .order_by()
+    )
+    findings: dict[tuple[int, str], rules.Finding] = {}
+    for row in aggregates:
+        for finding in rules.team_findings(
+            mean_flow=row["mean_flow"],
+            contributors=row["contributors"],
+            previous_mean_flow=row["previous_mean_flow"],
+            previous_contributors=row["previous_contributors"],
+            at_risk=row["at_risk"],
+            t=t,
+        ):
+            findings[(row["team_id"], finding.rule)] = finding
+    return findings
+
+
+def _apply(
+    *,
+    scope: str,
+    findings: dict[tuple[int, str], rules.Finding],
+    active: dict[tuple[int, str], BurnoutAlert],
+    start: dt.date,
+    window_start: dt.date,
+    end: dt.date,
+    now: dt.datetime,
+) -> dict[str, int]:
+    """Create, update and resolve alerts of one scope so that they match ``findings``."""
+    target_field = "user_id" if scope == BurnoutAlert.Scope.INDIVIDUAL else "team_id"
+    to_create: list[BurnoutAlert] = []
+    to_update: list[BurnoutAlert] = []
+    escalated = 0
+    for key, finding in findings.items():
+        first_day = start if finding.rule in _TWO_WINDOW_RULES else window_start
+        values = {
+            "severity": finding.severity,
+            "message": finding.message,
+            "snapshot": finding.snapshot,
+            "window_start": first_day,
+            "window_end": end,
+        }
+        alert = active.get(key)
+        if alert is None:
+            to_create.append(
+                BurnoutAlert(scope=scope, rule=finding.rule, **{target_field: key[0]}, **values)
+            )
+            continue
+        changed = any(getattr(alert, name) != value for name, value in values.items())
+        if rules.is_escalation(alert.severity, finding.severity):
+            escalated += 1
+            # Escalation reopens an acknowledged alert: it needs fresh attention.
+            alert.status = BurnoutAlert.Status.OPEN
+            alert.acknowledged_by = None
+            alert.acknowledged_at = None
+        if changed:
+            for name, value in values.items():
+                setattr(alert, name, value)
+            alert.updated_at = now
+            to_update.append(alert)
+
+    # A concurrent evaluation may have inserted the same alert; the constraint keeps one.
+    BurnoutAlert.objects.bulk_create(to_create, ignore_conflicts=True)
+    if to_update:
+        BurnoutAlert.objects.bulk_update(
+            to_update,
+            [
+                "severity",
+                "message",
+                "snapshot",
+                "window_start",
+                "window_end",
+                "status",
+                "acknowledged_by",
+                "acknowledged_at",
+                "updated_at",
+            ],
+        )
+    cleared = [alert.pk for key, alert in active.items() if key not in findings]
+    if cleared:
+        BurnoutAlert.objects.filter(pk__in=cleared).update(
+            status=BurnoutAlert.Status.RESOLVED, resolved_at=now, updated_at=now
+        )
+    return {
+        "created": len(to_create),
+        "updated": len(to_update),
+        "escalated": escalated,
+        "resolved": len(cleared),
+    }
+
+
+def _active_alerts(
+    *, scope: str, target_ids: list[int] | None
+) -> dict[tuple[int, str], BurnoutAlert]:
+    qs = BurnoutAlert.objects.select_for_update().filter(
+        scope=scope, status__in=BurnoutAlert.ACTIVE_STATUSES
+    )
+    field = "user_id" if scope == BurnoutAlert.Scope.INDIVIDUAL else "team_id"
+    if target_ids is not None:
+        qs = qs.filter(**{f"{field}__in": target_ids})
+    return {(getattr(alert, field), alert.rule): alert for alert in qs}
+
+
+@transaction.atomic
+def alerts_evaluate(
+    *,
+    on_date: dt.date,
+    user_ids: list[int] | None = None,
+    team_ids: list[int] | None = None,
+    notify: bool = True,
+) -> dict[str, Any]:
+    """Evaluate every rule as of ``on_date`` for the given users and teams (None = all).
+
+    Idempotent: running it again for the same day and data creates and changes nothing.
+    Side effects: creates alerts that fire, updates active ones (an escalation reopens an
+    acknowledged alert), resolves active alerts in scope whose condition cleared, and (with
+    ``notify``) emails new or escalated open alerts after commit, once per alert per day.
+    Locks the active alerts in scope for the duration of the transaction.
+    """
+    t = current_thresholds()
+    window_start = on_date - dt.timedelta(days=t.window_days - 1)
+    start = window_start - dt.timedelta(days=t.window_days)
+    now = timezone.now()
+    summary: dict[str, Any] = {"date": on_date.isoformat()}
+
+    individual = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
+    if user_ids is None or user_ids:
+        findings = _individual_findings(
+            user_ids=user_ids, start=start, window_start=window_start, end=on_date, t=t
+        )
+        active = _active_alerts(scope=BurnoutAlert.Scope.INDIVIDUAL, target_ids=user_ids)
+        individual = _apply(
+            scope=BurnoutAlert.Scope.INDIVIDUAL,
+            findings=findings,
+            active=active,
+            start=start,
+            window_start=window_start,
+            end=on_date,
+            now=now,
+        )
+    team = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
+    if team_ids is None or team_ids:
+        findings = _team_findings(
+            team_ids=team_ids, start=start, window_start=window_start, end=on_date, t=t
+        )
+        active = _active_alerts(scope=BurnoutAlert.Scope.TEAM, target_ids=team_ids)
+        team = _apply(
+            scope=BurnoutAlert.Scope.TEAM,
+            findings=findings,
+            active=active,
+            start=start,
+            window_start=window_start,
+            end=on_date,
+            now=now,
+        )
+    summary["individual"] = individual
+    summary["team"] = team
+    summary["notified"] = alerts_notify(user_ids=user_ids, team_ids=team_ids) if notify else 0
+    return summary
+
+
+def alerts_evaluate_for_user(*, user_id: int, on_date: dt.date) -> dict[str, Any]:
+    """Evaluate one user's rules and the rules of their team(s) for ``on_date``.
+
+    The team is the user's current team and the team recorded on that day's metric (they
+    differ only right after a move). A user who no longer exists evaluates nothing.
+    """
+    team_id = User.objects.filter(pk=user_id).values_list("team_id", flat=True).first()
+    if team_id is None and not User.objects.filter(pk=user_id).exists():
+        return {"date": on_date.isoformat(), "skipped": "user not found"}
+    team_ids = {team_id} | set(
+        DailyMetric.objects.filter(user_id=user_id, date=on_date).values_list("team_id", flat=True)
+    )
+    team_ids.discard(None)
+    return alerts_evaluate(on_date=on_date, user_ids=[user_id], team_ids=sorted(team_ids))
+
+
+# --- Acknowledgement -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def alert_acknowledge(*, alert: BurnoutAlert, user: User) -> BurnoutAlert:
+    """Mark a team alert as acknowledged by one of the team's managers (or an admin).
+
+    Raises DomainError 403 for individual alerts or users who do not manage the team, and
+    409 for a resolved alert. Acknowledging twice keeps the first acknowledgement.
+    """
+    alert = BurnoutAlert.objects.select_for_update().get(pk=alert.pk)
+    if alert.scope != BurnoutAlert.Scope.TEAM:
+        raise DomainError("Only team alerts can be acknowledged.", status_code=403)
+    manages = (
+        user.is_manager
+        and Team.managers.through.objects.filter(team_id=alert.team_id, user_id=user.pk).exists()
+    )
+    if not (user.is_admin_role or manages):
+        raise DomainError("Only the team's managers can acknowledge this alert.", status_code=403)
+    if alert.status == BurnoutAlert.Status.RESOLVED:
+        raise DomainError("This alert is already resolved.", status_code=409, code="resolved")
+    if alert.status == BurnoutAlert.Status.ACKNOWLEDGED:
+        return alert
+    now = timezone.now()
+    alert.status = BurnoutAlert.Status.ACKNOWLEDGED
+    alert.acknowledged_by = user
+    alert.acknowledged_at = now
+    alert.updated_at = now
+    alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
+    return alert
+
+
+# --- Notification --------------------------------------------------------------------------
+
+
+def _send_after_commit(messages: list[EmailMessage], what: str) -> None:
+    def send() -> None:
+        try:
+            get_connection().send_messages(messages)
+        except (OSError, smtplib.SMTPException):
+            logger.exception("Could not send %d %s email(s).", len(messages), what)
+
+    if messages:
+        transaction.on_commit(send)
+
+
+def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
+    if alert.scope == BurnoutAlert.Scope.TEAM:
+        subject = f"[Resonance] {alert.team.name}: {alert.get_rule_display()}"
+        intro = f"A team alert was raised for {alert.team.name}, a team you manage."
+    else:
+        subject = f"[Resonance] {alert.get_rule_display()}"
+        intro = "Resonance noticed a pattern in your recent check-ins. Only you can see this."
+    body = "\n\n".join(
+        [
+            f"Hello {recipient.get_short_name() or recipient.get_username()},",
+            intro,
+            f"{alert.message} (severity: {alert.get_severity_display().lower()})",
+            alert.guidance,
+            "Open Resonance to see details. You can turn these emails off in your profile.",
+        ]
+    )
+    return EmailMessage(subject=subject, body=body, to=[recipient.email])
+
+
+@transaction.atomic
+def alerts_notify(*, user_ids: list[int] | None = None, team_ids: list[int] | None = None) -> int:
+    """Email new or escalated open alerts of the given targets (None = all) to the people
+    allowed to see them: the employee for an individual alert, the team's managers for a team
+    alert. Users with ``email_alerts`` off are skipped.
+
+    Each alert is claimed (``notified_on`` = today, ``notified_severity``) under row locks that
+    concurrent runs skip, so an alert is emailed at most once a day. Emails go out after commit.
+    Returns the number of emails queued.
+    """
+    today = timezone.localdate()
+    target = Q()
+    if user_ids is not None:
+        target |= Q(scope=BurnoutAlert.Scope.INDIVIDUAL, user_id__in=user_ids)
+    if team_ids is not None:
+        target |= Q(scope=BurnoutAlert.Scope.TEAM, team_id__in=team_ids)
+    candidates = BurnoutAlert.objects.filter(_SEVERITY_ESCALATIONS, status="open").exclude(
+        notified_on=today
+    )
+    if user_ids is not None or team_ids is not None:
+        candidates = candidates.filter(target)
+    claimed = list(
+        candidates.select_for_update(skip_locked=True).values_list("pk", flat=True).order_by()
+    )
+    if not claimed:
+        return 0
+    BurnoutAlert.objects.filter(pk__in=claimed).update(
+        notified_on=today, notified_severity=F("severity")
+    )
+    alerts = list(BurnoutAlert.objects.filter(pk__in=claimed).select_related("user", "team"))
+    managers_by_team: dict[int, list[User]] = defaultdict(list)
+    team_ids_claimed = {a.team_id for a in alerts if a.team_id}
+    if team_ids_claimed:
+        links = Team.managers.through.objects.filter(
+            team_id__in=team_ids_claimed,
+            user__is_active=True,
+            user__email_alerts=True,
+            user__role__in=[User.Role.MANAGER, User.Role.ADMIN],
+        ).select_related("user")
+        for link in links:
+            managers_by_team[link.team_id].append(link.user)
+
+    messages: list[EmailMessage] = []
+    for alert in alerts:
+        if alert.scope == BurnoutAlert.Scope.TEAM:
+            recipients = managers_by_team.get(alert.team_id, [])
+        elif alert.user.is_active and alert.user.email_alerts:
+            recipients = [alert.user]
+        else:
+            recipients = []
+        messages.extend(_alert_email(alert, r) for r in recipients if r.email)
+    _send_after_commit(messages, "alert")
+    return len(messages)
+
+
+# --- Check-in reminders --------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkin_reminders_send(*, on_date: dt.date) -> int:
+    """Email every active, consenting employee who has not checked in on ``on_date``.
+
+    Skips users with ``email_reminders`` off or no email address, and users already reminded
+    that day (a ``CheckinReminder`` row per user and day), so running it twice sends nothing
+    new. Emails go out after commit. Returns the number of reminders queued.
+    """
+    checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
+    submitted = CheckIn.objects.filter(created_at__date=on_date).values("user_id")
+    reminded = CheckinReminder.objects.filter(date=on_date).values("user_id")
+    users = list(
+        User.objects.filter(
+            role=User.Role.EMPLOYEE,
+            is_active=True,
+            email_reminders=True,
+            biometric_consent_at__isnull=False,
+        )
+        .exclude(email="")
+        .exclude(pk__in=checked_in)
+        .exclude(pk__in=submitted)
+        .exclude(pk__in=reminded)
+    )
+    if not users:
+        return 0
+    CheckinReminder.objects.bulk_create(
+        [CheckinReminder(user=u, date=on_date) for u in users], ignore_conflicts=True
+    )
+    messages = [
+        EmailMessage(
+            subject="[Resonance] Your daily check-in",
+            body=(
+                f"Hello {u.get_short_name() or u.get_username()},\n\n"
+                "You have not checked in today. A photo and a short voice clip take under a "
+                "minute and keep your trends (and your team's) up to date.\n\n"
+                "You can turn these reminders off in your profile."
+            ),
+            to=[u.email],
+        )
+        for u in users
+    ]
+    _send_after_commit(messages, "reminder")
+    return len(messages)

@@ -1,0 +1,55 @@
+"""Celery tasks: thin wrappers that take ids/ISO dates and call the services.
+
+All of them are safe to run twice: evaluation is idempotent and notifications are recorded
+before they are sent, at most one per alert (or reminder) per day.
+"""
+
+import datetime as dt
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="alerts.tasks.evaluate_alerts_after_checkin",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def evaluate_alerts_after_checkin(user_id: int, date_iso: str) -> dict:
+    """Evaluate the rules of one user and of that user's current team for ``date_iso``.
+
+    Creates, updates or resolves alerts of that user and team only, and emails new or
+    escalated ones. A user who no longer exists is ignored.
+    """
+    on_date = dt.date.fromisoformat(date_iso)
+    return services.alerts_evaluate_for_user(user_id=user_id, on_date=on_date)
+
+
+@shared_task(
+    name="alerts.tasks.evaluate_all_alerts",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def evaluate_all_alerts(date_iso: str | None = None) -> dict:
+    """Daily evaluation of every user and team (Celery beat); defaults to today's date."""
+    on_date = dt.date.fromisoformat(date_iso) if date_iso else timezone.localdate()
+    result = services.alerts_evaluate(on_date=on_date)
+    logger.info("Daily alert evaluation for %s: %s", on_date, result)
+    return result
+
+
+@shared_task(name="alerts.tasks.send_checkin_reminders")
+def send_checkin_reminders(date_iso: str | None = None) -> dict:
+    """Email employees who have not checked in today (opt-out respected, once per day)."""
+    on_date = dt.date.fromisoformat(date_iso) if date_iso else timezone.localdate()
+    sent = services.checkin_reminders_send(on_date=on_date)
+    return {"date": on_date.isoformat(), "sent": sent}

@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from resonance.exceptions import DomainError
+
+from . import selectors, services
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Managers of the team (and admins) acknowledge a team alert from the dashboard.
+
+    Alerts the user may not see answer 404; visible alerts they may not acknowledge, 403.
+    """
+    alert = selectors.alert_for_acknowledge(user=request.user, alert_id=alert_id)
+    if alert is None:
+        raise Http404("No such alert.")
+    try:
+        services.alert_acknowledge(alert=alert, user=request.user)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Alert acknowledged: {alert.get_rule_display()}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("teams:dashboard")
+    return redirect(next_url)
