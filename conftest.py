@@ -10,6 +10,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import TEST_PASSWORD, AdminFactory, ManagerFactory, TeamFactory, UserFactory
 
+# Every app's tests can request ``tiny_models`` (active tiny ONNX models for all three kinds).
+pytest_plugins = ["inference.fixtures"]
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,0 +1,124 @@
+"""Scoring: an uploaded file or a feature mapping in, a score in [0, 1] out.
+
+These are the functions the worker calls for every check-in and that ``manage.py predict``
+uses. Everything model-specific (input name, labels, per-class score weights, preprocessing
+parameters, feature encoding) comes from the active model's sidecar metadata, so a retrained
+model with other labels works without code changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from inference import preprocessing, tabular
+from inference.errors import ModelUnavailable
+from inference.runtime import LoadedModel, active_metadata, get_model
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float  # in [0, 1]
+    label: str | None  # argmax label (None for regression)
+    probabilities: dict[str, float]  # empty for regression
+    model_version: str
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - np.max(logits)
+    exp = np.exp(shifted)
+    return exp / exp.sum()
+
+
+def classifier_score(model: LoadedModel, output: np.ndarray) -> Score:
+    """Per-class probabilities -> weighted score, using the labels and weights of the sidecar.
+
+    The graph returns logits unless its sidecar says ``"output_is_probability": true``.
+    """
+    meta = model.metadata
+    labels: list[str] = meta["labels"]
+    values = np.asarray(output, dtype=np.float64).reshape(-1)
+    if values.size != len(labels):
+        raise ValueError(
+            f"The {model.kind} model {model.version} returned {values.size} values for "
+            f"{len(labels)} labels."
+        )
+    probs = values if meta.get("output_is_probability") else softmax(values)
+    weights = meta["score_weights"]
+    score = float(sum(p * float(weights[label]) for p, label in zip(probs, labels, strict=True)))
+    return Score(
+        score=min(1.0, max(0.0, score)),
+        label=labels[int(np.argmax(probs))],
+        probabilities={label: float(p) for label, p in zip(labels, probs, strict=True)},
+        model_version=model.version,
+    )
+
+
+def score_image(source: str | Path | BinaryIO) -> Score:
+    """Fatigue score of a face/eye photo.
+
+    Raises ``InvalidMedia`` for an unacceptable image and ``ModelUnavailable`` when there is no
+    usable fatigue model. No side effects beyond loading the model once per process.
+    """
+    model = get_model("fatigue")
+    array = preprocessing.preprocess_image(source, **model.metadata.get("preprocessing", {}))
+    return classifier_score(model, model.run(array))
+
+
+def score_audio(source: str | Path | BinaryIO) -> Score:
+    """Voice stress score of a speech clip (see ``preprocessing`` for how long clips are cut).
+
+    Raises ``InvalidMedia`` for unacceptable audio and ``ModelUnavailable`` when there is no
+    usable voice model.
+    """
+    model = get_model("voice")
+    array = preprocessing.preprocess_audio(source, **model.metadata.get("preprocessing", {}))
+    return classifier_score(model, model.run(array))
+
+
+def score_burnout(features: Mapping[str, float | int | str | bool | None]) -> Score:
+    """Burn rate in [0, 1] from profile features; any of them may be None (missing).
+
+    Keys: tenure_days, designation (0-5), company_type ("service"/"product"), wfh_available,
+    resource_allocation (1-10), mental_fatigue (0-10). Raises ``InvalidMedia`` for an unknown
+    key or a non-numeric number and ``ModelUnavailable`` when there is no usable model.
+    """
+    model = get_model("burnout")
+    meta = model.metadata
+    row = tabular.encode_features(
+        features,
+        feature_names=meta["features"],
+        encoding=meta.get("feature_encoding") or {},
+    )
+    value = float(np.asarray(model.run(row), dtype=np.float64).reshape(-1)[0])
+    if not np.isfinite(value):
+        raise ModelUnavailable(f"The burnout model {model.version} returned {value}.")
+    return Score(
+        score=min(1.0, max(0.0, value)),
+        label=None,
+        probabilities={},
+        model_version=model.version,
+    )
+
+
+def validate_image_upload(source: Any) -> None:
+    """Cheap check at upload time: decodable JPEG/PNG/WebP, not a bomb. Raises ``InvalidMedia``.
+
+    Leaves a file object rewound to its start.
+    """
+    preprocessing.decode_image(source)
+
+
+def validate_audio_upload(source: Any) -> None:
+    """Check at upload time that the clip decodes and holds enough speech; raises ``InvalidMedia``.
+
+    Uses the active voice model's preprocessing parameters when there is one, the defaults
+    otherwise, so a valid clip is never refused only because no model is registered yet.
+    Leaves a file object rewound to its start.
+    """
+    metadata = active_metadata("voice") or {}
+    preprocessing.preprocess_audio(source, **metadata.get("preprocessing", {}))

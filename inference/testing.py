@@ -1,0 +1,196 @@
+"""Tiny but real ONNX models for tests: built with ``onnx.helper`` in milliseconds, no torch.
+
+Each model computes a simple, deterministic function of its input so tests can reason about
+the result:
+
+- fatigue: logits = W . mean RGB of the (normalised) image + b; brighter images lean "fatigued";
+- voice: logits from the mean absolute amplitude and the peak of the normalised waveform;
+- burnout: burn rate = clip(0.09 * mental_fatigue + 0.02 * resource_allocation
+  + 0.05 * designation - 0.05 * wfh_available, 0, 1), missing values counting as 0.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+TINY_VERSION = "tiny-1"
+BURNOUT_FEATURES = [
+    "tenure_days",
+    "designation",
+    "company_type_service",
+    "wfh_available",
+    "resource_allocation",
+    "mental_fatigue",
+]
+BURNOUT_ENCODING = {
+    "tenure_days": {"type": "number", "source": "tenure_days", "min": 0},
+    "designation": {"type": "number", "source": "designation", "min": 0, "max": 5},
+    "company_type_service": {"type": "equals", "source": "company_type", "value": "service"},
+    "wfh_available": {"type": "bool", "source": "wfh_available"},
+    "resource_allocation": {"type": "number", "source": "resource_allocation", "min": 1, "max": 10},
+    "mental_fatigue": {"type": "number", "source": "mental_fatigue", "min": 0, "max": 10},
+}
+BURNOUT_WEIGHTS = [0.0, 0.05, 0.0, -0.05, 0.02, 0.09]
+
+
+def _save(model, path: Path) -> None:
+    import onnx
+
+    onnx.checker.check_model(model)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(model.SerializeToString())
+
+
+def _tensor(name: str, array: np.ndarray):
+    from onnx import numpy_helper
+
+    return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
+
+
+def _model(nodes, name, inputs, outputs, initializers):
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def fatigue_graph():
+    from onnx import TensorProto, helper
+
+    weights = np.array([[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]], dtype=np.float32)
+    return _model(
+        [
+            helper.make_node("GlobalAveragePool", ["pixel_values"], ["pooled"]),
+            helper.make_node("Flatten", ["pooled"], ["flat"], axis=1),
+            helper.make_node("Gemm", ["flat", "W", "B"], ["logits"], transB=1),
+        ],
+        "tiny_fatigue",
+        [helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, ["batch", 3, 224, 224])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])],
+        [_tensor("W", weights), _tensor("B", np.array([0.0, 0.0]))],
+    )
+
+
+def voice_graph():
+    from onnx import TensorProto, helper
+
+    weights = np.array([[2.0, -0.5], [-2.0, 0.5]], dtype=np.float32)
+    return _model(
+        [
+            helper.make_node("Abs", ["input_values"], ["magnitude"]),
+            helper.make_node("ReduceMean", ["magnitude"], ["mean_abs"], axes=[1], keepdims=1),
+            helper.make_node("ReduceMax", ["magnitude"], ["peak"], axes=[1], keepdims=1),
+            helper.make_node("Concat", ["mean_abs", "peak"], ["stats"], axis=1),
+            helper.make_node("Gemm", ["stats", "W", "B"], ["logits"], transB=1),
+        ],
+        "tiny_voice",
+        [helper.make_tensor_value_info("input_values", TensorProto.FLOAT, ["batch", "samples"])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])],
+        [_tensor("W", weights), _tensor("B", np.array([0.0, 0.0]))],
+    )
+
+
+def burnout_graph():
+    from onnx import TensorProto, helper
+
+    count = len(BURNOUT_FEATURES)
+    return _model(
+        [
+            helper.make_node("IsNaN", ["features"], ["missing"]),
+            helper.make_node("Where", ["missing", "zero", "features"], ["filled"]),
+            helper.make_node("MatMul", ["filled", "W"], ["raw"]),
+            helper.make_node("Add", ["raw", "B"], ["biased"]),
+            helper.make_node("Clip", ["biased", "lo", "hi"], ["variable"]),
+        ],
+        "tiny_burnout",
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", count])],
+        [helper.make_tensor_value_info("variable", TensorProto.FLOAT, ["batch", 1])],
+        [
+            _tensor("zero", np.array(0.0)),
+            _tensor("W", np.array(BURNOUT_WEIGHTS).reshape(count, 1)),
+            _tensor("B", np.array([0.0])),
+            _tensor("lo", np.array(0.0)),
+            _tensor("hi", np.array(1.0)),
+        ],
+    )
+
+
+def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
+    meta = {
+        "format_version": 1,
+        "kind": kind,
+        "version": version,
+        "onnx_file": onnx_path.name,
+        "sha256": hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
+        "metrics": {"note": "tiny test model, not trained"},
+        "model_card": None,
+        "training": {"note": "built by inference.testing"},
+    }
+    if kind == "fatigue":
+        meta |= {
+            "input_name": "pixel_values",
+            "output_name": "logits",
+            "labels": ["alert", "fatigued"],
+            "score_weights": {"alert": 0.0, "fatigued": 1.0},
+            "output": "probabilities",
+            "preprocessing": {
+                "image_size": 224,
+                "resize": 256,
+                "mean": [0.485, 0.456, 0.406],
+                "std": [0.229, 0.224, 0.225],
+            },
+        }
+    elif kind == "voice":
+        meta |= {
+            "input_name": "input_values",
+            "output_name": "logits",
+            "labels": ["calm", "stressed"],
+            "score_weights": {"calm": 0.0, "stressed": 1.0},
+            "output": "probabilities",
+            "preprocessing": {
+                "sample_rate": 16000,
+                "max_seconds": 8,
+                "min_speech_seconds": 1.0,
+                "top_db": 30,
+            },
+        }
+    else:
+        meta |= {
+            "input_name": "features",
+            "output_name": "variable",
+            "features": BURNOUT_FEATURES,
+            "feature_encoding": BURNOUT_ENCODING,
+            "output": "regression",
+        }
+    return meta
+
+
+GRAPHS = {"fatigue": fatigue_graph, "voice": voice_graph, "burnout": burnout_graph}
+
+
+def write_tiny_model(folder: Path, kind: str, *, version: str = TINY_VERSION) -> Path:
+    """Write ``<folder>/<kind>/<kind>-<version>.onnx`` and its sidecar; returns the ONNX path."""
+    onnx_path = Path(folder) / kind / f"{kind}-{version}.onnx"
+    _save(GRAPHS[kind](), onnx_path)
+    sidecar = _sidecar(kind, version, onnx_path)
+    onnx_path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2))
+    return onnx_path
+
+
+def write_tiny_models(folder: Path, *, version: str = TINY_VERSION) -> dict[str, Path]:
+    """All three kinds under ``folder``; returns kind -> ONNX path."""
+    return {kind: write_tiny_model(folder, kind, version=version) for kind in GRAPHS}
+
+
+def register_tiny_models(folder: Path, *, version: str = TINY_VERSION, activate: bool = True):
+    """Write and register all three tiny models; returns kind -> ModelVersion."""
+    from inference.registry import register_model_file
+
+    paths = write_tiny_models(folder, version=version)
+    return {kind: register_model_file(path, activate=activate) for kind, path in paths.items()}
