@@ -4,3 +4,26 @@ from django.apps import AppConfig
 class InferenceConfig(AppConfig):
     name = "inference"
     verbose_name = "Inference"
+
+    def ready(self) -> None:
+        from celery.signals import worker_process_init
+
+        from inference import checks  # noqa: F401  (registers the system check)
+
+        worker_process_init.connect(_load_models_in_worker, weak=False)
+
+
+def _load_models_in_worker(**kwargs) -> None:
+    """Build every session when a worker process starts, so the first check-in is not slow."""
+    import logging
+
+    from django.db import DatabaseError
+
+    from inference.runtime import load_active_models
+
+    logger = logging.getLogger("inference")
+    try:
+        logger.info("Models loaded: %s", load_active_models())
+    except DatabaseError:
+        # Not fatal: each task loads its model on first use and reports what is missing.
+        logger.exception("Could not read the model registry at worker start")
