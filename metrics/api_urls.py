@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "metrics-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("sync/", api.SyncApi.as_view(), name="sync"),
+    path("sync/<int:checkin_id>/", api.SyncDetailApi.as_view(), name="sync-detail"),
+    path("me/metrics/", api.MyMetricsApi.as_view(), name="my-metrics"),
+]

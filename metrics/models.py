@@ -58,10 +58,17 @@ class CheckIn(models.Model):
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # The day this check-in counts for, in the user's time zone at submission.
+    local_date = models.DateField(null=True, blank=True)
+    # When a worker claimed it; a claim older than the hard time limit belongs to a dead worker.
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="checkin_user_created")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="checkin_user_created"),
+            models.Index(fields=["user", "local_date"], name="checkin_user_local_date"),
+        ]
 
     def __str__(self) -> str:
         return f"check-in {self.pk} by {self.user_id} ({self.status})"

@@ -5,4 +5,11 @@ from . import views
 app_name = "metrics"
 urlpatterns = [
     path("checkin/", views.checkin, name="checkin"),
+    path("checkin/<int:checkin_id>/", views.checkin_detail, name="checkin-detail"),
+    path("me/trends/", views.trends, name="trends"),
+    path("me/data/", views.my_data, name="my-data"),
+    path("me/data/consent/", views.my_consent, name="my-consent"),
+    path("me/data/export.json", views.my_data_export_json, name="my-data-json"),
+    path("me/data/export.csv", views.my_data_export_csv, name="my-data-csv"),
+    path("me/data/erase/", views.my_data_erase, name="my-data-erase"),
 ]

@@ -1,8 +1,199 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Employee pages: check in, my trends, my data (consent, export, erase). Employees only."""
+
+import csv
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.services import user_set_consent
+from resonance.exceptions import DomainError
+
+from . import selectors, services
+from .charts import trends_figure
+from .errors import UploadTooLarge
+from .forms import CheckinForm
+from .permissions import employee_required
+from .uploads import install_size_limit
+
+TRENDS_DAYS = 90
+HISTORY_LIMIT = 30
+ERASE_CONFIRMATION = "erase"
 
 
-@login_required
+@csrf_exempt
 def checkin(request: HttpRequest) -> HttpResponse:
-    return render(request, "metrics/checkin.html")
+    """The check-in page; its script posts to the API. Without JavaScript the form posts here.
+
+    CSRF is checked by ``_checkin_page`` once the size-limit handler is in place: the CSRF
+    check reads the body, and handlers cannot be changed after that.
+    """
+    if request.method == "POST":
+        install_size_limit(request)
+    try:
+        return _checkin_page(request)
+    except UploadTooLarge as exc:
+        form = CheckinForm()
+        form.add_error(None, exc.message)
+        return _render_checkin(request, form, status=413)
+
+
+@employee_required
+@csrf_protect
+@require_http_methods(["GET", "POST"])
+def _checkin_page(request: HttpRequest) -> HttpResponse:
+    form = CheckinForm()
+    status = 200
+    if request.method == "POST":
+        form = CheckinForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                checkin = services.checkin_submit(user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+            else:
+                return redirect("metrics:checkin-detail", checkin_id=checkin.pk)
+        else:
+            status = 400
+    return _render_checkin(request, form, status=status)
+
+
+def _render_checkin(request: HttpRequest, form: CheckinForm, *, status: int) -> HttpResponse:
+    context = {
+        "form": form,
+        "has_consent": request.user.has_consented,
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "sync_url": reverse("metrics-api:sync"),
+    }
+    return render(request, "metrics/checkin.html", context, status=status)
+
+
+@employee_required
+@require_GET
+def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
+    checkin = selectors.checkin_for(user=request.user, checkin_id=checkin_id)
+    if checkin is None:
+        raise Http404("No check-in of yours has this id.")
+    context = {
+        "checkin": checkin,
+        "day": selectors.daily_metric_for_checkin(checkin=checkin),
+        "coach": selectors.checkin_coach_message(checkin),
+        "status_url": reverse("metrics-api:sync-detail", args=[checkin.pk]),
+    }
+    return render(request, "metrics/checkin_detail.html", context)
+
+
+def _my_alerts_context(request: HttpRequest) -> dict:
+    """The employee's own alerts panel, when the alerts app provides it."""
+    try:
+        from alerts.selectors import individual_alerts_for
+
+        get_template("alerts/_my_alerts_panel.html")
+    except (ImportError, TemplateDoesNotExist):
+        return {}
+    return {
+        "my_alerts": individual_alerts_for(user=request.user),
+        "my_alerts_panel": "alerts/_my_alerts_panel.html",
+    }
+
+
+@employee_required
+@require_GET
+def trends(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = list(
+        selectors.daily_metrics_for(
+            user=request.user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
+        ).values("date", "flow_score", "fatigue", "stress", "burnout")
+    )
+    context = {
+        "figure": trends_figure(rows),
+        "has_data": bool(rows),
+        "latest": selectors.daily_metrics_for(user=request.user).last(),
+        "history": selectors.checkins_for(user=request.user)[:HISTORY_LIMIT],
+        "days": TRENDS_DAYS,
+        **_my_alerts_context(request),
+    }
+    return render(request, "metrics/trends.html", context)
+
+
+@employee_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    context = {
+        "checkin_count": selectors.checkins_for(user=request.user).count(),
+        "metric_count": selectors.daily_metrics_for(user=request.user).count(),
+        "erase_confirmation": ERASE_CONFIRMATION,
+        "min_group_size": settings.MIN_GROUP_SIZE,
+    }
+    return render(request, "metrics/my_data.html", context)
+
+
+@employee_required
+@require_POST
+def my_consent(request: HttpRequest) -> HttpResponse:
+    choice = request.POST.get("consent")
+    if choice not in ("give", "withdraw"):
+        messages.error(request, "Choose to give or to withdraw consent.")
+        return redirect("metrics:my-data")
+    user_set_consent(user=request.user, consent=choice == "give")
+    if choice == "give":
+        messages.success(request, "Thank you. You can check in now, and withdraw at any time.")
+    else:
+        messages.success(
+            request,
+            "Consent withdrawn. No new check-ins will be accepted or scored; your past data "
+            "stays until you erase it below.",
+        )
+    return redirect("metrics:my-data")
+
+
+@employee_required
+@require_GET
+def my_data_export_json(request: HttpRequest) -> HttpResponse:
+    data = selectors.my_data_export(user=request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="resonance-my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@employee_required
+@require_GET
+def my_data_export_csv(request: HttpRequest) -> HttpResponse:
+    header, rows = selectors.my_data_csv_rows(user=request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="resonance-my-data.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else json.dumps(v) if isinstance(v, dict) else v for v in row]
+        )
+    return response
+
+
+@employee_required
+@require_POST
+def my_data_erase(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm", "").strip().lower() != ERASE_CONFIRMATION:
+        messages.error(request, f"Type '{ERASE_CONFIRMATION}' to confirm; nothing was deleted.")
+        return redirect("metrics:my-data")
+    result = services.my_data_erase(user=request.user)
+    messages.success(
+        request,
+        f"Erased {result['checkins']} check-ins, {result['daily_metrics']} daily records and "
+        f"{result['files']} stored files.",
+    )
+    return redirect("metrics:my-data")

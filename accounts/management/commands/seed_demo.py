@@ -6,6 +6,7 @@ Idempotent: running it again keeps existing users and passwords.
 from django.core.management.base import BaseCommand
 
 from accounts.demo import seed_demo_organisation
+from metrics.demo import seed_demo_history
 
 
 class Command(BaseCommand):
@@ -24,4 +25,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo organisation already present; passwords unchanged.")
         for line in result.summary:
+            self.stdout.write(line)
+        for line in seed_demo_history(days=days, seed=seed):
             self.stdout.write(line)

@@ -1,0 +1,178 @@
+"""Check-in API: submit (202), poll, list own check-ins, own daily metrics. Employees only."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import CheckIn, DailyMetric
+from .permissions import IsEmployee
+from .uploads import install_size_limit
+
+LIST_LIMIT = 100
+
+
+class CheckinSubmitThrottle(UserRateThrottle):
+    """Per-user limit on submissions only; polling a status is not counted."""
+
+    scope = "checkin"
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class CheckinOutputSerializer(serializers.ModelSerializer):
+    status_url = serializers.SerializerMethodField()
+    coach_message = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CheckIn
+        fields = [
+            "id",
+            "status",
+            "status_url",
+            "created_at",
+            "local_date",
+            "scored_at",
+            "hours_worked",
+            "sleep_hours",
+            "meeting_count",
+            "mental_fatigue",
+            "fatigue",
+            "stress",
+            "burnout",
+            "flow_score",
+            "coach_message",
+            "model_versions",
+            "failure_reason",
+            "attempts",
+        ]
+
+    def get_status_url(self, obj: CheckIn) -> str:
+        return reverse("metrics-api:sync-detail", args=[obj.pk])
+
+    def get_coach_message(self, obj: CheckIn) -> str:
+        return selectors.checkin_coach_message(obj)
+
+
+class DailyMetricOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DailyMetric
+        fields = [
+            "date",
+            "fatigue",
+            "stress",
+            "burnout",
+            "flow_score",
+            "checkin_count",
+            "meeting_count",
+            "coach_message",
+        ]
+
+
+class SyncApi(APIView):
+    """``POST``: submit a check-in (multipart); ``GET``: the caller's own check-ins."""
+
+    permission_classes = [IsEmployee]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [CheckinSubmitThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        image = serializers.FileField(required=False, allow_empty_file=True)
+        audio = serializers.FileField(required=False, allow_empty_file=True)
+        hours_worked = serializers.FloatField(
+            required=False, allow_null=True, min_value=0, max_value=24
+        )
+        sleep_hours = serializers.FloatField(
+            required=False, allow_null=True, min_value=0, max_value=24
+        )
+        meeting_count = serializers.IntegerField(
+            required=False, allow_null=True, min_value=0, max_value=50
+        )
+        mental_fatigue = serializers.FloatField(
+            required=False, allow_null=True, min_value=0, max_value=10
+        )
+
+        def validate(self, attrs):
+            if not attrs.get("image") and not attrs.get("audio"):
+                raise serializers.ValidationError(
+                    "Send a face image ('image'), a voice clip ('audio'), or both."
+                )
+            return attrs
+
+    def initial(self, request, *args, **kwargs):
+        # Before DRF reads the body, so oversized files are refused while they stream in.
+        if request.method == "POST":
+            install_size_limit(request._request)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(request=InputSerializer, responses={202: CheckinOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checkin = services.checkin_submit(user=request.user, **serializer.validated_data)
+        body = CheckinOutputSerializer(checkin).data
+        return Response(
+            {"id": checkin.pk, "status": checkin.status, "status_url": body["status_url"]},
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": body["status_url"]},
+        )
+
+    @extend_schema(responses=CheckinOutputSerializer(many=True))
+    def get(self, request):
+        checkins = selectors.checkins_for(user=request.user)[:LIST_LIMIT]
+        return Response(CheckinOutputSerializer(checkins, many=True).data)
+
+
+class SyncDetailApi(APIView):
+    """Status and scores of one of the caller's own check-ins (others' ids answer 404)."""
+
+    permission_classes = [IsEmployee]
+
+    @extend_schema(responses=CheckinOutputSerializer)
+    def get(self, request, checkin_id: int):
+        checkin = selectors.checkin_for(user=request.user, checkin_id=checkin_id)
+        if checkin is None:
+            raise NotFound("No check-in of yours has this id.")
+        data = CheckinOutputSerializer(checkin).data
+        day = selectors.daily_metric_for_checkin(checkin=checkin)
+        data["day"] = DailyMetricOutputSerializer(day).data if day else None
+        return Response(data)
+
+
+class MyMetricsApi(APIView):
+    """The caller's own daily metrics, ``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (both optional)."""
+
+    permission_classes = [IsEmployee]
+
+    class FilterSerializer(serializers.Serializer):
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+        def validate(self, attrs):
+            if (
+                attrs.get("date_from")
+                and attrs.get("date_to")
+                and attrs["date_from"] > attrs["date_to"]
+            ):
+                raise serializers.ValidationError("'from' must not be after 'to'.")
+            return attrs
+
+    @extend_schema(responses=DailyMetricOutputSerializer(many=True))
+    def get(self, request):
+        params = {}
+        if "from" in request.query_params:
+            params["date_from"] = request.query_params["from"]
+        if "to" in request.query_params:
+            params["date_to"] = request.query_params["to"]
+        filters = self.FilterSerializer(data=params)
+        filters.is_valid(raise_exception=True)
+        rows = selectors.daily_metrics_for(user=request.user, **filters.validated_data)
+        return Response(DailyMetricOutputSerializer(rows, many=True).data)

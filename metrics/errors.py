@@ -1,0 +1,27 @@
+"""Domain errors of check-ins, mapped to HTTP statuses by ``resonance.exceptions``."""
+
+from rest_framework import status
+
+from resonance.exceptions import DomainError
+
+
+class ConsentRequired(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "consent_required"
+
+
+class UploadTooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "upload_too_large"
+
+
+class NotAnEmployee(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "employees_only"
+
+
+CONSENT_MESSAGE = (
+    "Check-ins need your consent to process a face image and a voice clip. "
+    "Give it on the 'My data' page (/me/data/); you can withdraw it there at any time."
+)
+EMPLOYEES_ONLY_MESSAGE = "Check-ins are for employees; managers and admins do not check in."

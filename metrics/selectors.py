@@ -1,0 +1,130 @@
+"""Reads for check-ins and daily metrics; every function returns only the acting user's rows."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .flowscore import coach_message
+from .models import CheckIn, DailyMetric
+
+
+def checkins_for(*, user: User) -> QuerySet[CheckIn]:
+    """The user's own check-ins, newest first (nobody else's, whatever their role)."""
+    return CheckIn.objects.filter(user=user).order_by("-created_at")
+
+
+def checkin_for(*, user: User, checkin_id: int) -> CheckIn | None:
+    return checkins_for(user=user).filter(pk=checkin_id).first()
+
+
+def daily_metrics_for(
+    *, user: User, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> QuerySet[DailyMetric]:
+    """The user's own daily metrics in ``[date_from, date_to]``, oldest first."""
+    rows = DailyMetric.objects.filter(user=user)
+    if date_from is not None:
+        rows = rows.filter(date__gte=date_from)
+    if date_to is not None:
+        rows = rows.filter(date__lte=date_to)
+    return rows.order_by("date")
+
+
+def daily_metric_for_checkin(*, checkin: CheckIn) -> DailyMetric | None:
+    if checkin.local_date is None:
+        return None
+    return DailyMetric.objects.filter(user_id=checkin.user_id, date=checkin.local_date).first()
+
+
+def checkin_coach_message(checkin: CheckIn) -> str:
+    return coach_message(checkin.flow_score)
+
+
+CHECKIN_EXPORT_FIELDS = (
+    "id",
+    "created_at",
+    "local_date",
+    "status",
+    "hours_worked",
+    "sleep_hours",
+    "meeting_count",
+    "mental_fatigue",
+    "fatigue",
+    "stress",
+    "burnout",
+    "flow_score",
+    "model_versions",
+    "failure_reason",
+    "attempts",
+    "scored_at",
+)
+METRIC_EXPORT_FIELDS = (
+    "date",
+    "fatigue",
+    "stress",
+    "burnout",
+    "flow_score",
+    "checkin_count",
+    "meeting_count",
+    "coach_message",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def my_data_export(*, user: User) -> dict[str, Any]:
+    """Everything Resonance holds about the user, as plain JSON-ready values."""
+    return {
+        "profile": {
+            "username": user.get_username(),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "team": user.team.name if user.team_id else None,
+            "time_zone": user.time_zone,
+            "biometric_consent_at": _plain(user.biometric_consent_at),
+            "company_joined_on": _plain(user.company_joined_on),
+            "designation": user.designation,
+            "company_type": user.company_type,
+            "wfh_available": user.wfh_available,
+            "email_alerts": user.email_alerts,
+            "email_reminders": user.email_reminders,
+        },
+        "checkins": [
+            {
+                **{f: _plain(v) for f, v in row.items() if f not in ("image", "audio")},
+                "media_stored": bool(row["image"] or row["audio"]),
+            }
+            for row in checkins_for(user=user)
+            .order_by("created_at")
+            .values(*CHECKIN_EXPORT_FIELDS, "image", "audio")
+        ],
+        "daily_metrics": [
+            {f: _plain(v) for f, v in row.items()}
+            for row in daily_metrics_for(user=user).values(*METRIC_EXPORT_FIELDS)
+        ],
+    }
+
+
+def my_data_csv_rows(*, user: User) -> tuple[list[str], list[list[Any]]]:
+    """The export as one table: ``record`` says what each row is (profile, checkin, daily_metric);
+    profile rows use ``field``/``value``, the others the columns named after their fields."""
+    data = my_data_export(user=user)
+    columns = [*CHECKIN_EXPORT_FIELDS, "media_stored"]
+    columns += [f for f in METRIC_EXPORT_FIELDS if f not in columns]
+    header = ["record", "field", "value", *columns]
+    rows: list[list[Any]] = []
+    blank = [None] * len(columns)
+    for key, value in data["profile"].items():
+        rows.append(["profile", key, value, *blank])
+    for item in data["checkins"]:
+        rows.append(["checkin", None, None, *(item.get(c) for c in columns)])
+    for item in data["daily_metrics"]:
+        rows.append(["daily_metric", None, None, *(item.get(c) for c in columns)])
+    return header, rows

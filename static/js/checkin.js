@@ -1,0 +1,211 @@
+// Check-in page: camera snapshot, microphone recording (file upload as fallback), submit to the
+// sync API, then poll the check-in's status until it is scored.
+(function () {
+  "use strict";
+
+  const form = document.getElementById("checkin-form");
+  if (!form) return;
+
+  const syncUrl = form.dataset.syncUrl;
+  const maxBytes = parseInt(form.dataset.maxBytes, 10);
+  const statusCard = document.getElementById("checkin-status");
+  const statusText = document.getElementById("status-text");
+  const result = document.getElementById("result");
+  const submitButton = document.getElementById("checkin-submit");
+  const RECORD_MS = 5000;
+  const POLL_MS = 1000;
+  const POLL_LIMIT = 180;
+
+  let imageBlob = null;
+  let audioBlob = null;
+  let cameraStream = null;
+
+  function show(el, visible) {
+    el.hidden = !visible;
+  }
+
+  function setStatus(text, isError) {
+    show(statusCard, true);
+    statusText.textContent = text;
+    statusText.className = isError ? "error" : "";
+  }
+
+  // --- Camera ------------------------------------------------------------------------------
+  const video = document.getElementById("camera-preview");
+  const canvas = document.getElementById("snapshot");
+  const startCamera = document.getElementById("camera-start");
+  const snap = document.getElementById("camera-snap");
+
+  startCamera.addEventListener("click", async function () {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      setStatus("This browser cannot use the camera here; upload a photo instead.", true);
+      return;
+    }
+    try {
+      cameraStream = await navigator.mediaDevices.getUserMedia({ video: true });
+      video.srcObject = cameraStream;
+      show(video, true);
+      show(canvas, false);
+      show(snap, true);
+    } catch (err) {
+      setStatus("Camera not available (" + err.name + "); upload a photo instead.", true);
+    }
+  });
+
+  snap.addEventListener("click", function () {
+    const width = video.videoWidth || 640;
+    const height = video.videoHeight || 480;
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+    canvas.toBlob(
+      function (blob) {
+        imageBlob = blob;
+        show(document.getElementById("image-captured"), Boolean(blob));
+      },
+      "image/jpeg",
+      0.9
+    );
+    if (cameraStream) cameraStream.getTracks().forEach((t) => t.stop());
+    show(video, false);
+    show(canvas, true);
+    show(snap, false);
+  });
+
+  // --- Microphone --------------------------------------------------------------------------
+  const recordButton = document.getElementById("mic-record");
+  const audioPreview = document.getElementById("audio-preview");
+
+  recordButton.addEventListener("click", async function () {
+    if (!window.MediaRecorder || !navigator.mediaDevices) {
+      setStatus("This browser cannot record audio here; upload a recording instead.", true);
+      return;
+    }
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (err) {
+      setStatus("Microphone not available (" + err.name + "); upload a recording instead.", true);
+      return;
+    }
+    const chunks = [];
+    const recorder = new MediaRecorder(stream);
+    recorder.addEventListener("dataavailable", (e) => e.data.size && chunks.push(e.data));
+    recorder.addEventListener("stop", function () {
+      stream.getTracks().forEach((t) => t.stop());
+      audioBlob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+      audioPreview.src = URL.createObjectURL(audioBlob);
+      show(audioPreview, true);
+      show(document.getElementById("audio-captured"), true);
+      recordButton.disabled = false;
+      recordButton.textContent = "Record again";
+    });
+    recordButton.disabled = true;
+    recordButton.textContent = "Recording…";
+    recorder.start();
+    setTimeout(() => recorder.state !== "inactive" && recorder.stop(), RECORD_MS);
+  });
+
+  // --- Submit and poll ---------------------------------------------------------------------
+  function percent(value) {
+    return value === null || value === undefined ? "–" : Math.round(value * 100) + "%";
+  }
+
+  function renderResult(data) {
+    document.getElementById("result-flow").textContent =
+      data.flow_score === null ? "–" : data.flow_score.toFixed(1);
+    document.getElementById("result-fatigue").textContent = percent(data.fatigue);
+    document.getElementById("result-stress").textContent = percent(data.stress);
+    document.getElementById("result-burnout").textContent = percent(data.burnout);
+    document.getElementById("result-coach").textContent = data.coach_message || "";
+    const day = data.day;
+    document.getElementById("result-day").textContent =
+      day && day.flow_score !== null
+        ? "Today so far: FlowScore " + day.flow_score.toFixed(1) + " over " +
+          day.checkin_count + " check-in" + (day.checkin_count === 1 ? "" : "s") + "."
+        : "";
+    show(result, true);
+  }
+
+  async function poll(url) {
+    for (let i = 0; i < POLL_LIMIT; i++) {
+      let data;
+      try {
+        const response = await fetch(url, { credentials: "same-origin" });
+        data = await response.json();
+        if (!response.ok) throw new Error(data.detail || response.statusText);
+      } catch (err) {
+        setStatus("Could not read the status: " + err.message, true);
+        return;
+      }
+      if (data.status === "done") {
+        setStatus("Scored.", false);
+        renderResult(data);
+        return;
+      }
+      if (data.status === "failed") {
+        setStatus("We could not score this check-in: " + data.failure_reason, true);
+        return;
+      }
+      setStatus(data.status === "processing" ? "Scoring your check-in…" : "Queued for scoring…");
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    setStatus("Scoring is taking longer than usual; the result will appear in My trends.", true);
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const data = new FormData(form);
+    const imageFile = document.getElementById("id_image").files[0];
+    const audioFile = document.getElementById("id_audio").files[0];
+    if (!imageFile && imageBlob) data.set("image", imageBlob, "snapshot.jpg");
+    if (!audioFile && audioBlob) data.set("audio", audioBlob, "voice.webm");
+    for (const name of ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"]) {
+      if (data.get(name) === "") data.delete(name);
+    }
+    data.delete("csrfmiddlewaretoken");
+    const image = data.get("image");
+    const audio = data.get("audio");
+    const hasImage = image instanceof Blob && image.size > 0;
+    const hasAudio = audio instanceof Blob && audio.size > 0;
+    if (!hasImage) data.delete("image");
+    if (!hasAudio) data.delete("audio");
+    if (!hasImage && !hasAudio) {
+      setStatus("Add a face photo, a voice clip, or both.", true);
+      return;
+    }
+    for (const file of [image, audio]) {
+      if (file instanceof Blob && file.size > maxBytes) {
+        setStatus("Each file must be at most " + Math.round(maxBytes / 1048576) + " MB.", true);
+        return;
+      }
+    }
+    submitButton.disabled = true;
+    show(result, false);
+    setStatus("Uploading…");
+    try {
+      const response = await fetch(syncUrl, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.status !== 202) {
+        let message = body.detail || "The check-in was refused (" + response.status + ").";
+        if (body.errors && typeof body.errors === "object") {
+          message += " " + Object.entries(body.errors)
+            .map(([field, errs]) => field.replace(/_/g, " ") + ": " + [].concat(errs).join(" "))
+            .join("; ");
+        }
+        setStatus(message, true);
+        return;
+      }
+      await poll(body.status_url);
+    } catch (err) {
+      setStatus("Upload failed: " + err.message, true);
+    } finally {
+      submitButton.disabled = false;
+    }
+  });
+})();
