@@ -1,0 +1,174 @@
+"""Alert emails (once per alert per day, opt-out), check-in reminders, tasks and schedule."""
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from alerts import services, tasks
+from alerts.models import BurnoutAlert, CheckinReminder
+from metrics.models import DailyMetric
+from resonance.celery import app as celery_app
+from tests.factories import UserFactory
+
+from .conftest import ON, add_days
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def evaluate(django_capture_on_commit_callbacks):
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.alerts_evaluate(on_date=ON, **kwargs)
+
+    return run
+
+
+def test_a_new_alert_emails_the_employee_once(employee, evaluate):
+    add_days(employee, [35.0] * 7)
+    result = evaluate()
+    assert result["notified"] == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [employee.email]
+    assert "Low FlowScore" in message.subject
+    assert "35.0" in message.body
+
+    evaluate()
+    assert len(mail.outbox) == 1
+
+
+def test_an_escalation_emails_again_but_not_the_same_day(employee, evaluate, monkeypatch):
+    add_days(employee, [35.0] * 7)
+    evaluate()
+    DailyMetric.objects.filter(user=employee).update(flow_score=20.0)
+    evaluate()
+    assert len(mail.outbox) == 1  # escalated, but already emailed today
+
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    monkeypatch.setattr(services.timezone, "localdate", lambda: tomorrow)
+    evaluate()
+    assert len(mail.outbox) == 2
+    assert "high" in mail.outbox[1].body
+    evaluate()
+    assert len(mail.outbox) == 2
+
+
+def test_unchanged_alerts_are_not_emailed_again_on_later_days(employee, evaluate, monkeypatch):
+    add_days(employee, [35.0] * 7)
+    evaluate()
+    monkeypatch.setattr(services.timezone, "localdate", lambda: dt.date.today() + dt.timedelta(3))
+    evaluate()
+    assert len(mail.outbox) == 1
+
+
+def test_employees_can_opt_out_of_alert_emails(employee, evaluate):
+    employee.email_alerts = False
+    employee.save()
+    add_days(employee, [35.0] * 7)
+    evaluate()
+    assert BurnoutAlert.objects.filter(user=employee).exists()
+    assert mail.outbox == []
+
+
+def test_team_alerts_email_the_teams_managers_only(crew, manager, other_manager, evaluate):
+    silent = UserFactory(role="manager", team=None, username="silent", email_alerts=False)
+    crew[0].team.managers.add(silent)
+    for user in crew:
+        add_days(user, [45.0] * 7)
+    evaluate()
+    assert BurnoutAlert.objects.get().rule == "team_low_flow"
+    recipients = [m.to for m in mail.outbox]
+    assert recipients == [[manager.email]]
+    body = mail.outbox[0].body
+    for member in crew:
+        assert member.username not in body
+
+
+def test_individual_alerts_never_email_managers(employee, manager, evaluate):
+    add_days(employee, [35.0] * 7)
+    evaluate()
+    assert all(m.to == [employee.email] for m in mail.outbox)
+
+
+def test_a_failing_mail_server_does_not_undo_the_evaluation(employee, evaluate, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 1
+    add_days(employee, [35.0] * 7)
+    evaluate()
+    assert BurnoutAlert.objects.get(user=employee).notified_on is not None
+
+
+class TestReminders:
+    def send(self, capture, on_date):
+        with capture(execute=True):
+            return services.checkin_reminders_send(on_date=on_date)
+
+    def test_it_reminds_employees_who_have_not_checked_in(
+        self, employee, teammate, outsider, manager, django_capture_on_commit_callbacks
+    ):
+        today = dt.date.today()
+        add_days(teammate, [70.0], end=today)
+        outsider.email_reminders = False
+        outsider.save()
+        UserFactory(username="noconsent", biometric_consent_at=None)
+        UserFactory(username="gone", is_active=False)
+
+        sent = self.send(django_capture_on_commit_callbacks, today)
+        assert sent == 1
+        assert [m.to for m in mail.outbox] == [[employee.email]]
+        assert "check-in" in mail.outbox[0].subject
+
+    def test_it_reminds_once_a_day(self, employee, django_capture_on_commit_callbacks):
+        today = dt.date.today()
+        assert self.send(django_capture_on_commit_callbacks, today) == 1
+        assert self.send(django_capture_on_commit_callbacks, today) == 0
+        assert len(mail.outbox) == 1
+        assert CheckinReminder.objects.filter(user=employee, date=today).count() == 1
+        assert self.send(django_capture_on_commit_callbacks, today + dt.timedelta(days=1)) == 1
+
+    def test_the_task_uses_today(self, employee, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = tasks.send_checkin_reminders()
+        assert result == {"date": dt.date.today().isoformat(), "sent": 1}
+
+
+def test_beat_schedule_runs_evaluation_and_reminders_daily(settings):
+    scheduled = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    evaluation = scheduled["alerts.tasks.evaluate_all_alerts"]
+    reminders = scheduled["alerts.tasks.send_checkin_reminders"]
+    assert evaluation.hour == {6} and evaluation.minute == {0}
+    assert reminders.hour == {16} and reminders.minute == {0}
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
+    celery_app.loader.import_default_modules()
+    for name in (
+        "alerts.tasks.evaluate_all_alerts",
+        "alerts.tasks.send_checkin_reminders",
+        "alerts.tasks.evaluate_alerts_after_checkin",
+    ):
+        assert name in celery_app.tasks
+
+
+def test_tasks_call_the_evaluation(crew, django_capture_on_commit_callbacks):
+    for user in crew:
+        add_days(user, [35.0] * 7)
+    after = tasks.evaluate_alerts_after_checkin(crew[0].pk, ON.isoformat())
+    assert after["individual"]["created"] == 1
+    everyone = tasks.evaluate_all_alerts(ON.isoformat())
+    assert everyone["individual"]["created"] == 4
+    assert BurnoutAlert.objects.filter(scope="team").count() == 2
+
+
+def test_generate_alerts_command(employee):
+    add_days(employee, [35.0] * 7)
+    out = StringIO()
+    call_command("generate_alerts", "--date", ON.isoformat(), "--no-email", stdout=out)
+    assert "individual created 1" in out.getvalue()
+    assert BurnoutAlert.objects.get(user=employee).notified_on is None
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("generate_alerts", "--date", "20-11-2026")
