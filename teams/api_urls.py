@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "teams-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("teams/<int:team_id>/heatmap/", api.TeamHeatmapApi.as_view(), name="heatmap"),
+]

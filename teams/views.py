@@ -1,11 +1,110 @@
+"""Manager dashboard pages: the heatmap page and its CSV export (managers and admins only)."""
+
+import csv
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import charts
+from .params import BadParameter, parse_dashboard_params
+from .selectors import (
+    METRIC_LABELS,
+    METRICS,
+    RANGE_CHOICES,
+    can_use_dashboard,
+    dashboard_rows,
+    team_day_aggregates,
+    team_summaries,
+)
+
+try:  # The alerts panel is optional: the dashboard works without the alerts app.
+    from alerts.selectors import team_alerts_for
+except ImportError:  # pragma: no cover - only while alerts is not installed
+    team_alerts_for = None
+
+CSV_COLUMNS = [
+    "team",
+    "date",
+    "metric",
+    "value",
+    "rolling_mean_7d",
+    "participation",
+    "contributors",
+    "note",
+]
+
+
+def _require_dashboard_user(request: HttpRequest) -> None:
+    if not can_use_dashboard(request.user):
+        raise PermissionDenied("The team dashboard is for managers and admins.")
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_manager or request.user.is_admin_role):
-        raise PermissionDenied("The team dashboard is for managers.")
-    return render(request, "teams/dashboard.html")
+    """Who: managers (their teams) and admins (every team). Employees get 403."""
+    _require_dashboard_user(request)
+    try:
+        params = parse_dashboard_params(request.GET)
+    except BadParameter as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    aggregates = team_day_aggregates(
+        user=request.user, date_from=params.date_from, date_to=params.date_to
+    )
+    context = {
+        "params": params,
+        "metric_label": METRIC_LABELS[params.metric],
+        "metric_choices": [(m, METRIC_LABELS[m]) for m in METRICS],
+        "range_choices": RANGE_CHOICES,
+        "teams": aggregates.teams,
+        "min_group_size": aggregates.k,
+        "summaries": team_summaries(aggregates, metric=params.metric),
+        "heatmap": charts.heatmap_figure(aggregates, metric=params.metric),
+        "trend": charts.trend_figure(aggregates, metric=params.metric),
+        "alerts_panel": team_alerts_for is not None,
+        "team_alerts": team_alerts_for(user=request.user) if team_alerts_for else [],
+    }
+    return render(request, "teams/dashboard.html", context)
+
+
+def _csv_cell(value: object) -> object:
+    # A leading =, +, - or @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@login_required
+@require_GET
+def dashboard_csv(request: HttpRequest) -> HttpResponse:
+    """CSV of exactly the cells on the page for the same ``metric`` and ``days``."""
+    _require_dashboard_user(request)
+    try:
+        params = parse_dashboard_params(request.GET)
+    except BadParameter as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    aggregates = team_day_aggregates(
+        user=request.user, date_from=params.date_from, date_to=params.date_to
+    )
+    filename = f"resonance-{params.metric}-{params.date_from}-{params.date_to}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in dashboard_rows(aggregates, metric=params.metric):
+        writer.writerow(
+            [
+                _csv_cell(row["team"]),
+                row["date"].isoformat(),
+                params.metric,
+                _csv_cell(row["value"]),
+                _csv_cell(row["rolling_mean_7d"]),
+                _csv_cell(row["participation"]),
+                row["contributors"],
+                row["note"],
+            ]
+        )
+    return response

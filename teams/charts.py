@@ -1,0 +1,185 @@
+"""Plotly figure dicts for the dashboard, built from selector output (pure, no database).
+
+The browser receives these dicts through ``json_script`` and draws them with the vendored
+plotly.js; nothing here computes a number that the selectors did not already release.
+"""
+
+from __future__ import annotations
+
+from .selectors import METRIC_LABELS, TeamDayAggregates
+
+# Viridis is perceptually uniform and readable with the common colour-vision deficiencies.
+# Risk metrics use it reversed, so "better" is always the light (yellow) end.
+COLOR_SCALE = "Viridis"
+SUPPRESSED_COLOR = "#c8cdd2"
+HIGHER_IS_BETTER = {"flow_score": True, "participation": True}
+VALUE_RANGES = {
+    "flow_score": (0.0, 100.0),
+    "fatigue": (0.0, 1.0),
+    "stress": (0.0, 1.0),
+    "burnout": (0.0, 1.0),
+    "participation": (0.0, 1.0),
+}
+# Trend charts with more teams than this show the rolling means only, to stay readable.
+DAILY_POINTS_MAX_TEAMS = 6
+TREND_COLORS = [  # Okabe-Ito, distinguishable with colour-blindness
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+]
+
+
+def format_value(value: float | None, metric: str) -> str:
+    if value is None:
+        return "–"
+    if metric == "flow_score":
+        return f"{value:.1f}"
+    return f"{value * 100:.0f}%"
+
+
+def _heatmap_height(team_count: int) -> int:
+    return max(260, 120 + 28 * team_count)
+
+
+def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
+    """Teams x days heatmap of ``metric``; suppressed cells are a separate grey layer."""
+    label = METRIC_LABELS[metric]
+    k = aggregates.k
+    x = [d.isoformat() for d in aggregates.dates]
+    y = [t.name for t in aggregates.teams]
+    z: list[list[float | None]] = []
+    hidden: list[list[int | None]] = []
+    details: list[list[list[str] | None]] = []
+    marks: list[list[str]] = []
+    for team in aggregates.teams:
+        z_row, hidden_row, detail_row, mark_row = [], [], [], []
+        for day in aggregates.dates:
+            cell = aggregates.cell(team.id, day)
+            value = cell.values.get(metric)
+            z_row.append(value)
+            if value is None:
+                hidden_row.append(1)
+                mark_row.append("×")
+                detail_row.append(None)
+            else:
+                hidden_row.append(None)
+                mark_row.append("")
+                detail_row.append(
+                    [
+                        format_value(value, metric),
+                        format_value(aggregates.rolling_mean(team.id, day, metric), metric),
+                        format_value(cell.values["participation"], "participation"),
+                        cell.band,
+                    ]
+                )
+        z.append(z_row)
+        hidden.append(hidden_row)
+        details.append(detail_row)
+        marks.append(mark_row)
+    zmin, zmax = VALUE_RANGES[metric]
+    values_trace = {
+        "type": "heatmap",
+        "name": label,
+        "x": x,
+        "y": y,
+        "z": z,
+        "customdata": details,
+        "hovertemplate": (
+            f"%{{y}} · %{{x}}<br>{label}: %{{customdata[0]}}<br>7-day mean: %{{customdata[1]}}"
+            "<br>Participation: %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
+        ),
+        "colorscale": COLOR_SCALE,
+        "reversescale": not HIGHER_IS_BETTER.get(metric, False),
+        "zmin": zmin,
+        "zmax": zmax,
+        "xgap": 1,
+        "ygap": 1,
+        "hoverongaps": False,
+        "colorbar": {"title": {"text": label}},
+    }
+    suppressed_trace = {
+        "type": "heatmap",
+        "name": f"fewer than {k} check-ins",
+        "x": x,
+        "y": y,
+        "z": hidden,
+        "text": marks,
+        "texttemplate": "%{text}",
+        "textfont": {"color": "#52606d", "size": 9},
+        "hovertemplate": f"%{{y}} · %{{x}}<br>fewer than {k} check-ins<extra></extra>",
+        "colorscale": [[0, SUPPRESSED_COLOR], [1, SUPPRESSED_COLOR]],
+        "showscale": False,
+        "zmin": 0,
+        "zmax": 1,
+        "xgap": 1,
+        "ygap": 1,
+        "hoverongaps": False,
+    }
+    layout = {
+        "title": {"text": f"{label} by team and day"},
+        "height": _heatmap_height(len(y)),
+        "margin": {"l": 140, "r": 20, "t": 50, "b": 60},
+        "xaxis": {"type": "date", "title": {"text": "Day"}},
+        "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
+        "plot_bgcolor": "#ffffff",
+    }
+    return {"data": [values_trace, suppressed_trace], "layout": layout}
+
+
+def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
+    """One 7-day rolling-mean line per team (plus daily points when there are few teams)."""
+    label = METRIC_LABELS[metric]
+    x = [d.isoformat() for d in aggregates.dates]
+    show_daily = len(aggregates.teams) <= DAILY_POINTS_MAX_TEAMS
+    traces: list[dict] = []
+    for index, team in enumerate(aggregates.teams):
+        color = TREND_COLORS[index % len(TREND_COLORS)]
+        rolling = aggregates.rolling_series(team.id, metric)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": f"{team.name} (7-day mean)",
+                "legendgroup": str(team.id),
+                "x": x,
+                "y": rolling,
+                "line": {"color": color, "width": 2},
+                "connectgaps": False,
+                "hovertemplate": f"{team.name}<br>%{{x}}<br>7-day mean: %{{y:.3~f}}<extra></extra>",
+            }
+        )
+        if show_daily:
+            daily = aggregates.daily_values(team.id, metric)
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "name": f"{team.name} (daily)",
+                    "legendgroup": str(team.id),
+                    "showlegend": False,
+                    "x": x,
+                    "y": daily,
+                    "marker": {"color": color, "size": 5, "opacity": 0.45},
+                    "hovertemplate": f"{team.name}<br>%{{x}}<br>{label}: %{{y:.3~f}}<extra></extra>",
+                }
+            )
+    low, high = VALUE_RANGES[metric]
+    layout = {
+        "title": {"text": f"{label}: 7-day rolling mean"},
+        "height": 360,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "xaxis": {"type": "date", "title": {"text": "Day"}},
+        "yaxis": {
+            "range": [low, high],
+            "title": {"text": label},
+            "tickformat": ".0%" if high == 1.0 else "",
+        },
+        "legend": {"orientation": "h", "y": -0.2},
+        "showlegend": len(aggregates.teams) <= 12,
+    }
+    return {"data": traces, "layout": layout}

@@ -1,0 +1,68 @@
+"""Parsing of the dashboard's query parameters, shared by the page, the export and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .selectors import DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, METRICS, RANGE_CHOICES
+
+
+class BadParameter(ValueError):
+    """A query parameter the dashboard cannot use; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class DashboardParams:
+    metric: str
+    days: int
+    date_from: dt.date
+    date_to: dt.date
+
+
+def parse_metric(raw: str | None) -> str:
+    metric = raw or "flow_score"
+    if metric not in METRICS:
+        raise BadParameter(f"Unknown metric {metric!r}; choose one of: {', '.join(METRICS)}.")
+    return metric
+
+
+def parse_dashboard_params(query, *, today: dt.date | None = None) -> DashboardParams:
+    """``metric`` and ``days`` (7, 30 or 90, ending today) from a page or export request."""
+    metric = parse_metric(query.get("metric"))
+    raw_days = query.get("days") or str(DEFAULT_RANGE_DAYS)
+    choices = ", ".join(str(d) for d in RANGE_CHOICES)
+    try:
+        days = int(raw_days)
+    except ValueError:
+        raise BadParameter(f"'days' must be one of {choices}.") from None
+    if days not in RANGE_CHOICES:
+        raise BadParameter(f"'days' must be one of {choices}.")
+    date_to = today or timezone.localdate()
+    return DashboardParams(
+        metric=metric, days=days, date_from=date_to - dt.timedelta(days=days - 1), date_to=date_to
+    )
+
+
+def parse_date_range(
+    raw_from: str | None, raw_to: str | None, *, today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """``from``/``to`` as ISO dates (defaults: the last DEFAULT_RANGE_DAYS days)."""
+
+    def parse(raw: str, name: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise BadParameter(f"'{name}' must be a date like 2026-01-31.") from None
+
+    date_to = parse(raw_to, "to") if raw_to else (today or timezone.localdate())
+    date_from = (
+        parse(raw_from, "from") if raw_from else date_to - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    )
+    if date_from > date_to:
+        raise BadParameter("'from' must not be after 'to'.")
+    if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        raise BadParameter(f"The range may cover at most {MAX_RANGE_DAYS} days.")
+    return date_from, date_to
