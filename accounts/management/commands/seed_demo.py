@@ -4,8 +4,10 @@ Idempotent: running it again keeps existing users and passwords.
 """
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.demo import seed_demo_organisation
+from alerts.services import alerts_evaluate
 from metrics.demo import seed_demo_history
 
 
@@ -28,3 +30,9 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in seed_demo_history(days=days, seed=seed):
             self.stdout.write(line)
+        # Alerts as of today, so the demo shows them; no emails for the seeded backlog.
+        alerts = alerts_evaluate(on_date=timezone.localdate(), notify=False)
+        self.stdout.write(
+            f"Alerts: {alerts['individual']['created']} individual and "
+            f"{alerts['team']['created']} team alerts raised."
+        )
