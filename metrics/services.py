@@ -416,19 +416,20 @@ def checkins_sweep_stuck(*, limit: int = 500) -> dict[str, int]:
     dead = CheckIn.objects.filter(
         status=CheckIn.Status.PROCESSING, claimed_at__lt=_stale_claim_cutoff(now)
     )
-    reclaimed = 0
+    reclaimed: list[int] = []
     for pk in list(dead.values_list("pk", flat=True)[:limit]):
-        reclaimed += dead.filter(pk=pk).update(
+        if dead.filter(pk=pk).update(
             status=CheckIn.Status.PENDING, claimed_at=None, updated_at=now
-        )
+        ):
+            reclaimed.append(pk)
     # updated_at moves on every release/retry, so a freshly re-queued check-in is left alone.
     stuck = list(
         CheckIn.objects.filter(status=CheckIn.Status.PENDING, updated_at__lt=pending_cutoff)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    enqueued = sum(1 for pk in stuck if checkin_enqueue(pk))
-    return {"reclaimed": reclaimed, "pending": len(stuck), "enqueued": enqueued}
+    enqueued = sum(1 for pk in [*reclaimed, *stuck] if checkin_enqueue(pk))
+    return {"reclaimed": len(reclaimed), "pending": len(stuck), "enqueued": enqueued}
 
 
 def checkins_retry_failed(*, checkin_ids: list[int] | None = None) -> int:
