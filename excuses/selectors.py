@@ -1,0 +1,74 @@
+"""Reads for meeting-excuse emails. Bodies are only ever returned to their author."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+
+from accounts.models import User
+from metrics.models import DailyMetric
+
+from .models import ExcuseEmail
+
+# The same line as the "low flow" alert: below it, a break is a reason worth suggesting.
+WELLBEING_SUGGESTION_BELOW = 40.0
+
+
+@dataclass(frozen=True)
+class ReasonSuggestion:
+    reason: str | None
+    flow_score: float | None
+
+
+def check_can_write_excuses(user: User) -> None:
+    """Employees write excuse emails; managers and admins don't have a history here."""
+    if not (user.is_authenticated and user.is_employee):
+        raise PermissionDenied("Meeting-excuse emails are available to employees.")
+
+
+def excuse_history_for(*, user: User, limit: int = 20) -> QuerySet[ExcuseEmail]:
+    """The user's own most recent emails (never anyone else's)."""
+    return ExcuseEmail.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def excuse_for(*, user: User, pk: int) -> ExcuseEmail | None:
+    """One of the user's own emails; someone else's id is simply not found."""
+    return ExcuseEmail.objects.filter(user=user, pk=pk).first()
+
+
+def today_flow_score_for(*, user: User, now: dt.datetime | None = None) -> float | None:
+    """Today's FlowScore (today in the user's time zone), or None without a check-in today."""
+    try:
+        zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (KeyError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+    return (
+        DailyMetric.objects.filter(user=user, date=today, flow_score__isnull=False)
+        .values_list("flow_score", flat=True)
+        .first()
+    )
+
+
+def suggested_reason_for(*, user: User, now: dt.datetime | None = None) -> ReasonSuggestion:
+    """Suggest "wellbeing" when today's FlowScore is low; the user still chooses."""
+    score = today_flow_score_for(user=user, now=now)
+    reason = "wellbeing" if score is not None and score < WELLBEING_SUGGESTION_BELOW else None
+    return ReasonSuggestion(reason=reason, flow_score=score)
+
+
+def excuse_counts(*, user: User) -> dict[str, dict[str, int]]:
+    """How many emails were written, by reason, tone and backend. Admins only; no content."""
+    if not (user.is_authenticated and user.is_admin_role):
+        raise PermissionDenied("Only admins can see excuse statistics.")
+    counts: dict[str, dict[str, int]] = {}
+    for field in ("reason", "tone", "backend"):
+        rows = ExcuseEmail.objects.values(field).annotate(n=Count("id")).order_by(field)
+        counts[field] = {row[field]: row["n"] for row in rows}
+    counts["total"] = {"all": ExcuseEmail.objects.count()}
+    return counts
