@@ -42,9 +42,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
     try:
         return _checkin_page(request)
     except UploadTooLarge as exc:
-        form = CheckinForm()
-        form.add_error(None, exc.message)
-        return _render_checkin(request, form, status=413)
+        return _render_checkin(request, CheckinForm(), status=413, error=exc.message)
 
 
 @employee_required
@@ -59,8 +57,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             try:
                 checkin = services.checkin_submit(user=request.user, **form.cleaned_data)
             except DomainError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status_code
+                return _render_checkin(request, form, status=exc.status_code, error=exc.message)
             else:
                 return redirect("metrics:checkin-detail", checkin_id=checkin.pk)
         else:
@@ -68,9 +65,12 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
     return _render_checkin(request, form, status=status)
 
 
-def _render_checkin(request: HttpRequest, form: CheckinForm, *, status: int) -> HttpResponse:
+def _render_checkin(
+    request: HttpRequest, form: CheckinForm, *, status: int, error: str = ""
+) -> HttpResponse:
     context = {
         "form": form,
+        "error": error,
         "has_consent": request.user.has_consented,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "sync_url": reverse("metrics-api:sync"),
