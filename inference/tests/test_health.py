@@ -1,0 +1,67 @@
+"""/healthz and ``manage.py check`` report each model's state."""
+
+import pytest
+from django.core import checks
+
+from inference import runtime
+
+
+def test_healthz_reports_every_model(client, tiny_models):
+    runtime.get_model("burnout")
+
+    response = client.get("/healthz")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["models"]["ok"] is True
+    assert body["models"]["burnout"] == {
+        "ok": True,
+        "version": "tiny-1",
+        "sha256_ok": True,
+        "loaded": True,
+        "error": None,
+    }
+    assert body["models"]["voice"]["sha256_ok"] is True
+
+
+def test_healthz_is_503_when_a_model_is_missing(client, db):
+    runtime.reset()
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["models"]["fatigue"]["error"] == "no active fatigue model"
+
+
+def test_healthz_is_503_when_a_model_file_was_altered(client, tiny_models):
+    path = runtime.resolve_model_path(tiny_models["voice"].file_path)
+    original = path.read_bytes()
+    path.write_bytes(original + b"tampered")
+    try:
+        response = client.get("/healthz")
+    finally:
+        path.write_bytes(original)
+
+    assert response.status_code == 503
+    assert response.json()["models"]["voice"]["sha256_ok"] is False
+
+
+@pytest.mark.django_db
+def test_system_check_warns_for_each_kind_without_a_usable_model():
+    runtime.reset()
+
+    messages = checks.run_checks(tags=[checks.Tags.models])
+
+    ours = [m for m in messages if m.id == "inference.W001"]
+    assert sorted(m.obj for m in ours) == [
+        "inference.burnout",
+        "inference.fatigue",
+        "inference.voice",
+    ]
+    assert all(m.level == checks.WARNING for m in ours)
+
+
+def test_system_check_is_quiet_when_every_model_is_usable(tiny_models):
+    messages = checks.run_checks(tags=[checks.Tags.models])
+
+    assert [m for m in messages if m.id == "inference.W001"] == []
