@@ -1,0 +1,137 @@
+"""Model cards: a JSON record and a Markdown rendering of the same facts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+DATA_SOURCES: dict[str, dict[str, str]] = {
+    "burnout": {
+        "name": "Are Your Employees Burning Out? (HackerEarth, 2020), labelled train rows",
+        "origin": "Kaggle redwankarimsony/hackerearth-employee-burnout-challenge",
+        "licence": "HackerEarth machine-learning challenge data; the original terms apply",
+    },
+    "voice": {
+        "name": "RAVDESS speech (Livingstone & Russo 2018), 16 kHz mono FLAC",
+        "origin": "Zenodo 1188976 / Kaggle uwrfkaggler/ravdess-emotional-speech-audio",
+        "licence": "CC BY-NC-SA 4.0 (non-commercial; share alike)",
+    },
+    "fatigue": {
+        "name": "Yawn/no_yawn faces and closed/open eye crops (Kaggle drowsiness data sets)",
+        "origin": "Kaggle dheerajperumandla/drowsiness-dataset (yawn-eye data set); "
+        "ismailnasri20/driver-drowsiness-dataset-ddd for the full driver set",
+        "licence": "no licence file shipped with the redistributions; the original terms apply",
+    },
+}
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if value is None:
+        return "n/a"
+    return str(value)
+
+
+def _metric_rows(metrics: Mapping) -> list[str]:
+    rows = []
+    for key, value in metrics.items():
+        if key == "confusion_matrix" or isinstance(value, Mapping | list):
+            continue
+        rows.append(f"| {key} | {_fmt(value)} |")
+    return rows
+
+
+def _confusion(metrics: Mapping) -> list[str]:
+    cm = metrics.get("confusion_matrix")
+    if not cm:
+        return []
+    labels = cm["labels"]
+    lines = [
+        "",
+        "Confusion matrix (rows: true, columns: predicted)",
+        "",
+        "| | " + " | ".join(labels) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
+    for label, row in zip(labels, cm["matrix"], strict=True):
+        lines.append(f"| **{label}** | " + " | ".join(str(v) for v in row) + " |")
+    return lines
+
+
+def render_markdown(card: Mapping) -> str:
+    """Human-readable card; every number comes from ``card`` (the JSON twin)."""
+    lines = [
+        f"# Model card: {card['kind']} {card['version']}",
+        "",
+        card.get("summary", ""),
+        "",
+        f"- File: `{card['onnx_file']}` (sha256 `{card['sha256'][:16]}…`, "
+        f"{card.get('size_bytes', 0) / 1e6:.2f} MB), variant shipped: "
+        f"**{card.get('shipped_variant', 'fp32')}**",
+        f"- Architecture: {card['model']['architecture']} "
+        f"(size: {card['model'].get('parameters', 'n/a')}), "
+        f"initialised {card['model'].get('initialisation', 'from scratch')}",
+        f"- Output: {card.get('output_description', '')}",
+        f"- Created: {card.get('created_at', '')}",
+        "",
+        "## Data",
+        "",
+        f"- Source: {card['data']['name']} ({card['data']['origin']})",
+        f"- Licence: {card['data']['licence']}",
+        f"- Samples used: {card['data'].get('n_samples')}; label mapping: "
+        f"`{json.dumps(card['data'].get('label_mapping', {}))}`",
+        "",
+        "## Split",
+        "",
+        f"- Method: {card['split']['method']}",
+        f"- Seed: {card['split']['seed']}; sizes: train {card['split'].get('train')}, "
+        f"validation {card['split'].get('val')}, test {card['split'].get('test')}",
+    ]
+    if card["split"].get("test_groups"):
+        lines.append(f"- Held-out groups: {', '.join(card['split']['test_groups'])}")
+    lines += ["", "## Held-out metrics", ""]
+    for name, metrics in card["metrics"].items():
+        lines += [f"### {name}", "", "| metric | value |", "|---|---|", *_metric_rows(metrics)]
+        lines += [*_confusion(metrics), ""]
+    if card.get("targets"):
+        lines += ["## Targets", "", "| target | required | measured | met |", "|---|---|---|---|"]
+        for target in card["targets"]:
+            lines.append(
+                f"| {target['name']} | {_fmt(target['required'])} | {_fmt(target['measured'])} "
+                f"| {'yes' if target['met'] else 'NO'} |"
+            )
+        lines.append("")
+    if card.get("variants"):
+        lines += [
+            "## Exported variants",
+            "",
+            "| variant | size MB | held-out metrics |",
+            "|---|---|---|",
+        ]
+        for name, info in card["variants"].items():
+            summary = ", ".join(
+                f"{k} {_fmt(v)}"
+                for k, v in info.get("metrics", {}).items()
+                if not isinstance(v, dict)
+            )
+            lines.append(f"| {name} | {info.get('size_bytes', 0) / 1e6:.2f} | {summary} |")
+        if card.get("variant_choice"):
+            lines += ["", card["variant_choice"]]
+        lines.append("")
+    for evaluation in card.get("evaluations", []):
+        lines += [
+            f"## Evaluation {evaluation['at']} ({evaluation['part']} part of "
+            f"{', '.join(evaluation['data_dirs'])})",
+            "",
+        ]
+        for name, metrics in evaluation["metrics"].items():
+            if not isinstance(metrics, Mapping):
+                lines += [f"- {name}: {_fmt(metrics)}", ""]
+                continue
+            lines += [f"### {name}", "", "| metric | value |", "|---|---|", *_metric_rows(metrics)]
+            lines += [*_confusion(metrics), ""]
+    lines += ["## Training", "", "```json", json.dumps(card["training"], indent=2), "```", ""]
+    lines += ["## Known limits", ""] + [f"- {limit}" for limit in card.get("limits", [])]
+    lines += ["", "## Reproduce", "", "```sh", card.get("reproduce", ""), "```", ""]
+    return "\n".join(lines)

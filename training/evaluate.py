@@ -1,0 +1,98 @@
+"""Evaluate an exported ONNX model (with its sidecar) on a data folder, through onnxruntime.
+
+The model sees exactly what the scorer feeds it: inputs are built by ``inference``'s
+preprocessing and feature encoding with the sidecar's parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from training import artifacts, cards
+from training.config import TrainOptions
+
+
+def read_sidecar(onnx_path: Path) -> dict:
+    sidecar = onnx_path.with_suffix(".json")
+    if not sidecar.exists():
+        raise FileNotFoundError(f"No sidecar {sidecar.name} next to {onnx_path.name}.")
+    meta = json.loads(sidecar.read_text())
+    if meta.get("sha256") != artifacts.sha256_file(onnx_path):
+        raise ValueError(f"{onnx_path.name} does not match the sha256 in its sidecar.")
+    return meta
+
+
+def options_from_sidecar(meta: dict, data_dirs: tuple[Path, ...], out_dir: Path) -> TrainOptions:
+    """The options the model was trained with, so the same held-out split is rebuilt."""
+    training = meta.get("training", {})
+    return TrainOptions(
+        kind=meta["kind"],
+        data_dirs=data_dirs,
+        out_dir=out_dir,
+        version=meta["version"],
+        config=training.get("config", "small"),
+        seed=int(training.get("seed", 7)),
+        max_samples=training.get("max_samples"),
+        scheme=training.get("scheme", "binary"),
+        progress=False,
+    )
+
+
+def evaluate_model_file(
+    onnx_path: Path, *, data_dirs: tuple[Path, ...], part: str = "test", threads: int = 1
+) -> dict:
+    """Metrics of the model in ``onnx_path`` on ``part`` (test, val, train or all) of the data.
+
+    For ``test`` the split is rebuilt from the seed recorded in the sidecar, which gives the
+    held-out part only when the data folders are the ones the model was trained on.
+    """
+    meta = read_sidecar(onnx_path)
+    options = options_from_sidecar(meta, data_dirs, onnx_path.parent)
+    session = artifacts.ort_session(onnx_path, threads=threads)
+    kind = meta["kind"]
+    if kind == "burnout":
+        from training import burnout
+
+        features, target = burnout.held_out(options, part=part)
+        raw = session.run(None, {meta["input_name"]: features})[0].reshape(-1)
+        return burnout.evaluate_predictions(features, target, np.clip(raw, 0.0, 1.0))
+    if kind == "fatigue":
+        from training import fatigue
+
+        samples = fatigue.held_out(options, part=part)
+        arrays = fatigue.load_eval_arrays(samples, meta["preprocessing"])
+        probs = fatigue._predict(session, arrays, onnx=True)
+        return fatigue.evaluate_arrays(probs, samples, meta["labels"])
+    if kind == "voice":
+        from training import voice
+
+        samples = voice.held_out(options, part=part)
+        waves, kept, rejected = voice.load_waveforms(samples, meta["preprocessing"])
+        probs = voice.predict(session, waves, onnx=True)
+        result = voice.evaluate(probs, kept, meta["labels"], meta["score_weights"])
+        result["rejected_clips"] = len(rejected)
+        return result
+    raise ValueError(f"Unknown model kind {kind!r}.")
+
+
+def record_evaluation(onnx_path: Path, metrics: dict, *, part: str, data_dirs) -> Path:
+    """Add an evaluation to the model card (JSON and Markdown) next to ``onnx_path``."""
+    stem = onnx_path.stem
+    card_path = onnx_path.with_name(f"{stem}.card.json")
+    if not card_path.exists():
+        raise FileNotFoundError(f"No model card {card_path.name} next to {onnx_path.name}.")
+    card = json.loads(card_path.read_text())
+    card.setdefault("evaluations", []).append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "part": part,
+            "data_dirs": [str(d) for d in data_dirs],
+            "metrics": metrics,
+        }
+    )
+    artifacts.write_model_card(onnx_path.parent, stem, card, cards.render_markdown)
+    return card_path

@@ -1,0 +1,512 @@
+"""Fatigue: ResNet image classifier (alert / fatigued) from face and eye images."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageEnhance
+
+from inference.preprocessing import IMAGENET_MEAN, IMAGENET_STD, decode_image, image_to_tensor
+from training import artifacts, cards
+from training.config import TrainOptions, TrainResult
+from training.datasets import (
+    FATIGUE_LABEL_MAP,
+    FATIGUE_LABELS,
+    ImageSample,
+    image_folder_samples,
+    split_indices,
+)
+from training.evaluation import classification_metrics, softmax
+
+INPUT_NAME = "pixel_values"
+TARGET_ACCURACY = 0.90
+QUANT_TOLERANCE = 0.01  # int8 ships when it loses at most this much accuracy on any subset
+
+# Input size and network width per config. Small trains in minutes on two CPU cores; base is
+# ResNet-18-like at the usual 224 px.
+CONFIGS = {
+    "tiny": {
+        "image_size": 32,
+        "resize": 36,
+        "embedding_size": 8,
+        "hidden_sizes": [8, 16],
+        "depths": [1, 1],
+        "epochs": 2,
+        "batch_size": 8,
+        "lr": 3e-3,
+    },
+    "small": {
+        "image_size": 112,
+        "resize": 128,
+        "embedding_size": 32,
+        "hidden_sizes": [32, 64, 128, 256],
+        "depths": [1, 1, 1, 1],
+        "epochs": 24,
+        "batch_size": 32,
+        "lr": 2e-3,
+    },
+    "base": {
+        "image_size": 224,
+        "resize": 256,
+        "embedding_size": 64,
+        "hidden_sizes": [64, 128, 256, 512],
+        "depths": [2, 2, 2, 2],
+        "epochs": 30,
+        "batch_size": 32,
+        "lr": 1e-3,
+    },
+}
+
+
+def data_files(options: TrainOptions) -> list[Path]:
+    return [s.path for s in _samples(options)]
+
+
+def _samples(options: TrainOptions) -> list[ImageSample]:
+    samples = image_folder_samples(options.data_dirs, FATIGUE_LABEL_MAP)
+    if options.max_samples:
+        capped: dict[tuple[str, str], list[ImageSample]] = {}
+        for s in samples:
+            capped.setdefault((s.subset, s.label), []).append(s)
+        samples = [s for group in capped.values() for s in group[: options.max_samples]]
+    return samples
+
+
+def split(
+    samples: list[ImageSample], *, seed: int
+) -> tuple[list[ImageSample], list[ImageSample], list[ImageSample]]:
+    """70/10/20 split stratified by subset and class (the images carry no subject ids)."""
+    strata = [f"{s.subset}/{s.label}" for s in samples]
+    train_idx, val_idx, test_idx = split_indices(
+        len(samples), seed=seed, val_fraction=0.1, test_fraction=0.2, stratify=strata
+    )
+    return (
+        [samples[i] for i in train_idx],
+        [samples[i] for i in val_idx],
+        [samples[i] for i in test_idx],
+    )
+
+
+def held_out(options: TrainOptions, *, part: str = "test") -> list[ImageSample]:
+    samples = _samples(options)
+    if part == "all":
+        return samples
+    return dict(zip(("train", "val", "test"), split(samples, seed=options.seed), strict=True))[part]
+
+
+def _preprocessing(options: TrainOptions) -> dict:
+    cfg = CONFIGS[options.config]
+    prep = {
+        "image_size": cfg["image_size"],
+        "resize": cfg["resize"],
+        "mean": list(IMAGENET_MEAN),
+        "std": list(IMAGENET_STD),
+    }
+    if options.pretrained:
+        processor = Path(options.pretrained) / "preprocessor_config.json"
+        if processor.exists():
+            conf = json.loads(processor.read_text())
+            prep["mean"] = conf.get("image_mean", prep["mean"])
+            prep["std"] = conf.get("image_std", prep["std"])
+    return prep
+
+
+def _augment(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Random crop (80-100% of each side), horizontal flip and colour jitter."""
+    width, height = image.size
+    scale = rng.uniform(0.8, 1.0)
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    left, top = rng.randint(0, width - w), rng.randint(0, height - h)
+    image = image.crop((left, top, left + w, top + h))
+    if rng.random() < 0.5:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    image = ImageEnhance.Brightness(image).enhance(rng.uniform(0.7, 1.3))
+    image = ImageEnhance.Contrast(image).enhance(rng.uniform(0.7, 1.3))
+    return ImageEnhance.Color(image).enhance(rng.uniform(0.7, 1.3))
+
+
+def build_model(options: TrainOptions):
+    from transformers import ResNetConfig, ResNetForImageClassification
+
+    id2label = dict(enumerate(FATIGUE_LABELS))
+    label2id = {v: k for k, v in id2label.items()}
+    if options.pretrained:
+        return ResNetForImageClassification.from_pretrained(
+            str(options.pretrained),
+            num_labels=len(FATIGUE_LABELS),
+            id2label=id2label,
+            label2id=label2id,
+            ignore_mismatched_sizes=True,
+        )
+    cfg = CONFIGS[options.config]
+    config = ResNetConfig(
+        num_channels=3,
+        embedding_size=cfg["embedding_size"],
+        hidden_sizes=cfg["hidden_sizes"],
+        depths=cfg["depths"],
+        layer_type="basic",
+        num_labels=len(FATIGUE_LABELS),
+        id2label=id2label,
+        label2id=label2id,
+    )
+    return ResNetForImageClassification(config)
+
+
+def set_trainable(model, *, epoch: int, options: TrainOptions, freeze_epochs: int) -> str:
+    """Transfer learning: encoder frozen first, then the last stage unfrozen. Scratch: all."""
+    if not options.pretrained:
+        for p in model.parameters():
+            p.requires_grad = True
+        return "all"
+    for p in model.resnet.parameters():
+        p.requires_grad = False
+    if epoch < freeze_epochs:
+        return "head"
+    for p in model.resnet.encoder.stages[-1].parameters():
+        p.requires_grad = True
+    return "head+last_stage"
+
+
+def _predict(session_or_model, arrays: list[np.ndarray], *, onnx: bool) -> np.ndarray:
+    import torch
+
+    logits = []
+    for i in range(0, len(arrays), 64):
+        batch = np.concatenate(arrays[i : i + 64])
+        if onnx:
+            logits.append(session_or_model.run(None, {INPUT_NAME: batch})[0])
+        else:
+            with torch.no_grad():
+                logits.append(session_or_model(pixel_values=torch.from_numpy(batch)).logits.numpy())
+    return softmax(np.concatenate(logits))
+
+
+def evaluate_arrays(
+    probs: np.ndarray, samples: list[ImageSample], labels: list[str] = FATIGUE_LABELS
+) -> dict:
+    """Overall metrics plus one block per subset (yawn faces, eye crops evaluated apart)."""
+    y = np.asarray([labels.index(s.label) for s in samples])
+    result = {"all": classification_metrics(y, probs, labels)}
+    for subset in sorted({s.subset for s in samples}):
+        idx = [i for i, s in enumerate(samples) if s.subset == subset]
+        result[subset] = classification_metrics(y[idx], probs[idx], labels)
+    return result
+
+
+def load_eval_arrays(samples: list[ImageSample], prep: dict) -> list[np.ndarray]:
+    return [image_to_tensor(decode_image(s.path), **prep) for s in samples]
+
+
+def _quantize_static(fp32: Path, out: Path, calibration: list[np.ndarray]) -> None:
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter([{INPUT_NAME: a} for a in calibration])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    prepped = out.with_name(f".{out.stem}.pre.onnx")
+    tmp = out.with_name(f".{out.stem}.tmp.onnx")
+    try:
+        quant_pre_process(str(fp32), str(prepped), skip_symbolic_shape=True)
+        quantize_static(
+            str(prepped),
+            str(tmp),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+        )
+        artifacts.atomic_write_bytes(out, tmp.read_bytes())
+    finally:
+        prepped.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
+
+
+def train(options: TrainOptions) -> TrainResult:
+    """Fit the classifier, export fp32 + static int8 ONNX, evaluate both, write the files."""
+    import torch
+    from tqdm import tqdm
+
+    from training import torch_utils as tu
+
+    started = time.monotonic()
+    torch.set_num_threads(max(1, options.threads))
+    tu.seed_everything(options.seed)
+    cfg = CONFIGS[options.config]
+    epochs = options.epochs or cfg["epochs"]
+    batch_size = options.batch_size or cfg["batch_size"]
+    prep = _preprocessing(options)
+    work = options.out_dir
+    work.mkdir(parents=True, exist_ok=True)
+
+    samples = _samples(options)
+    train_s, val_s, test_s = split(samples, seed=options.seed)
+    train_images = [decode_image(s.path) for s in train_s]
+    train_y = [FATIGUE_LABELS.index(s.label) for s in train_s]
+    val_x = load_eval_arrays(val_s, prep)
+    val_y = np.asarray([FATIGUE_LABELS.index(s.label) for s in val_s])
+
+    model = build_model(options)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=tu.class_weights(train_y, len(FATIGUE_LABELS)))
+    freeze_epochs = max(1, epochs // 3) if options.pretrained else 0
+    steps_per_epoch = max(1, (len(train_s) + batch_size - 1) // batch_size)
+    params = options.as_params()
+
+    def make_optimizer(epoch: int):
+        set_trainable(model, epoch=epoch, options=options, freeze_epochs=freeze_epochs)
+        lr = cfg["lr"] if not options.pretrained or epoch < freeze_epochs else cfg["lr"] / 10
+        opt = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=1e-4
+        )
+        phase_epochs = epochs - epoch if epoch >= freeze_epochs else freeze_epochs
+        sched = tu.cosine_with_warmup(
+            opt, warmup_steps=steps_per_epoch, total_steps=steps_per_epoch * phase_epochs
+        )
+        return opt, sched
+
+    start_epoch, best, history = 0, -1.0, []
+    state = tu.load_checkpoint(work / tu.CHECKPOINT_FILE, params)
+    optimizer, scheduler = make_optimizer(0)
+    if state is not None:
+        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
+        model.load_state_dict(state["model"])
+        optimizer, scheduler = make_optimizer(start_epoch if options.pretrained else 0)
+        if state.get("phase_start") == (start_epoch >= freeze_epochs):
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+    rng = random.Random(options.seed)
+    for epoch in range(start_epoch, epochs):
+        if options.pretrained and epoch == freeze_epochs:
+            optimizer, scheduler = make_optimizer(epoch)
+        model.train()
+        rng.seed(options.seed * 1000 + epoch)
+        order = list(range(len(train_s)))
+        rng.shuffle(order)
+        total = 0.0
+        bar = tqdm(
+            range(0, len(order), batch_size),
+            desc=f"fatigue epoch {epoch + 1}/{epochs}",
+            disable=not options.progress,
+            leave=False,
+        )
+        for start in bar:
+            idx = order[start : start + batch_size]
+            batch = np.concatenate(
+                [image_to_tensor(_augment(train_images[i], rng), **prep) for i in idx]
+            )
+            target = torch.tensor([train_y[i] for i in idx])
+            logits = model(pixel_values=torch.from_numpy(batch)).logits
+            loss = loss_fn(logits, target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += float(loss.detach()) * len(idx)
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+        model.eval()
+        val_probs = _predict(model, val_x, onnx=False)
+        val_metrics = classification_metrics(val_y, val_probs, FATIGUE_LABELS)
+        score = val_metrics["balanced_accuracy"]
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": round(total / len(order), 4),
+                "val_balanced_accuracy": round(score, 4),
+            }
+        )
+        print(f"fatigue epoch {epoch + 1}/{epochs}: {history[-1]}", flush=True)
+        if score > best:
+            best = score
+            tu.save_checkpoint(work / tu.BEST_FILE, {"model": model.state_dict(), "epoch": epoch})
+        tu.save_checkpoint(
+            work / tu.CHECKPOINT_FILE,
+            {
+                "params": params,
+                "epoch": epoch,
+                "best": best,
+                "history": history,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "phase_start": epoch + 1 >= freeze_epochs,
+            },
+        )
+
+    best_state = torch.load(work / tu.BEST_FILE, map_location="cpu", weights_only=False)
+    model.load_state_dict(best_state["model"])
+    model.eval()
+    stem = f"fatigue-{options.version}"
+    fp32_path = work / f"{stem}.fp32.onnx"
+    size = prep["image_size"]
+    tu.export_onnx(
+        model,
+        torch.zeros(1, 3, size, size),
+        fp32_path,
+        input_name=INPUT_NAME,
+        dynamic_axes={0: "batch"},
+    )
+    test_x = load_eval_arrays(test_s, prep)
+    parity = artifacts.check_parity(
+        fp32_path,
+        INPUT_NAME,
+        [np.concatenate(test_x[:16])],
+        lambda a: model(pixel_values=torch.from_numpy(a)).logits.detach().numpy(),
+    )
+    variants = {"fp32": fp32_path}
+    if options.quantize:
+        int8_path = work / f"{stem}.int8.onnx"
+        calibration = [
+            image_to_tensor(img, **prep) for img in train_images[:: max(1, len(train_images) // 64)]
+        ]
+        _quantize_static(fp32_path, int8_path, calibration)
+        variants["int8"] = int8_path
+    results = {}
+    for name, path in variants.items():
+        probs = _predict(artifacts.ort_session(path, threads=options.threads), test_x, onnx=True)
+        results[name] = {
+            "metrics": evaluate_arrays(probs, test_s),
+            "size_bytes": path.stat().st_size,
+        }
+    shipped = "fp32"
+    if "int8" in results:
+        drops = [
+            results["fp32"]["metrics"][k]["accuracy"] - results["int8"]["metrics"][k]["accuracy"]
+            for k in results["fp32"]["metrics"]
+        ]
+        if max(drops) <= QUANT_TOLERANCE:
+            shipped = "int8"
+    final = work / f"{stem}.onnx"
+    artifacts.atomic_copy(variants[shipped], final)
+    metrics = results[shipped]["metrics"]
+    sha = artifacts.sha256_file(final)
+
+    subsets = [k for k in metrics if k != "all"]
+    targets = [
+        {
+            "name": f"accuracy on held-out {subset} images",
+            "required": TARGET_ACCURACY,
+            "measured": metrics[subset]["accuracy"],
+            "met": metrics[subset]["accuracy"] >= TARGET_ACCURACY,
+        }
+        for subset in subsets
+    ]
+    training_info = {
+        "config": options.config,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": cfg["lr"],
+        "optimizer": "AdamW, weight decay 1e-4, cosine schedule with one warm-up epoch",
+        "loss": "cross-entropy with inverse-frequency class weights",
+        "augmentation": "random crop 80-100%, horizontal flip, brightness/contrast/colour jitter",
+        "pretrained": str(options.pretrained) if options.pretrained else None,
+        "freeze_epochs": freeze_epochs,
+        "best_epoch": int(best_state["epoch"]) + 1,
+        "history": history,
+        "seed": options.seed,
+        "duration_s": round(time.monotonic() - started, 1),
+        "parity_max_abs_diff": parity,
+    }
+    flat_metrics = {
+        "accuracy": metrics["all"]["accuracy"],
+        "balanced_accuracy": metrics["all"]["balanced_accuracy"],
+        **{f"{s}_accuracy": metrics[s]["accuracy"] for s in subsets},
+    }
+    sidecar = {
+        "format_version": artifacts.SIDECAR_FORMAT_VERSION,
+        "kind": "fatigue",
+        "version": options.version,
+        "onnx_file": final.name,
+        "sha256": sha,
+        "input_name": INPUT_NAME,
+        "output_name": "logits",
+        "labels": list(FATIGUE_LABELS),
+        "score_weights": {"alert": 0.0, "fatigued": 1.0},
+        "preprocessing": prep,
+        "output": "probabilities",
+        "quantization": "static-qdq-int8" if shipped == "int8" else "none",
+        "metrics": flat_metrics,
+        "model_card": f"{stem}.md",
+        "training": {k: v for k, v in training_info.items() if k != "history"},
+    }
+    n_params = sum(p.numel() for p in model.parameters())
+    card = {
+        "kind": "fatigue",
+        "version": options.version,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "summary": "Classifies a face or eye image as alert or fatigued (yawning or closed "
+        "eyes). The score is P(fatigued).",
+        "onnx_file": final.name,
+        "sha256": sha,
+        "size_bytes": final.stat().st_size,
+        "shipped_variant": shipped,
+        "output_description": "softmax over [alert, fatigued]; score = P(fatigued)",
+        "model": {
+            "architecture": f"transformers ResNetForImageClassification (basic blocks, "
+            f"widths {CONFIGS[options.config]['hidden_sizes']}, depths "
+            f"{CONFIGS[options.config]['depths']}), input {size}x{size}",
+            "parameters": int(n_params),
+            "initialisation": f"from {options.pretrained}"
+            if options.pretrained
+            else "from scratch",
+            "preprocessing": prep,
+        },
+        "data": {
+            **cards.DATA_SOURCES["fatigue"],
+            "n_samples": len(samples),
+            "per_subset": {
+                sub: {
+                    lab: sum(1 for s in samples if s.subset == sub and s.label == lab)
+                    for lab in FATIGUE_LABELS
+                }
+                for sub in sorted({s.subset for s in samples})
+            },
+            "label_mapping": {k: v for k, v in FATIGUE_LABEL_MAP.items()},
+        },
+        "split": {
+            "method": "seeded random split stratified by subset and class: 70% train, 10% "
+            "validation (best epoch), 20% test. The images carry no subject ids, so the "
+            "same people (and near-duplicate video frames) can appear in train and test: "
+            "the test accuracy is optimistic for unseen people.",
+            "seed": options.seed,
+            "train": len(train_s),
+            "val": len(val_s),
+            "test": len(test_s),
+        },
+        "metrics": metrics,
+        "targets": targets,
+        "variants": results,
+        "variant_choice": f"Shipped {shipped}: int8 ships when it loses at most "
+        f"{QUANT_TOLERANCE:.0%} accuracy on every subset of the held-out split.",
+        "training": training_info,
+        "limits": [
+            "Few subjects and no subject ids: the split cannot keep people apart, so accuracy "
+            "on new people and cameras will be lower than reported.",
+            "Trained from scratch on about two thousand images (no pretrained weights were "
+            "available); a ResNet-50 fine-tuned with --pretrained is expected to be sturdier.",
+            "Yawning and closed eyes are momentary signs; one photo is a weak proxy for fatigue.",
+            f"Input is {size}x{size} px; the scorer resizes as the sidecar's preprocessing says.",
+        ],
+    }
+    return TrainResult(
+        kind="fatigue",
+        version=options.version,
+        stem=stem,
+        work_dir=work,
+        sidecar=sidecar,
+        card=card,
+    )
