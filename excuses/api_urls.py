@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "excuses-api"
-urlpatterns: list = []
+urlpatterns = [
+    path("excuses/", api.ExcuseListCreateApi.as_view(), name="excuses"),
+    path("excuses/suggestion/", api.ExcuseSuggestionApi.as_view(), name="suggestion"),
+]

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "excuses"
-urlpatterns: list = []
+urlpatterns = [
+    path("excuses/", views.page, name="page"),
+    path("excuses/history/clear/", views.clear_history, name="clear-history"),
+]

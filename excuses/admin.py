@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+
+from . import selectors
+from .models import ExcuseEmail
+
+
+@admin.register(ExcuseEmail)
+class ExcuseEmailAdmin(admin.ModelAdmin):
+    """Counts only: who wrote what, to whom, and the wording stay private to the author."""
+
+    change_list_template = "excuses/admin_change_list.html"
+    list_display = ["created_at", "reason", "tone", "backend"]
+    list_filter = ["reason", "tone", "backend", "created_at"]
+    fields = ["created_at", "reason", "tone", "language", "backend"]
+    readonly_fields = fields
+    list_display_links = None
+    show_full_result_count = True
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        try:
+            extra_context["excuse_counts"] = selectors.excuse_counts(user=request.user)
+        except PermissionDenied:
+            extra_context["excuse_counts"] = None
+        return super().changelist_view(request, extra_context=extra_context)
