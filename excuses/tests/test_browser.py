@@ -1,0 +1,52 @@
+"""The page in a real browser: write an email, copy it, open it in a mail client."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from excuses.models import ExcuseEmail
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _no_model_server(settings):
+    settings.EXCUSE_LLM_URL = ""
+
+
+def test_it_writes_an_excuse_and_copies_it(page, browser_login, employee, live_server):
+    employee.first_name, employee.last_name = "Erin", "Walsh"
+    employee.save()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    browser_login(page, employee)
+
+    page.click("text=Meeting excuse")
+    page.fill("#id_meeting_title", "Quarterly planning")
+    page.fill("#id_organizer_name", "Priya")
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    page.fill("#id_meeting_time", tomorrow.strftime("%Y-%m-%dT10:00"))
+    page.select_option("#id_reason", "focus")
+    page.select_option("#id_tone", "formal")
+    page.click("#excuse-generate")
+
+    body = page.locator("#excuse-body")
+    body.wait_for()
+    text = body.inner_text()
+    assert text.startswith("Dear Priya,") and text.rstrip().endswith("Erin Walsh")
+    assert "Quarterly planning" in text
+    assert "Quarterly planning" in page.inner_text("#excuse-subject")
+
+    page.click("text=Copy to clipboard")
+    page.wait_for_selector("#copy-feedback:has-text('Copied to clipboard.')")
+    assert page.evaluate("navigator.clipboard.readText()") == text
+
+    mailto = page.get_attribute("#excuse-mailto", "href")
+    assert mailto.startswith("mailto:?subject=") and "Quarterly%20planning" in mailto
+
+    # "Generate another" keeps the inputs and adds a second email to the history.
+    page.locator("#result").get_by_role("button", name="Generate another").click()
+    page.locator("#excuse-body").wait_for()
+    assert ExcuseEmail.objects.filter(user=employee).count() == 2
+    assert page.locator("#history details").count() == 2
+    assert page.console_errors == []
