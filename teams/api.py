@@ -25,7 +25,7 @@ class TeamHeatmapApi(APIView):
         suppressed = serializers.BooleanField()
         rolling_mean_7d = serializers.FloatField(allow_null=True)
         participation = serializers.FloatField(allow_null=True)
-        contributors = serializers.CharField(help_text='A band such as "5–9 people".')
+        contributors = serializers.CharField(help_text='A band such as "5-9 people".')
         note = serializers.CharField()
 
     class OutputSerializer(serializers.Serializer):

@@ -36,7 +36,7 @@ TREND_COLORS = [  # Okabe-Ito, distinguishable with colour-blindness
 
 def format_value(value: float | None, metric: str) -> str:
     if value is None:
-        return "–"
+        return "-"
     if metric == "flow_score":
         return f"{value:.1f}"
     return f"{value * 100:.0f}%"
@@ -64,7 +64,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
             z_row.append(value)
             if value is None:
                 hidden_row.append(1)
-                mark_row.append("×")
+                mark_row.append("\u00d7")
                 detail_row.append(None)
             else:
                 hidden_row.append(None)
@@ -165,7 +165,9 @@ def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
                     "x": x,
                     "y": daily,
                     "marker": {"color": color, "size": 5, "opacity": 0.45},
-                    "hovertemplate": f"{team.name}<br>%{{x}}<br>{label}: %{{y:.3~f}}<extra></extra>",
+                    "hovertemplate": (
+                        f"{team.name}<br>%{{x}}<br>{label}: %{{y:.3~f}}<extra></extra>"
+                    ),
                 }
             )
     low, high = VALUE_RANGES[metric]

@@ -10,6 +10,7 @@ suppressed one by subtraction.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -56,13 +57,13 @@ def is_suppressed(contributors: int, *, k: int) -> bool:
 
 
 def contributor_band(contributors: int, *, k: int) -> str:
-    """A coarse band ("5–9 people") so hover text never shows an exact small count."""
+    """A coarse band ("5-9 people") so hover text never shows an exact small count."""
     if is_suppressed(contributors, k=k):
         return f"fewer than {k}"
     edges = [k] + [e for e in (10, 20, 50, 100, 200, 500, 1000) if e > k]
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         if low <= contributors < high:
-            return f"{low}–{high - 1} people"
+            return f"{low}-{high - 1} people"
     return f"{edges[-1]}+ people"
 
 
@@ -133,7 +134,7 @@ class TeamDayAggregates:
         return self._rolling[key]
 
     def rolling_mean(self, team_id: int, day: dt.date, metric: str) -> float | None:
-        """Mean of the shown daily values in the 7 days ending on ``day`` (suppressed days skipped)."""
+        """Mean of the shown values in the 7 days ending on ``day`` (suppressed days skipped)."""
         return self.rolling_series(team_id, metric)[self._index[day]]
 
     def period_summary(self, team_id: int, metric: str) -> dict:

@@ -37,7 +37,7 @@ def test_it_suppresses_cells_below_min_group_size(team, manager, contributors, s
     if shown:
         assert cell.values["flow_score"] == 64.0
         assert cell.values["participation"] == round(contributors / 8, 4)
-        assert cell.band == "5–9 people"
+        assert cell.band == "5-9 people"
     else:
         assert all(v is None for v in cell.values.values())
         assert cell.band == "fewer than 5"
@@ -124,10 +124,10 @@ def test_it_uses_lead_in_days_for_the_first_rolling_means(team, manager):
 
 def test_contributor_bands_hide_exact_counts():
     assert contributor_band(0, k=5) == "fewer than 5"
-    assert contributor_band(9, k=5) == "5–9 people"
-    assert contributor_band(10, k=5) == "10–19 people"
+    assert contributor_band(9, k=5) == "5-9 people"
+    assert contributor_band(10, k=5) == "10-19 people"
     assert contributor_band(1500, k=5) == "1000+ people"
-    assert contributor_band(12, k=12) == "12–19 people"
+    assert contributor_band(12, k=12) == "12-19 people"
 
 
 def test_it_returns_no_teams_for_a_manager_without_teams(db):

@@ -1,4 +1,4 @@
-"""``manage.py seed_scale``: a large synthetic organisation for the dashboard and alert benchmarks."""
+"""``manage.py seed_scale``: a large synthetic organisation for benchmarks."""
 
 import datetime as dt
 import time

@@ -1,0 +1,148 @@
+"""Who may use the dashboard page, its CSV export and the heatmap API."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from .helpers import add_day, add_members
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["teams:dashboard", "teams:dashboard-csv"]
+
+
+@pytest.fixture
+def data(team, other_team):
+    today = timezone.localdate()
+    add_day(add_members(team, 6), today, flow=72.0)
+    add_day(add_members(other_team, 6), today, flow=41.0)
+    return today
+
+
+def heatmap_url(team) -> str:
+    return f"/api/v1/teams/{team.id}/heatmap/"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_it_sends_anonymous_users_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("persona", ["employee", "teammate", "outsider"])
+def test_it_refuses_employees(client, request, name, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_it_shows_a_manager_their_team_only(client, manager, team, other_team, data):
+    client.force_login(manager)
+    response = client.get(reverse("teams:dashboard"))
+
+    assert response.status_code == 200
+    assert [t.name for t in response.context["teams"]] == [team.name]
+    body = response.content.decode()
+    assert "Borealis" not in body
+    assert 'id="heatmap-figure"' in body
+    assert "vendor/plotly.min.js" in body
+    assert "<script>" not in body  # CSP: data only through json_script
+
+
+def test_it_shows_an_admin_every_team(client, admin_user, team, other_team, data):
+    client.force_login(admin_user)
+    response = client.get(reverse("teams:dashboard"), {"metric": "burnout", "days": 90})
+
+    assert response.status_code == 200
+    assert {t.name for t in response.context["teams"]} == {"Atlas", "Borealis"}
+
+
+def test_it_answers_400_to_bad_parameters(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("teams:dashboard"), {"metric": "salary"}).status_code == 400
+    response = client.get(reverse("teams:dashboard-csv"), {"days": "365"})
+    assert response.status_code == 400
+    assert "7, 30, 90" in response.content.decode()
+
+
+def test_csv_export_holds_exactly_the_cells_on_screen(client, manager, team, data):
+    small = add_members(team, 1, prefix="late")
+    add_day(small, data - dt.timedelta(days=1), flow=10.0)
+    client.force_login(manager)
+
+    page = client.get(reverse("teams:dashboard"), {"metric": "flow_score", "days": 7})
+    export = client.get(reverse("teams:dashboard-csv"), {"metric": "flow_score", "days": 7})
+
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert len(rows) == 7
+    assert {r["team"] for r in rows} == {"Atlas"}
+    heatmap_z = page.context["heatmap"]["data"][0]["z"][0]
+    exported = [float(r["value"]) if r["value"] else None for r in rows]
+    assert exported == heatmap_z
+    yesterday = next(r for r in rows if r["date"] == str(data - dt.timedelta(days=1)))
+    assert yesterday["value"] == ""
+    assert yesterday["note"] == "fewer than 5 check-ins"
+    assert "10.0" not in export.content.decode()
+    assert rows[-1]["contributors"] == "5-9 people"
+
+
+def test_api_refuses_anonymous(api_client, team):
+    response = api_client.get(heatmap_url(team))
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("persona", ["employee", "teammate", "outsider", "other_manager"])
+def test_api_refuses_everyone_but_the_teams_managers(api_client_for, request, team, persona):
+    response = api_client_for(request.getfixturevalue(persona)).get(heatmap_url(team))
+    assert response.status_code == 403
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("persona", ["manager", "admin_user"])
+def test_api_gives_the_team_cells_with_suppression(api_client_for, request, team, data, persona):
+    response = api_client_for(request.getfixturevalue(persona)).get(
+        heatmap_url(team), {"from": str(data - dt.timedelta(days=1)), "to": str(data)}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["team"] == {"id": team.id, "name": "Atlas", "members": 6}
+    assert body["min_group_size"] == 5
+    hidden, shown = body["cells"]
+    assert hidden == {
+        "date": str(data - dt.timedelta(days=1)),
+        "value": None,
+        "suppressed": True,
+        "rolling_mean_7d": None,
+        "participation": None,
+        "contributors": "fewer than 5",
+        "note": "fewer than 5 check-ins",
+    }
+    assert shown["value"] == 72.0
+    assert shown["participation"] == 1.0
+
+
+def test_api_gives_admins_404_for_a_missing_team(api_client_for, admin_user):
+    assert api_client_for(admin_user).get("/api/v1/teams/999999/heatmap/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"metric": "salary"},
+        {"from": "yesterday"},
+        {"from": "2026-03-02", "to": "2026-03-01"},
+        {"from": "2020-01-01", "to": "2026-01-01"},
+    ],
+)
+def test_api_answers_400_with_a_readable_detail(api_client_for, manager, team, query):
+    response = api_client_for(manager).get(heatmap_url(team), query)
+    assert response.status_code == 400
+    assert response.json()["detail"]

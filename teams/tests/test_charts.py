@@ -1,0 +1,94 @@
+"""Chart building is pure: figures are built from plain selector output, without a database."""
+
+import datetime as dt
+
+import plotly.graph_objects as go
+
+from teams.charts import SUPPRESSED_COLOR, heatmap_figure, trend_figure
+from teams.selectors import Cell, TeamDayAggregates, TeamInfo, contributor_band
+
+D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+
+
+def shown(team_id: int, day: dt.date, flow: float, contributors: int = 6) -> Cell:
+    return Cell(
+        team_id=team_id,
+        date=day,
+        suppressed=False,
+        band=contributor_band(contributors, k=5),
+        values={
+            "flow_score": flow,
+            "fatigue": 0.25,
+            "stress": None,
+            "burnout": 0.4,
+            "participation": 0.75,
+        },
+    )
+
+
+def sample() -> TeamDayAggregates:
+    aggregates = TeamDayAggregates(
+        teams=[TeamInfo(id=1, name="Atlas", members=8), TeamInfo(id=2, name="Borealis", members=4)],
+        dates=[D1, D2],
+        k=5,
+    )
+    aggregates.cells[(1, D1)] = shown(1, D1, 71.25)
+    aggregates.cells[(1, D2)] = shown(1, D2, 65.0, contributors=7)
+    return aggregates
+
+
+def test_heatmap_has_teams_by_days_and_a_separate_suppressed_layer():
+    figure = heatmap_figure(sample(), metric="flow_score")
+    values, hidden = figure["data"]
+
+    assert values["y"] == ["Atlas", "Borealis"]
+    assert values["x"] == ["2026-03-01", "2026-03-02"]
+    assert values["z"] == [[71.25, 65.0], [None, None]]
+    assert hidden["z"] == [[None, None], [1, 1]]
+    assert hidden["colorscale"][0][1] == SUPPRESSED_COLOR
+    assert "fewer than 5 check-ins" in hidden["hovertemplate"]
+    assert values["colorscale"] == "Viridis"
+    assert values["reversescale"] is False
+    go.Figure(figure)  # raises on anything Plotly does not accept
+
+
+def test_heatmap_hover_shows_a_band_not_an_exact_count():
+    figure = heatmap_figure(sample(), metric="flow_score")
+    detail = figure["data"][0]["customdata"][0][0]
+
+    assert detail == ["71.2", "-", "75%", "5-9 people"]
+    assert figure["data"][0]["customdata"][1] == [None, None]
+
+
+def test_heatmap_of_a_risk_metric_reverses_the_scale_and_hides_missing_components():
+    figure = heatmap_figure(sample(), metric="stress")
+    values, hidden = figure["data"]
+
+    assert values["reversescale"] is True
+    assert (values["zmin"], values["zmax"]) == (0.0, 1.0)
+    assert values["z"][0] == [None, None]
+    assert hidden["z"][0] == [1, 1]
+
+
+def test_trend_has_one_rolling_line_per_team_and_daily_points_when_few_teams():
+    aggregates = sample()
+    aggregates.lead_in[(1, D1 - dt.timedelta(days=1))] = {"flow_score": 80.0}
+    figure = trend_figure(aggregates, metric="flow_score")
+
+    lines = [t for t in figure["data"] if t["mode"] == "lines"]
+    points = [t for t in figure["data"] if t["mode"] == "markers"]
+    assert [t["name"] for t in lines] == ["Atlas (7-day mean)", "Borealis (7-day mean)"]
+    assert lines[0]["y"] == [None, 72.0833]  # needs 3 shown days: 80, 71.25, 65
+    assert points[0]["y"] == [71.25, 65.0]
+    assert points[1]["y"] == [None, None]
+    go.Figure(figure)
+
+
+def test_trend_with_many_teams_keeps_only_the_rolling_means():
+    aggregates = TeamDayAggregates(
+        teams=[TeamInfo(id=i, name=f"T{i}", members=9) for i in range(10)], dates=[D1], k=5
+    )
+    figure = trend_figure(aggregates, metric="participation")
+
+    assert len(figure["data"]) == 10
+    assert figure["layout"]["yaxis"]["tickformat"] == ".0%"
