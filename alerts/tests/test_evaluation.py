@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from alerts import services as alerts_services
 from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate, alerts_evaluate_for_user
 from metrics.models import DailyMetric
@@ -77,6 +78,29 @@ def test_an_open_alert_is_updated_in_place_and_escalates(employee):
     assert alert.severity == "high"
     assert alert.snapshot["mean_flow"] == 20.0
     assert BurnoutAlert.objects.filter(user=employee).count() == 1
+
+
+def test_an_escalation_reopens_an_acknowledged_team_alert(team, crew, manager):
+    for user in crew:
+        add_days(user, [45.0] * 7)
+    alerts_evaluate(on_date=ON)
+    alert = BurnoutAlert.objects.get(rule="team_low_flow")
+    alerts_services.alert_acknowledge(alert=alert, user=manager)
+
+    DailyMetric.objects.update(flow_score=44.0)  # still low, same severity: stays acknowledged
+    alerts_evaluate(on_date=ON)
+    alert.refresh_from_db()
+    assert (alert.status, alert.acknowledged_by, alert.snapshot["mean_flow"]) == (
+        "acknowledged",
+        manager,
+        44.0,
+    )
+
+    alert.severity = "low"  # as if raised at a lower severity; medium is now an escalation
+    alert.save()
+    alerts_evaluate(on_date=ON)
+    alert.refresh_from_db()
+    assert (alert.status, alert.severity, alert.acknowledged_by) == ("open", "medium", None)
 
 
 def test_next_day_moves_the_window_of_the_same_alert(employee):
