@@ -1,0 +1,615 @@
+"""Inference benchmark: PyTorch eager vs ONNX Runtime fp32 vs int8, a full check-in, worker RSS.
+
+    .venv/bin/python -m bench.inference [--repeats 7] [--threads 1] [--skip-export]
+
+Models are random-initialised from transformers configs (timing does not depend on the
+weights): ResNet-18 and ResNet-50 (224x224 image), Wav2Vec2 with the base-sized config
+(3 s and 5 s of 16 kHz audio) and an XGBoost burnout regressor trained on synthetic rows.
+Quantisation: static QDQ int8 for the CNNs, dynamic int8 on MatMul/Gemm only for Wav2Vec2.
+
+The full check-in compares the worker's real path (``inference.services`` with the int8 models
+registered in a throw-away SQLite registry) with the same preprocessing feeding PyTorch eager
+models and native XGBoost. The worker's start-up and resident memory are measured in a fresh
+process that never imports torch. Exported models and a JSON copy of the results go to
+``bench/results/inference/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / "results" / "inference"
+VOICE_LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
+VOICE_WEIGHTS = [0.3, 0.2, 0.1, 0.6, 0.9, 0.85, 0.8, 0.4]
+
+
+def _django(work: Path) -> None:
+    """A throw-away registry so the benchmark never touches the project's database."""
+    db = work / "registry.sqlite3"
+    db.unlink(missing_ok=True)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "resonance.settings"
+    os.environ["RESONANCE_VAR_DIR"] = str(work)
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from inference.models import ModelVersion
+
+    with connection.schema_editor() as editor:
+        editor.create_model(ModelVersion)
+
+
+def timed(fn: Callable[[], object], *, repeats: int, warmup: int = 2) -> float:
+    """Median wall time of ``fn`` in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    logits = np.asarray(logits, dtype=np.float64).reshape(-1)
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()
+
+
+def ort_session(path: Path, threads: int):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    return onnxruntime.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
+# --- Sample inputs -------------------------------------------------------------
+
+
+def sample_image(work: Path) -> Path:
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    path = work / "face.jpg"
+    pixels = rng.integers(0, 255, size=(720, 960, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(path, "JPEG", quality=90)
+    return path
+
+
+def sample_clip(work: Path, seconds: float) -> Path:
+    import soundfile
+
+    rate = 16000
+    rng = np.random.default_rng(int(seconds * 10))
+    t = np.arange(int(seconds * rate)) / rate
+    voice = sum(np.sin(2 * np.pi * f * t) / k for k, f in enumerate((140, 280, 420, 560), 1))
+    signal = 0.25 * voice * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    signal = signal + 0.01 * rng.standard_normal(t.size)
+    path = work / f"speech-{seconds:g}s.wav"
+    soundfile.write(path, signal.astype(np.float32), rate)
+    return path
+
+
+# --- Models --------------------------------------------------------------------
+
+
+def resnet(name: str):
+    import torch
+    from transformers import ResNetConfig, ResNetForImageClassification
+
+    torch.manual_seed(0)
+    if name == "ResNet-18":
+        config = ResNetConfig(
+            layer_type="basic", depths=[2, 2, 2, 2], hidden_sizes=[64, 128, 256, 512], num_labels=2
+        )
+    else:
+        config = ResNetConfig(
+            layer_type="bottleneck",
+            depths=[3, 4, 6, 3],
+            hidden_sizes=[256, 512, 1024, 2048],
+            num_labels=2,
+        )
+    return ResNetForImageClassification(config).eval()
+
+
+def wav2vec2():
+    import torch
+    from transformers import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
+
+    torch.manual_seed(0)
+    config = Wav2Vec2Config(num_labels=len(VOICE_LABELS))  # the base-sized defaults
+    return Wav2Vec2ForSequenceClassification(config).eval()
+
+
+class LogitsOnly:
+    """Wrap a transformers model so the exported graph returns the logits tensor only."""
+
+    @staticmethod
+    def image(model):
+        import torch
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            def forward(self, pixel_values):
+                return self.model(pixel_values=pixel_values).logits
+
+        return Wrapper().eval()
+
+    @staticmethod
+    def audio(model):
+        import torch
+
+        class Wrapper(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_values):
+                return self.model(input_values=input_values).logits
+
+        return Wrapper().eval()
+
+
+def export(module, example: np.ndarray, path: Path, input_name: str, dynamic_axis: int | None):
+    import torch
+
+    dynamic = {input_name: {dynamic_axis: "samples"}} if dynamic_axis is not None else None
+    with torch.no_grad():
+        program = torch.onnx.export(
+            module,
+            (torch.from_numpy(example),),
+            input_names=[input_name],
+            output_names=["logits"],
+            dynamo=True,
+            dynamic_shapes=dynamic,
+            external_data=False,
+        )
+    program.save(str(path), external_data=False)
+
+
+def quantize_cnn(fp32: Path, int8: Path, calibration: list[np.ndarray]) -> None:
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.items = iter([{"pixel_values": x} for x in calibration])
+
+        def get_next(self):
+            return next(self.items, None)
+
+    prepared = fp32.with_name(fp32.stem + "-pre.onnx")
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    quantize_static(
+        str(prepared),
+        str(int8),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+    )
+
+
+def quantize_transformer(fp32: Path, int8: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared = fp32.with_name(fp32.stem + "-pre.onnx")
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)
+    quantize_dynamic(
+        str(prepared),
+        str(int8),
+        op_types_to_quantize=["MatMul", "Gemm"],
+        weight_type=QuantType.QInt8,
+    )
+
+
+def burnout_model(work: Path):
+    """XGBoost on synthetic rows shaped like the HackerEarth data, exported to ONNX."""
+    import onnxmltools
+    import xgboost
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    from inference.testing import BURNOUT_FEATURES
+
+    rng = np.random.default_rng(0)
+    rows = 4000
+    x = np.column_stack(
+        [
+            rng.integers(0, 365, rows),
+            rng.integers(0, 6, rows),
+            rng.integers(0, 2, rows),
+            rng.integers(0, 2, rows),
+            rng.integers(1, 11, rows),
+            rng.uniform(0, 10, rows),
+        ]
+    ).astype(np.float32)
+    y = np.clip(0.08 * x[:, 5] + 0.02 * x[:, 4] + 0.02 * x[:, 1] + rng.normal(0, 0.04, rows), 0, 1)
+    x[rng.random(x.shape) < 0.06] = np.nan
+    model = xgboost.XGBRegressor(n_estimators=200, max_depth=5, learning_rate=0.1)
+    model.fit(x, y)
+    onx = onnxmltools.convert_xgboost(
+        model,
+        initial_types=[("features", FloatTensorType([None, len(BURNOUT_FEATURES)]))],
+        target_opset=15,
+    )
+    path = work / "burnout" / "burnout-bench.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(onx.SerializeToString())
+    return model, path
+
+
+def write_sidecar(path: Path, kind: str, extra: dict) -> None:
+    import hashlib
+
+    meta = {
+        "format_version": 1,
+        "kind": kind,
+        "version": path.stem.split("-", 1)[1],
+        "onnx_file": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "metrics": {},
+        "training": {"note": "random-initialised benchmark model"},
+        **extra,
+    }
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=2))
+
+
+# --- Measurements --------------------------------------------------------------
+
+
+def bench_cnn(name, image, work, repeats, threads, skip_export, rows, results):
+    import torch
+
+    from inference.preprocessing import image_to_tensor, preprocess_image
+
+    model = resnet(name)
+    x = preprocess_image(image)
+    slug = name.lower().replace("-", "")
+    fp32 = work / f"{slug}-fp32.onnx"
+    int8 = work / f"{slug}-int8.onnx"
+    if not (skip_export and fp32.exists() and int8.exists()):
+        export(LogitsOnly.image(model), x, fp32, "pixel_values", None)
+        from PIL import Image
+
+        rng = np.random.default_rng(2)
+        calibration = [
+            image_to_tensor(Image.fromarray(rng.integers(0, 255, (256, 256, 3), dtype=np.uint8)))
+            for _ in range(8)
+        ] + [x]
+        quantize_cnn(fp32, int8, calibration)
+    s32, s8 = ort_session(fp32, threads), ort_session(int8, threads)
+    tx = torch.from_numpy(x)
+    with torch.no_grad():
+        t_torch = timed(lambda: model(pixel_values=tx).logits, repeats=repeats)
+        p_torch = softmax(model(pixel_values=tx).logits.numpy())
+    t32 = timed(lambda: s32.run(None, {"pixel_values": x}), repeats=repeats)
+    t8 = timed(lambda: s8.run(None, {"pixel_values": x}), repeats=repeats)
+    p32 = softmax(s32.run(None, {"pixel_values": x})[0])
+    p8 = softmax(s8.run(None, {"pixel_values": x})[0])
+    rows.append((f"{name} 224x224", t_torch, t32, t8, float(np.abs(p8 - p32).max()), "static QDQ"))
+    results[slug] = {
+        "torch_ms": t_torch,
+        "ort_fp32_ms": t32,
+        "ort_int8_ms": t8,
+        "max_prob_diff_int8_vs_fp32": float(np.abs(p8 - p32).max()),
+        "max_prob_diff_fp32_vs_torch": float(np.abs(p32 - p_torch).max()),
+        "int8_mb": int8.stat().st_size / 1e6,
+    }
+    return model, fp32, int8
+
+
+def bench_wav2vec2(clips, work, repeats, threads, skip_export, rows, results):
+    import torch
+
+    from inference.preprocessing import preprocess_audio
+
+    model = wav2vec2()
+    fp32 = work / "wav2vec2-base-fp32.onnx"
+    int8 = work / "wav2vec2-base-int8.onnx"
+    waves = {seconds: preprocess_audio(path) for seconds, path in clips.items()}
+    if not (skip_export and fp32.exists() and int8.exists()):
+        export(LogitsOnly.audio(model), waves[5], fp32, "input_values", 1)
+        quantize_transformer(fp32, int8)
+    s32, s8 = ort_session(fp32, threads), ort_session(int8, threads)
+    for seconds in (3, 5):
+        x = waves[seconds]
+        tx = torch.from_numpy(x)
+        with torch.no_grad():
+            t_torch = timed(lambda tx=tx: model(input_values=tx).logits, repeats=repeats)
+            p_torch = softmax(model(input_values=tx).logits.numpy())
+        t32 = timed(lambda x=x: s32.run(None, {"input_values": x}), repeats=repeats)
+        t8 = timed(lambda x=x: s8.run(None, {"input_values": x}), repeats=repeats)
+        p32 = softmax(s32.run(None, {"input_values": x})[0])
+        p8 = softmax(s8.run(None, {"input_values": x})[0])
+        diff = float(np.abs(p8 - p32).max())
+        rows.append((f"Wav2Vec2-base {seconds} s", t_torch, t32, t8, diff, "dynamic MatMul"))
+        results[f"wav2vec2_{seconds}s"] = {
+            "torch_ms": t_torch,
+            "ort_fp32_ms": t32,
+            "ort_int8_ms": t8,
+            "max_prob_diff_int8_vs_fp32": diff,
+            "max_prob_diff_fp32_vs_torch": float(np.abs(p32 - p_torch).max()),
+            "int8_mb": int8.stat().st_size / 1e6,
+        }
+    return model, fp32, int8
+
+
+def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
+    """The worker's scoring path (int8, services) against the PyTorch-eager pipeline."""
+    import shutil
+
+    import torch
+
+    from inference import runtime, services, tabular
+    from inference.preprocessing import preprocess_audio, preprocess_image
+    from inference.registry import register_model_file
+    from inference.testing import BURNOUT_ENCODING, BURNOUT_FEATURES
+
+    cnn_model, cnn_fp32, cnn_int8 = cnn
+    w2v_model, w2v_fp32, w2v_int8 = audio
+    xgb_model, burnout_path = burnout
+    registry = WORK / "registry"
+    shutil.rmtree(registry, ignore_errors=True)
+    fatigue_path = registry / "fatigue" / "fatigue-bench.onnx"
+    voice_path = registry / "voice" / "voice-bench.onnx"
+    fatigue_path.parent.mkdir(parents=True)
+    voice_path.parent.mkdir(parents=True)
+    shutil.copy(cnn_int8, fatigue_path)
+    shutil.copy(w2v_int8, voice_path)
+    write_sidecar(
+        fatigue_path,
+        "fatigue",
+        {
+            "input_name": "pixel_values",
+            "output_name": "logits",
+            "labels": ["alert", "fatigued"],
+            "score_weights": {"alert": 0.0, "fatigued": 1.0},
+            "output": "probabilities",
+            "preprocessing": {"image_size": 224, "resize": 256},
+        },
+    )
+    write_sidecar(
+        voice_path,
+        "voice",
+        {
+            "input_name": "input_values",
+            "output_name": "logits",
+            "labels": VOICE_LABELS,
+            "score_weights": dict(zip(VOICE_LABELS, VOICE_WEIGHTS, strict=True)),
+            "output": "probabilities",
+            "preprocessing": {"sample_rate": 16000, "max_seconds": 8},
+        },
+    )
+    write_sidecar(
+        burnout_path,
+        "burnout",
+        {
+            "input_name": "features",
+            "output_name": "variable",
+            "features": BURNOUT_FEATURES,
+            "feature_encoding": BURNOUT_ENCODING,
+            "output": "regression",
+        },
+    )
+    for path in (fatigue_path, voice_path, burnout_path):
+        register_model_file(path, activate=True)
+    from django.conf import settings
+
+    settings.ORT_INTRA_OP_THREADS = threads
+    runtime.reset()
+    features = {
+        "tenure_days": 200,
+        "designation": 2,
+        "company_type": "service",
+        "wfh_available": True,
+        "resource_allocation": 6,
+        "mental_fatigue": 5.5,
+    }
+
+    def ort_checkin():
+        return (
+            services.score_image(image),
+            services.score_audio(clip),
+            services.score_burnout(features),
+        )
+
+    def torch_checkin():
+        with torch.no_grad():
+            fatigue = cnn_model(pixel_values=torch.from_numpy(preprocess_image(image))).logits
+            voice = w2v_model(input_values=torch.from_numpy(preprocess_audio(clip))).logits
+        row = tabular.encode_features(
+            features, feature_names=BURNOUT_FEATURES, encoding=BURNOUT_ENCODING
+        )
+        return softmax(fatigue.numpy()), softmax(voice.numpy()), xgb_model.predict(row)
+
+    t_ort = timed(ort_checkin, repeats=repeats)
+    t_torch = timed(torch_checkin, repeats=repeats)
+
+    # Pure session.run on the same, already preprocessed inputs: the floor for overhead.
+    img_x, wav_x = preprocess_image(image), preprocess_audio(clip)
+    row = tabular.encode_features(
+        features, feature_names=BURNOUT_FEATURES, encoding=BURNOUT_ENCODING
+    )
+    sessions = {kind: runtime.get_model(kind).session for kind in ("fatigue", "voice", "burnout")}
+    t_run = timed(
+        lambda: (
+            sessions["fatigue"].run(None, {"pixel_values": img_x}),
+            sessions["voice"].run(None, {"input_values": wav_x}),
+            sessions["burnout"].run(None, {"features": row}),
+        ),
+        repeats=repeats,
+    )
+    # Parity of the shipped int8 path against fp32 on the same inputs.
+    fatigue, voice, burn = ort_checkin()
+    p_fat32 = softmax(ort_session(cnn_fp32, threads).run(None, {"pixel_values": img_x})[0])
+    p_voice32 = softmax(ort_session(w2v_fp32, threads).run(None, {"input_values": wav_x})[0])
+    fat_diff = float(np.abs(np.array(list(fatigue.probabilities.values())) - p_fat32).max())
+    voice_diff = float(np.abs(np.array(list(voice.probabilities.values())) - p_voice32).max())
+    burn_diff = float(abs(burn.score - float(np.clip(xgb_model.predict(row)[0], 0, 1))))
+    results["checkin"] = {
+        "ort_int8_services_ms": t_ort,
+        "torch_eager_ms": t_torch,
+        "speedup": t_torch / t_ort,
+        "pure_session_run_ms": t_run,
+        "overhead_ratio": t_ort / t_run,
+        "max_prob_diff_fatigue": fat_diff,
+        "max_prob_diff_voice": voice_diff,
+        "burnout_diff_vs_xgboost": burn_diff,
+    }
+
+
+WORKER_SCRIPT = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    import psutil
+    import django
+    django.setup()
+    from inference import runtime, services
+    loaded = runtime.load_active_models()
+    process = psutil.Process()
+    ready = time.time() - process.create_time()
+    rss_loaded = process.memory_info().rss
+    image, clip = sys.argv[1], sys.argv[2]
+    services.score_image(image)
+    services.score_audio(clip)
+    services.score_burnout({"mental_fatigue": 4, "resource_allocation": 5})
+    print(json.dumps({
+        "loaded": loaded,
+        "startup_s": ready,
+        "rss_loaded_mb": rss_loaded / 2**20,
+        "rss_after_10s_clip_mb": process.memory_info().rss / 2**20,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torch_imported": any(m.split(".")[0] in ("torch", "transformers") for m in sys.modules),
+    }))
+    """
+)
+
+
+def bench_worker(image: Path, clip10: Path, threads: int, results: dict) -> None:
+    env = {**os.environ, "ORT_INTRA_OP_THREADS": str(threads)}
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT, str(image), str(clip10)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    results["worker"] = json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=1, help="torch and ORT intra-op threads")
+    parser.add_argument(
+        "--skip-export", action="store_true", help="reuse exported models from a previous run"
+    )
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    _django(WORK)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+    image = sample_image(WORK)
+    clips = {seconds: sample_clip(WORK, seconds) for seconds in (3, 5, 10)}
+    rows: list[tuple] = []
+    results: dict = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "load_average_at_start": os.getloadavg(),
+    }
+    bench_cnn("ResNet-18", image, WORK, args.repeats, args.threads, args.skip_export, rows, results)
+    cnn = bench_cnn(
+        "ResNet-50", image, WORK, args.repeats, args.threads, args.skip_export, rows, results
+    )
+    audio = bench_wav2vec2(
+        {3: clips[3], 5: clips[5]},
+        WORK,
+        args.repeats,
+        args.threads,
+        args.skip_export,
+        rows,
+        results,
+    )
+    burnout = burnout_model(WORK / "registry-src")
+    bench_checkin(image, clips[5], cnn, audio, burnout, args.repeats, args.threads, results)
+    bench_worker(image, clips[10], args.threads, results)
+    results["load_average_at_end"] = os.getloadavg()
+    results["total_s"] = time.perf_counter() - started
+    (WORK / "results.json").write_text(json.dumps(results, indent=2))
+    print_report(rows, results)
+
+
+def print_report(rows: list[tuple], results: dict) -> None:
+    print(
+        f"\nInference benchmark - {results['machine']}, {results['threads']} thread(s), "
+        f"median of {results['repeats']} runs (ms)"
+    )
+    header = (
+        f"{'model / input':<22}{'PyTorch':>10}{'ORT fp32':>10}{'ORT int8':>10}"
+        f"{'int8 speed-up':>15}{'|dp| int8':>11}  int8 method"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, t_torch, t32, t8, diff, method in rows:
+        print(
+            f"{name:<22}{t_torch:>10.1f}{t32:>10.1f}{t8:>10.1f}{t_torch / t8:>14.2f}x"
+            f"{diff:>11.4f}  {method}"
+        )
+    c, w = results["checkin"], results["worker"]
+    print(
+        f"\nFull check-in (ResNet-50 image + 5 s Wav2Vec2-base + burnout), end to end:\n"
+        f"  PyTorch eager pipeline      {c['torch_eager_ms']:8.1f} ms\n"
+        f"  worker path (ORT int8)      {c['ort_int8_services_ms']:8.1f} ms"
+        f"   speed-up {c['speedup']:.2f}x (target >= 2.0)\n"
+        f"  pure session.run            {c['pure_session_run_ms']:8.1f} ms"
+        f"   overhead {c['overhead_ratio']:.3f} (target <= 1.25)\n"
+        f"  max |p int8 - p fp32|       fatigue {c['max_prob_diff_fatigue']:.4f}, "
+        f"voice {c['max_prob_diff_voice']:.4f} (target <= 0.02); "
+        f"burnout vs XGBoost {c['burnout_diff_vs_xgboost']:.5f}\n"
+        f"Worker process (no torch imported: {not w['torch_imported']}):\n"
+        f"  start-up (interpreter + imports + 3 sessions) {w['startup_s']:.2f} s (target <= 3)\n"
+        f"  RSS with all models loaded {w['rss_loaded_mb']:.0f} MB, after scoring a 10 s clip "
+        f"{w['rss_after_10s_clip_mb']:.0f} MB, peak {w['peak_rss_mb']:.0f} MB (target <= 600)\n"
+        f"Load average {results['load_average_at_start'][0]:.1f} at start, "
+        f"{results['load_average_at_end'][0]:.1f} at end; total {results['total_s']:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
