@@ -1,0 +1,219 @@
+"""Benchmark of the manager dashboard on PostgreSQL at two data sizes.
+
+    .venv/bin/python bench/dashboard.py                  # 500/5 and 5,000/50, 90 days
+    .venv/bin/python bench/dashboard.py --runs 30 --large 5000:50
+
+Uses ``DATABASE_URL`` when it points at PostgreSQL, else ``resonance_bench`` on 127.0.0.1
+(created when missing). For each size it (re)generates the scale data with ``seed_scale``,
+then measures through Django's full request stack (middleware, auth, template, JSON):
+the dashboard page as a manager of one team and as an admin (every team), the heatmap API,
+the number of SQL queries of each, and, in the same run, the raw GROUP BY that feeds them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/resonance_bench"
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = DEFAULT_URL
+    return url
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def _setup() -> None:
+    url = _database_url()
+    _ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DEBUG"] = "false"  # no query log overhead: measure what production runs
+    warnings.filterwarnings("ignore", message="No directory at")  # static files are not used
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonance.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _time_requests(client, url: str, runs: int, **extra) -> tuple[list[float], int]:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):  # warm caches (templates, plans, connection)
+        assert client.get(url, **extra).status_code == 200, url
+    # Each request clears the query log; start the capture from an empty one.
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, **extra)
+    query_count = len(queries)  # now: the next request clears the log it reads from
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url, **extra)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return timings, query_count
+
+
+def _time_raw_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[float]:
+    """The selector's GROUP BY executed directly and fetched, without any Python on top."""
+    import datetime as dt
+
+    from django.db import connection
+
+    from teams.selectors import ROLLING_WINDOW_DAYS, aggregate_queryset
+
+    lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
+    qs = aggregate_queryset(team_ids=team_ids, date_from=lead_from, date_to=date_to)
+    sql, params = qs.query.sql_with_params()
+    timings = []
+    with connection.cursor() as cursor:
+        for index in range(runs + 2):
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            cursor.fetchall()
+            if index >= 2:
+                timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> list[dict]:
+    import datetime as dt
+
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+    from metrics.models import DailyMetric
+    from teams.models import Team
+    from teams.services import SCALE_ADMIN_USERNAME, scale_data_create
+
+    started = time.perf_counter()
+    scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)
+    seed_seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        # Reset leaves the previous size's rows as dead tuples that every scan would read.
+        cursor.execute(f"VACUUM ANALYZE {DailyMetric._meta.db_table}")
+    rows = DailyMetric.objects.count()
+    print(
+        f"\n{employees} employees, {teams} teams, {days} days: {rows:,} DailyMetric rows "
+        f"(seeded in {seed_seconds:.1f} s)"
+    )
+
+    manager = User.objects.get(username="scale-m001")
+    admin = User.objects.get(username=SCALE_ADMIN_USERNAME)
+    own_team = manager.managed_teams.get()
+    all_team_ids = list(Team.objects.values_list("pk", flat=True))
+    today = timezone.localdate()
+    results = []
+
+    def record(view: str, timings: list[float], queries: int, raw: list[float]) -> None:
+        results.append(
+            {
+                "size": f"{employees}/{teams}",
+                "rows": rows,
+                "view": view,
+                "p50": statistics.median(timings),
+                "p95": _p(timings, 0.95),
+                "queries": queries,
+                "raw_p50": statistics.median(raw),
+            }
+        )
+
+    for user, label, team_ids in (
+        (manager, "manager, 1 team", [own_team.pk]),
+        (admin, "admin, all teams", all_team_ids),
+    ):
+        client = Client()
+        client.force_login(user)
+        for range_days in (30, 90):
+            timings, queries = _time_requests(client, f"/dashboard/?days={range_days}", runs)
+            raw = _time_raw_sql(team_ids, today - dt.timedelta(days=range_days - 1), today, runs)
+            record(f"page {range_days}d, {label}", timings, queries, raw)
+
+    token = RefreshToken.for_user(manager).access_token
+    api = Client()
+    for range_days in (30, 90):
+        date_from = today - dt.timedelta(days=range_days - 1)
+        timings, queries = _time_requests(
+            api,
+            f"/api/v1/teams/{own_team.pk}/heatmap/?from={date_from}&to={today}",
+            runs,
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+        raw = _time_raw_sql([own_team.pk], date_from, today, runs)
+        record(f"heatmap API {range_days}d, manager", timings, queries, raw)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", default="500:5", help="employees:teams of the small size")
+    parser.add_argument("--large", default="5000:50", help="employees:teams of the large size")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per measurement")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    _setup()
+
+    from django.db import connection
+
+    print(
+        f"PostgreSQL {connection.cursor().connection.info.server_version}, database "
+        f"{connection.settings_dict['NAME']}, {os.cpu_count()} CPUs, {args.runs} runs each"
+    )
+    results = []
+    for spec in (args.small, args.large):
+        employees, teams = (int(x) for x in spec.split(":"))
+        results += _bench_size(employees, teams, args.days, args.runs, args.seed)
+
+    header = (
+        f"{'employees/teams':>15} {'rows':>8}  {'view':<32} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'queries':>7} {'raw SQL p50':>11} {'p50/raw':>7}"
+    )
+    print("\n" + header + "\n" + "-" * len(header))
+    for r in results:
+        print(
+            f"{r['size']:>15} {r['rows']:>8,}  {r['view']:<32} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+            f"{r['queries']:>7} {r['raw_p50']:>11.1f} {r['p50'] / r['raw_p50']:>7.2f}"
+        )
+    by_view: dict[str, set[int]] = {}
+    for r in results:
+        by_view.setdefault(r["view"], set()).add(r["queries"])
+    constant = all(len(counts) == 1 for counts in by_view.values())
+    print(f"\nQuery counts identical at both sizes: {'yes' if constant else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
