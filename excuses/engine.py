@@ -205,9 +205,9 @@ _REASONS = {
     },
     "wellbeing": {
         "formal": [
-            "I am taking some time to recharge so that I can stay effective",
+            "I am taking some time to recharge and stay effective",
             "I am deliberately keeping my schedule light at the moment to recharge",
-            "I need to step back briefly and rest so that I can do my best work",
+            "I am stepping back briefly to rest, which helps me do my best work",
         ],
         "friendly": [
             "I'm taking a bit of time to recharge",
@@ -275,7 +275,7 @@ _DETAILS = {
             "I would rather give the deadline my full attention than join with half my mind elsewhere.",
         ],
         "friendly": [
-            "Keeping this block uninterrupted is what will get it done on time.",
+            "Keeping this block uninterrupted is what will get the work done on time.",
             "I'd rather get it finished properly than join with half my mind elsewhere.",
         ],
     },
@@ -397,6 +397,13 @@ _SIGN_OFFS = {
     "brief": ["Thanks,", "Best,"],
 }
 
+# Titles often contain a colon already ("Vendor demo: Acme"); a second one reads badly.
+_SUBJECTS_FOR_COLON_TITLES = {
+    "formal": ["Unable to attend “{t}”", "Apologies, unable to attend “{t}”"],
+    "friendly": ["Can't make “{t}”", "Sorry to miss “{t}”"],
+    "brief": ["Declining “{t}”", "Can't attend “{t}”"],
+}
+
 _SUBJECTS = {
     "formal": ["Unable to attend: {t}", "Regrets: {t}", "{t}: unable to attend"],
     "friendly": ["Can't make it: {t}", "{t}: can't join this time", "Sorry to miss {t}"],
@@ -510,7 +517,8 @@ def compose(inputs: ExcuseInputs, *, rng: random.Random) -> Draft:
     if word_count(body) > MAX_WORDS:
         body = render(with_detail=False, with_closing=False)
 
-    subject = picker.pick(_SUBJECTS[tone]).replace("{t}", inputs.meeting_title)
+    subjects = _SUBJECTS_FOR_COLON_TITLES if ":" in inputs.meeting_title else _SUBJECTS
+    subject = picker.pick(subjects[tone]).replace("{t}", inputs.meeting_title)
     return Draft(subject=subject, body=body)
 
 

@@ -182,6 +182,9 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Rate-limit counters live here: set CACHE_URL (e.g. redis://host:6379/1) when several web
+# processes serve traffic, otherwise each process counts on its own.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Resonance API",
     "DESCRIPTION": "Daily check-ins, team aggregates, alerts and meeting-excuse emails.",

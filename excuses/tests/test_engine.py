@@ -80,6 +80,7 @@ def test_it_writes_a_complete_email_for_every_reason_and_tone(
         sentences = [s for s in re.split(r"(?<=[.!?])\s+", body.split("\n\n", 1)[1]) if s]
         assert len(sentences) == len(set(sentences))
         assert body.count("!") <= 1
+        assert not re.search(r"\bso\b[^.]*\bso\b", body), body
 
 
 @pytest.mark.parametrize(("reason", "tone"), list(itertools.product(REASONS, TONES)))
@@ -154,6 +155,16 @@ def test_it_stays_under_the_limit_with_very_long_inputs():
         ).body
         assert word_count(body) <= MAX_WORDS
         assert long_title in body
+
+
+def test_it_keeps_subjects_to_one_colon():
+    for tone, seed in itertools.product(TONES, range(20)):
+        plain = compose(inputs(tone=tone), rng=random.Random(seed)).subject
+        colon = compose(
+            inputs(tone=tone, meeting_title="Vendor demo: Acme"), rng=random.Random(seed)
+        )
+        assert plain.count(":") <= 1
+        assert colon.subject.replace("Vendor demo: Acme", "").count(":") == 0
 
 
 def test_it_refuses_an_unknown_reason_or_tone():
