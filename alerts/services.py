@@ -464,7 +464,10 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
     new. Emails go out after commit. Returns the number of reminders queued.
     """
     checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
-    submitted = CheckIn.objects.filter(created_at__date=on_date).values("user_id")
+    # A check-in still being scored counts: its DailyMetric row appears only after scoring.
+    submitted = CheckIn.objects.filter(
+        Q(local_date=on_date) | Q(local_date__isnull=True, created_at__date=on_date)
+    ).values("user_id")
     reminded = CheckinReminder.objects.filter(date=on_date).values("user_id")
     users = list(
         User.objects.filter(

@@ -231,3 +231,19 @@ class TestPanels:
         assert "No alerts right now" in render_to_string(
             "alerts/_my_alerts_panel.html", {"my_alerts": []}
         )
+
+
+class TestAdmin:
+    def test_admin_lists_and_opens_alerts(self, client, alerts, admin_user):
+        client.force_login(admin_user)
+        assert client.get("/admin/alerts/burnoutalert/").status_code == 200
+        page = client.get(f"/admin/alerts/burnoutalert/{alerts['mine'].pk}/change/")
+        assert page.status_code == 200
+        assert client.get("/admin/alerts/checkinreminder/").status_code == 200
+
+    @pytest.mark.parametrize("persona", ["employee", "manager"])
+    def test_others_are_kept_out(self, request, client, alerts, persona):
+        client.force_login(request.getfixturevalue(persona))
+        response = client.get("/admin/alerts/burnoutalert/")
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]

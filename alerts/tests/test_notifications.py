@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from alerts import services, tasks
 from alerts.models import BurnoutAlert, CheckinReminder
-from metrics.models import DailyMetric
+from metrics.models import CheckIn, DailyMetric
 from resonance.celery import app as celery_app
 from tests.factories import UserFactory
 
@@ -121,6 +121,11 @@ class TestReminders:
         assert sent == 1
         assert [m.to for m in mail.outbox] == [[employee.email]]
         assert "check-in" in mail.outbox[0].subject
+
+    def test_a_check_in_being_scored_counts(self, employee, django_capture_on_commit_callbacks):
+        today = dt.date.today()
+        CheckIn.objects.create(user=employee, local_date=today)
+        assert self.send(django_capture_on_commit_callbacks, today) == 0
 
     def test_it_reminds_once_a_day(self, employee, django_capture_on_commit_callbacks):
         today = dt.date.today()
