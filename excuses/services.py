@@ -22,6 +22,7 @@ from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
 
 logger = logging.getLogger(__name__)
 
+MAX_AHEAD = dt.timedelta(days=730)
 _QUOTES = "\"'“”‘’«»"  # noqa: RUF001 (the engine adds its own quotes around the title)
 
 
@@ -54,13 +55,18 @@ def time_errors(
 ) -> dict[str, str]:
     """Field errors for times that would make the email read wrong."""
     now = now or timezone.now()
+    horizon = now + MAX_AHEAD
     errors: dict[str, str] = {}
     # A few minutes of grace: people decline meetings that are just starting.
     if meeting_time is not None and meeting_time < now - dt.timedelta(minutes=15):
         errors["meeting_time"] = "The meeting time is in the past."
+    elif meeting_time is not None and meeting_time > horizon:
+        errors["meeting_time"] = "The meeting time is more than two years away."
     if propose_alternative is not None:
         if propose_alternative < now:
             errors["propose_alternative"] = "The alternative time is in the past."
+        elif propose_alternative > horizon:
+            errors["propose_alternative"] = "The alternative time is more than two years away."
         elif meeting_time is not None and propose_alternative == meeting_time:
             errors["propose_alternative"] = "The alternative time is the meeting time itself."
     return errors

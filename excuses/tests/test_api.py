@@ -107,6 +107,10 @@ def test_it_reads_naive_times_on_the_employees_clock(api_client_for, employee):
         ({"meeting_time": "2020-01-01T10:00:00Z"}, "meeting_time"),
         ({"propose_alternative": "2020-01-01T10:00:00Z"}, "propose_alternative"),
         ({"meeting_title": "“”"}, "meeting_title"),
+        ({"meeting_title": "Sync\x00"}, "meeting_title"),
+        ({"meeting_time": "9999-12-31T23:59:00+00:00"}, "meeting_time"),
+        ({"propose_alternative": "9999-12-31T23:59:00-12:00"}, "propose_alternative"),
+        ({"seed": -1}, "seed"),
     ],
 )
 def test_it_rejects_bad_input_with_field_errors_and_writes_nothing(
