@@ -84,7 +84,9 @@ def checkin_enqueue(checkin_id: int) -> bool:
             },
         )
     except Exception:  # any broker/transport error; the sweep is the safety net
-        logger.warning("Could not enqueue check-in %s; the sweep will retry", checkin_id)
+        logger.warning(
+            "Could not enqueue check-in %s; the sweep will retry", checkin_id, exc_info=True
+        )
         return False
     return True
 

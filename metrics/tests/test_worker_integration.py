@@ -1,0 +1,132 @@
+"""A real Celery worker on Redis scores a check-in submitted through the API (PostgreSQL)."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from metrics.models import CheckIn, DailyMetric
+
+from .media import audio_upload, image_upload
+
+pytestmark = pytest.mark.integration
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def redis_broker():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    client.flushdb()  # this database number belongs to these tests
+    yield REDIS_URL
+    client.flushdb()
+
+
+def _reset_connection_pools(app) -> None:
+    # Pools are created lazily with the broker URL of the moment; drop them when it changes.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def publish_to_broker(redis_broker):
+    """Make this process publish tasks to Redis instead of running them in-process."""
+    from resonance.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_broker, task_always_eager=False)
+    _reset_connection_pools(app)
+    yield app
+    app.conf.update(saved)
+    _reset_connection_pools(app)
+
+
+@pytest.fixture
+def celery_worker_process(publish_to_broker, settings, tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "RESONANCE_VAR_DIR": str(tmp_path / "var"),
+        "ORT_INTRA_OP_THREADS": "1",
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "resonance",
+            "worker",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process, tmp_path / "worker.log"
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def test_a_real_worker_scores_a_checkin(
+    transactional_db, tiny_models, employee, api_client_for, request
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does).")
+    process, log_path = request.getfixturevalue("celery_worker_process")
+    client = api_client_for(employee)
+    response = client.post(
+        "/api/v1/sync/",
+        {"image": image_upload(), "audio": audio_upload(), "hours_worked": "8"},
+        format="multipart",
+    )
+    assert response.status_code == 202, response.json()
+    status_url = response.json()["status_url"]
+    stored = CheckIn.objects.get()
+    media = [Path(stored.image.path), Path(stored.audio.path)]
+
+    deadline = time.monotonic() + 90
+    status = {}
+    while time.monotonic() < deadline:
+        status = client.get(status_url).json()
+        if status["status"] in ("done", "failed") or process.poll() is not None:
+            break
+        time.sleep(0.5)
+    log = log_path.read_text()
+    assert status.get("status") == "done", f"status={status}\nworker log:\n{log[-4000:]}"
+    assert status["model_versions"] == {"fatigue": "tiny-1", "voice": "tiny-1", "burnout": "tiny-1"}
+    assert 0 <= status["flow_score"] <= 100
+    assert "metrics.tasks.score_checkin" in log
+    day = DailyMetric.objects.get(user=employee)
+    assert day.flow_score == status["flow_score"]
+    assert not any(p.exists() for p in media)
