@@ -60,7 +60,7 @@ class ExcuseListCreateApi(APIView):
 
     permission_classes = [IsAuthenticated, IsEmployee]
 
-    class InputSerializer(serializers.Serializer):
+    class ExcuseInputSerializer(serializers.Serializer):
         meeting_title = serializers.CharField(max_length=MEETING_TITLE_MAX)
         organizer_name = serializers.CharField(max_length=ORGANIZER_NAME_MAX)
         meeting_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -90,13 +90,13 @@ class ExcuseListCreateApi(APIView):
         return Response(ExcuseOutputSerializer(emails, many=True).data)
 
     @extend_schema(
-        request=InputSerializer,
+        request=ExcuseInputSerializer,
         responses={201: ExcuseOutputSerializer, 400: DetailSerializer, 429: DetailSerializer},
     )
     def post(self, request):
         # Naive times mean the employee's own clock.
         with timezone.override(request.user.time_zone or None):
-            serializer = self.InputSerializer(data=request.data)
+            serializer = self.ExcuseInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
         # Counted after validation, so a typo does not use up the allowance.
         wait = seconds_until_allowed(request)
