@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the lockout receiver)
+        from . import schema, signals  # noqa: F401  (lockout receiver, OpenAPI auth scheme)
