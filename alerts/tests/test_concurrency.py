@@ -1,0 +1,50 @@
+"""Concurrent evaluations on PostgreSQL: no duplicate alerts, one email per alert."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+
+from alerts.models import BurnoutAlert
+from alerts.services import alerts_evaluate
+
+from .conftest import ON, add_days
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks and concurrent inserts need PostgreSQL (set DATABASE_URL).")
+
+
+def test_parallel_evaluations_create_each_alert_once_and_email_it_once(crew, manager):
+    for user in crew:
+        add_days(user, [80.0] * 7 + [30.0] * 7, burnout=[0.9] * 14)
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def evaluate() -> None:
+        try:
+            start.wait()
+            alerts_evaluate(on_date=ON)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=evaluate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+
+    # 5 members x (sustained_risk, low_flow, decline) + 3 team rules.
+    assert BurnoutAlert.objects.filter(status="open").count() == 18
+    assert BurnoutAlert.objects.count() == 18
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    expected = sorted([u.email for u in crew for _ in range(3)] + [manager.email] * 3)
+    assert recipients == expected
