@@ -1,0 +1,76 @@
+"""Check in through the real page in headless Chromium and see the result."""
+
+import datetime as dt
+
+import pytest
+
+from metrics.models import CheckIn, DailyMetric
+
+from .media import png_bytes, wav_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_employee_checks_in_with_file_upload_and_sees_the_result(
+    page, employee, browser_login, tiny_models, tmp_path
+):
+    image = tmp_path / "face.png"
+    image.write_bytes(png_bytes())
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(wav_bytes())
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    page.set_input_files("#id_image", str(image))
+    page.set_input_files("#id_audio", str(audio))
+    page.click("summary")
+    page.fill("#id_hours_worked", "9")
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden])", timeout=30_000)
+    checkin = CheckIn.objects.get(user=employee)
+    assert checkin.status == "done"
+    assert page.text_content("#status-text") == "Scored."
+    assert page.text_content("#result-flow") == f"{checkin.flow_score:.1f}"
+    assert page.text_content("#result-coach").strip()
+    assert checkin.hours_worked == 9
+    assert page.console_errors == []
+
+
+def test_camera_snapshot_and_microphone_recording_are_uploaded(
+    page, employee, browser_login, tiny_models
+):
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1500)  # let the fake camera deliver frames
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured:not([hidden])")
+    page.click("#mic-record")
+    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=30_000)
+    checkin = CheckIn.objects.get(user=employee)
+    assert page.text_content("#status-text") == "Scored.", checkin.failure_reason
+    # Both captures reached the server: the JPEG snapshot and the WebM/Opus recording.
+    assert set(checkin.model_versions) == {"fatigue", "voice", "burnout"}
+    assert checkin.fatigue is not None and checkin.stress is not None
+    assert page.console_errors == []
+
+
+def test_trends_draws_the_chart_without_errors(page, employee, browser_login):
+    today = dt.date.today()
+    for offset in range(5):
+        DailyMetric.objects.create(
+            user=employee,
+            team=employee.team,
+            date=today - dt.timedelta(days=offset),
+            flow_score=50 + offset,
+            fatigue=0.4,
+            stress=0.5,
+            burnout=0.45,
+        )
+    browser_login(page, employee)
+    page.goto("/me/trends/")
+    page.wait_for_selector("#trends-chart .main-svg", timeout=15_000)
+    assert page.locator("#trends-chart .scatterlayer .trace").count() >= 2
+    assert page.console_errors == []
