@@ -247,3 +247,24 @@ class TestAdmin:
         response = client.get("/admin/alerts/burnoutalert/")
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
+
+
+class TestPagesIncludePanels:
+    def test_trends_page_shows_my_alerts_only_to_me(self, client, alerts, employee, teammate):
+        client.force_login(employee)
+        page = client.get(reverse("metrics:trends"))
+        assert page.status_code == 200
+        assert "Your FlowScore is 31.0." in page.content.decode()
+        client.force_login(teammate)
+        assert (
+            "Your FlowScore is 31.0." not in client.get(reverse("metrics:trends")).content.decode()
+        )
+
+    def test_dashboard_shows_team_alerts_and_never_individual_ones(self, client, alerts, manager):
+        client.force_login(manager)
+        page = client.get(reverse("teams:dashboard"))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert reverse("alerts:acknowledge", args=[alerts["team"].pk]) in html
+        assert "Your FlowScore is 31.0." not in html
+        assert reverse("alerts:acknowledge", args=[alerts["other_team"].pk]) not in html
