@@ -225,3 +225,31 @@ def test_it_allows_brackets_that_belong_to_the_title():
     )
 
     assert llm.validate_answer(answer, inputs).subject == "Declining [Ops] weekly sync"
+
+
+def test_generate_excuse_returns_subject_and_body_and_saves_nothing(settings, erin):
+    settings.EXCUSE_LLM_URL = ""
+
+    subject, body = services.generate_excuse(
+        user=erin,
+        meeting_title="Q4 roadmap review",
+        organizer_name="Priya",
+        reason="not_right_attendee",
+        tone="formal",
+        offer_async_update=False,
+        seed=11,
+    )
+
+    assert "Q4 roadmap review" in subject and body.startswith("Dear Priya,")
+    assert body.endswith("Erin Walsh")
+    assert not ExcuseEmail.objects.exists()
+
+
+def test_service_refuses_unusable_inputs_with_field_messages(erin):
+    with pytest.raises(services.ExcuseInputError) as caught:
+        services.generate_excuse(
+            user=erin, meeting_title="  ", organizer_name="Priya", reason="nap", tone="formal"
+        )
+
+    assert set(caught.value.errors) == {"meeting_title", "reason"}
+    assert caught.value.status_code == 400

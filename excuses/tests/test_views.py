@@ -4,9 +4,11 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from excuses.models import ExcuseEmail
+from excuses.selectors import excuse_counts
 from metrics.models import DailyMetric
 
 PAGE = "/excuses/"
@@ -189,3 +191,9 @@ def test_admins_see_counts_but_never_the_wording(client, employee, teammate, adm
     assert changelist.context["excuse_counts"]["reason"] == {"personal": 2}
     assert "Emails written (2 in all)" in changelist.content.decode()
     assert client.get("/admin/excuses/excuseemail/add/").status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["employee", "manager"])
+def test_only_admins_get_counts(request, persona):
+    with pytest.raises(PermissionDenied):
+        excuse_counts(user=request.getfixturevalue(persona))
