@@ -391,7 +391,10 @@ def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
             intro,
             f"{alert.message} (severity: {alert.get_severity_display().lower()})",
             alert.guidance,
-            "Open Resonance to see details. You can turn these emails off in your profile.",
+            (
+                "Open Resonance to see details. You can turn these emails off under Email "
+                "preferences (/alerts/preferences/)."
+            ),
         ]
     )
     return EmailMessage(subject=subject, body=body, to=[recipient.email])
@@ -493,7 +496,7 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
                 f"Hello {u.get_short_name() or u.get_username()},\n\n"
                 "You have not checked in today. A photo and a short voice clip take under a "
                 "minute and keep your trends (and your team's) up to date.\n\n"
-                "You can turn these reminders off in your profile."
+                "You can turn these reminders off under Email preferences (/alerts/preferences/)."
             ),
             to=[u.email],
         )
@@ -501,3 +504,17 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
     ]
     _send_after_commit(messages, "reminder")
     return len(messages)
+
+
+# --- Preferences ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_preferences_update(
+    *, user: User, email_alerts: bool, email_reminders: bool
+) -> User:
+    """Set whether ``user`` receives alert emails and daily check-in reminders (own account)."""
+    user.email_alerts = email_alerts
+    user.email_reminders = email_reminders
+    user.save(update_fields=["email_alerts", "email_reminders"])
+    return user

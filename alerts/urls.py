@@ -4,5 +4,6 @@ from . import views
 
 app_name = "alerts"
 urlpatterns = [
+    path("alerts/preferences/", views.preferences, name="preferences"),
     path("alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from resonance.exceptions import DomainError
 
 from . import selectors, services
+from .forms import NotificationPreferencesForm
 
 
 @login_required
@@ -36,3 +37,20 @@ def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     ):
         next_url = reverse("teams:dashboard")
     return redirect(next_url)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user turns their own alert emails and check-in reminders on or off."""
+    user = request.user
+    if request.method == "POST":
+        form = NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            services.notification_preferences_update(user=user, **form.cleaned_data)
+            messages.success(request, "Email preferences saved.")
+            return redirect("alerts:preferences")
+    else:
+        form = NotificationPreferencesForm(
+            initial={"email_alerts": user.email_alerts, "email_reminders": user.email_reminders}
+        )
+    return render(request, "alerts/preferences.html", {"form": form})

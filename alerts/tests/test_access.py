@@ -268,3 +268,30 @@ class TestPagesIncludePanels:
         assert reverse("alerts:acknowledge", args=[alerts["team"].pk]) in html
         assert "Your FlowScore is 31.0." not in html
         assert reverse("alerts:acknowledge", args=[alerts["other_team"].pk]) not in html
+
+
+class TestPreferences:
+    url = "/alerts/preferences/"
+
+    def test_anonymous_goes_to_login(self, client):
+        response = client.get(self.url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+    @pytest.mark.parametrize("persona", ["employee", "manager", "admin_user"])
+    def test_each_user_sets_their_own(self, request, client, persona, teammate):
+        user = request.getfixturevalue(persona)
+        client.force_login(user)
+        page = client.get(self.url)
+        assert page.status_code == 200
+        assert 'name="email_alerts"' in page.content.decode()
+        response = client.post(self.url, {"email_reminders": "on"})
+        assert response.status_code == 302
+        user.refresh_from_db()
+        teammate.refresh_from_db()
+        assert (user.email_alerts, user.email_reminders) == (False, True)
+        assert (teammate.email_alerts, teammate.email_reminders) == (True, True)
+
+    def test_panels_link_to_preferences(self):
+        html = render_to_string("alerts/_my_alerts_panel.html", {"my_alerts": []})
+        assert self.url in html
