@@ -1,7 +1,8 @@
 """Check-in API: submit (202), poll, list own check-ins, own daily metrics. Employees only."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -77,6 +78,34 @@ class DailyMetricOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+class CheckinAcceptedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    status_url = serializers.CharField()
+
+
+class CheckinSubmitInputSerializer(serializers.Serializer):
+    image = serializers.FileField(required=False, allow_empty_file=True)
+    audio = serializers.FileField(required=False, allow_empty_file=True)
+    hours_worked = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=24
+    )
+    sleep_hours = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=24)
+    meeting_count = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=50
+    )
+    mental_fatigue = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=10
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("image") and not attrs.get("audio"):
+            raise serializers.ValidationError(
+                "Send a face image ('image'), a voice clip ('audio'), or both."
+            )
+        return attrs
+
+
 class SyncApi(APIView):
     """``POST``: submit a check-in (multipart); ``GET``: the caller's own check-ins."""
 
@@ -84,38 +113,18 @@ class SyncApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [CheckinSubmitThrottle]
 
-    class InputSerializer(serializers.Serializer):
-        image = serializers.FileField(required=False, allow_empty_file=True)
-        audio = serializers.FileField(required=False, allow_empty_file=True)
-        hours_worked = serializers.FloatField(
-            required=False, allow_null=True, min_value=0, max_value=24
-        )
-        sleep_hours = serializers.FloatField(
-            required=False, allow_null=True, min_value=0, max_value=24
-        )
-        meeting_count = serializers.IntegerField(
-            required=False, allow_null=True, min_value=0, max_value=50
-        )
-        mental_fatigue = serializers.FloatField(
-            required=False, allow_null=True, min_value=0, max_value=10
-        )
-
-        def validate(self, attrs):
-            if not attrs.get("image") and not attrs.get("audio"):
-                raise serializers.ValidationError(
-                    "Send a face image ('image'), a voice clip ('audio'), or both."
-                )
-            return attrs
-
     def initial(self, request, *args, **kwargs):
         # Before DRF reads the body, so oversized files are refused while they stream in.
         if request.method == "POST":
             install_size_limit(request._request)
         super().initial(request, *args, **kwargs)
 
-    @extend_schema(request=InputSerializer, responses={202: CheckinOutputSerializer})
+    @extend_schema(
+        request={"multipart/form-data": CheckinSubmitInputSerializer},
+        responses={202: CheckinAcceptedSerializer},
+    )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checkin = services.checkin_submit(user=request.user, **serializer.validated_data)
         body = CheckinOutputSerializer(checkin).data
@@ -152,7 +161,7 @@ class MyMetricsApi(APIView):
 
     permission_classes = [IsEmployee]
 
-    class FilterSerializer(serializers.Serializer):
+    class MyMetricsFilterSerializer(serializers.Serializer):
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
 
@@ -165,14 +174,20 @@ class MyMetricsApi(APIView):
                 raise serializers.ValidationError("'from' must not be after 'to'.")
             return attrs
 
-    @extend_schema(responses=DailyMetricOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD)"),
+        ],
+        responses=DailyMetricOutputSerializer(many=True),
+    )
     def get(self, request):
         params = {}
         if "from" in request.query_params:
             params["date_from"] = request.query_params["from"]
         if "to" in request.query_params:
             params["date_to"] = request.query_params["to"]
-        filters = self.FilterSerializer(data=params)
+        filters = self.MyMetricsFilterSerializer(data=params)
         filters.is_valid(raise_exception=True)
         rows = selectors.daily_metrics_for(user=request.user, **filters.validated_data)
         return Response(DailyMetricOutputSerializer(rows, many=True).data)
