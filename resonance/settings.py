@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.send_checkin_reminders",
         "schedule": crontab(hour=env.int("REMINDER_HOUR", default=16), minute=0),
     },
+    # Safety net for the dashboard rollup: recompute the last 97 days from DailyMetric.
+    "nightly-team-day-stats": {
+        "task": "teams.tasks.rebuild_team_day_stats",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Inference ------------------------------------------------------------

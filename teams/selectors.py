@@ -1,10 +1,11 @@
 """Reads for the manager dashboard: team x day aggregates with small groups suppressed.
 
 Every number a manager sees is computed here, in the database, over a whole team and a whole
-day. A value computed over fewer than ``settings.MIN_GROUP_SIZE`` distinct employees is removed
-before it leaves this module. Totals (rolling means, period summaries) are built only from
-cells that are shown, so no total can be combined with the visible cells to recover a
-suppressed one by subtraction.
+day: recent days straight from DailyMetric, older days from the TeamDayStat rollup (built on
+first read, rebuilt when a day is invalidated). A value computed over fewer than
+``settings.MIN_GROUP_SIZE`` distinct employees is removed before it leaves this module.
+Totals (rolling means, period summaries) are built only from cells that are shown, so no
+total can be combined with the visible cells to recover a suppressed one by subtraction.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from metrics.models import DailyMetric
 
-from .models import Team
+from .models import Team, TeamDayStat
+from .services import team_day_stats_ensure
 
 # Metric key -> DailyMetric column. "participation" is derived from the contributor count.
 SCORE_METRICS: dict[str, str] = {
@@ -45,6 +48,9 @@ ROLLING_WINDOW_DAYS = 7
 ROLLING_MIN_DAYS = 3
 # Longest range the API accepts; the page offers RANGE_CHOICES only.
 MAX_RANGE_DAYS = 366
+# Days from (today - LIVE_DAYS + 1) on are read live: new check-ins land there, and users'
+# time zones put some of them on yesterday or the day before.
+LIVE_DAYS = 3
 
 
 def min_group_size() -> int:
@@ -223,7 +229,7 @@ def _team_infos(teams: QuerySet[Team]) -> list[TeamInfo]:
 
 
 def aggregate_queryset(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
-    """The one GROUP BY (team, day) query behind every dashboard number."""
+    """The GROUP BY (team, day) over DailyMetric: counts and means per metric."""
     annotations = {"contributors": Count("id")}
     for metric, column in SCORE_METRICS.items():
         annotations[f"n_{metric}"] = Count(column)
@@ -236,6 +242,32 @@ def aggregate_queryset(*, team_ids: list[int], date_from: dt.date, date_to: dt.d
     )
 
 
+def _rollup_rows(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
+    """The same shape as ``aggregate_queryset`` read from TeamDayStat (means from sums)."""
+    team_day_stats_ensure(date_from=date_from, date_to=date_to)
+    for row in TeamDayStat.objects.filter(
+        team_id__in=team_ids, date__gte=date_from, date__lte=date_to
+    ).values():
+        for metric in SCORE_METRICS:
+            n, total = row[f"n_{metric}"], row[f"sum_{metric}"]
+            row[f"avg_{metric}"] = total / n if n and total is not None else None
+        yield row
+
+
+def _day_rows(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
+    live_from = timezone.localdate() - dt.timedelta(days=LIVE_DAYS - 1)
+    if date_from < live_from:
+        yield from _rollup_rows(
+            team_ids=team_ids,
+            date_from=date_from,
+            date_to=min(date_to, live_from - dt.timedelta(days=1)),
+        )
+    if date_to >= live_from:
+        yield from aggregate_queryset(
+            team_ids=team_ids, date_from=max(date_from, live_from), date_to=date_to
+        )
+
+
 def team_day_aggregates(
     *,
     user: User,
@@ -246,7 +278,8 @@ def team_day_aggregates(
     """Suppressed team x day aggregates of the teams ``user`` may see.
 
     ``team_ids`` narrows the teams; asking for a team the user may not see raises
-    PermissionDenied. Two queries whatever the number of teams, employees or days.
+    PermissionDenied. A fixed number of queries whatever the number of teams, employees or
+    days (plus a one-off rebuild of past days not yet in the rollup).
     """
     if not can_use_dashboard(user):
         raise PermissionDenied("Team aggregates are for managers and admins.")
@@ -267,7 +300,7 @@ def team_day_aggregates(
         return result
     members = {t.id: t.members for t in teams}
     lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
-    for row in aggregate_queryset(team_ids=list(members), date_from=lead_from, date_to=date_to):
+    for row in _day_rows(team_ids=list(members), date_from=lead_from, date_to=date_to):
         team_id, day = row["team_id"], row["date"]
         cell, values = build_cell(team_id=team_id, day=day, row=row, members=members[team_id], k=k)
         if day < date_from:

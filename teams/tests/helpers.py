@@ -3,6 +3,7 @@
 import datetime as dt
 
 from metrics.models import DailyMetric
+from teams.services import team_day_stats_invalidate
 from tests.factories import UserFactory
 
 DAY = dt.date(2026, 3, 10)
@@ -17,7 +18,8 @@ def add_members(team, count: int, *, prefix: str | None = None) -> list:
 def add_day(
     members, day: dt.date, *, flow: float = 70.0, fatigue: float | None = 0.3, **extra
 ) -> None:
-    """One DailyMetric per member on ``day`` with the same scores."""
+    """One DailyMetric per member on ``day`` with the same scores, as the scoring task writes
+    them (including marking the day stale in the dashboard rollup)."""
     DailyMetric.objects.bulk_create(
         [
             DailyMetric(
@@ -33,3 +35,4 @@ def add_day(
             for m in members
         ]
     )
+    team_day_stats_invalidate(dates=[day])

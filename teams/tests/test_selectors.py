@@ -2,13 +2,17 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
+from metrics.models import DailyMetric
+from teams.models import TeamDayStat, TeamDayStatBuild
 from teams.selectors import (
     contributor_band,
     dashboard_rows,
     team_day_aggregates,
     team_summaries,
 )
+from teams.services import team_day_stats_invalidate
 from tests.factories import TeamFactory, UserFactory
 
 from .helpers import DAY, add_day, add_members
@@ -142,3 +146,64 @@ def test_it_keeps_other_teams_out_of_a_managers_cells(team, other_team, manager)
     aggregates = aggregates_for(manager)
 
     assert aggregates.cells == {}
+
+
+def test_rollup_and_live_reads_give_the_same_cells(team, manager, monkeypatch):
+    members = add_members(team, 7)
+    for back, flow in enumerate([61.5, 70.25, 48.0]):
+        add_day(members[: 5 + back], DAY - dt.timedelta(days=back), flow=flow, fatigue=0.1 * back)
+
+    from_rollup = aggregates_for(manager, days=3)
+    monkeypatch.setattr("teams.selectors.LIVE_DAYS", 10_000)
+    live = aggregates_for(manager, days=3)
+
+    assert from_rollup.cells == live.cells
+    assert TeamDayStat.objects.filter(team=team).count() == 3  # the days with check-ins
+    assert TeamDayStatBuild.objects.count() == 3 + 6  # range and lead-in days are built
+
+
+def test_past_days_change_only_when_invalidated_and_today_at_once(team, manager):
+    members = add_members(team, 6)
+    today = timezone.localdate()
+    past = today - dt.timedelta(days=10)
+    add_day(members[:5], past, flow=50.0)
+    add_day(members[:5], today, flow=50.0)
+    assert aggregates_for(manager, days=11, end=today).cell(team.id, past).values["flow_score"]
+
+    # Writes without the scoring task's invalidation: past stays as built, today is live.
+    DailyMetric.objects.create(user=members[5], team=team, date=past, flow_score=80.0)
+    DailyMetric.objects.create(user=members[5], team=team, date=today, flow_score=80.0)
+    aggregates = aggregates_for(manager, days=11, end=today)
+    assert aggregates.cell(team.id, past).values["flow_score"] == 50.0
+    assert aggregates.cell(team.id, today).values["flow_score"] == 55.0
+
+    team_day_stats_invalidate(dates=[past])
+    aggregates = aggregates_for(manager, days=11, end=today)
+    assert aggregates.cell(team.id, past).values["flow_score"] == 55.0
+
+
+def test_an_erased_employee_leaves_past_aggregates_once_invalidated(team, manager):
+    members = add_members(team, 5)
+    add_day(members, DAY)
+    assert not aggregates_for(manager).cell(team.id, DAY).suppressed
+
+    dates = list(members[0].daily_metrics.values_list("date", flat=True))
+    members[0].daily_metrics.all().delete()
+    team_day_stats_invalidate(dates=dates)
+
+    assert aggregates_for(manager).cell(team.id, DAY).suppressed
+
+
+def test_the_nightly_rebuild_repairs_a_day_written_without_invalidation(team, manager):
+    from teams.tasks import rebuild_team_day_stats
+
+    members = add_members(team, 6)
+    past = timezone.localdate() - dt.timedelta(days=5)
+    add_day(members[:5], past, flow=50.0)
+    aggregates_for(manager, end=past)
+    DailyMetric.objects.create(user=members[5], team=team, date=past, flow_score=80.0)
+
+    rebuild_team_day_stats()
+    rebuild_team_day_stats()
+
+    assert aggregates_for(manager, end=past).cell(team.id, past).values["flow_score"] == 55.0
