@@ -7,7 +7,9 @@ Uses ``DATABASE_URL`` when it points at PostgreSQL, else ``resonance_bench`` on 
 (created when missing). For each size it (re)generates the scale data with ``seed_scale``,
 then measures through Django's full request stack (middleware, auth, template, JSON):
 the dashboard page as a manager of one team and as an admin (every team), the heatmap API,
-the number of SQL queries of each, and, in the same run, the raw GROUP BY that feeds them.
+the number of SQL queries of each, and, in the same run, the raw GROUP BY over DailyMetric for
+the same teams and days (what the page would run without the TeamDayStat rollup). The
+"first view (cold)" line is one request right after every past day was invalidated.
 """
 
 from __future__ import annotations
@@ -109,15 +111,20 @@ def _time_raw_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[fl
 def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> list[dict]:
     import datetime as dt
 
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
     from metrics.models import DailyMetric
     from teams.models import Team
-    from teams.services import SCALE_ADMIN_USERNAME, scale_data_create
+    from teams.services import (
+        SCALE_ADMIN_USERNAME,
+        scale_data_create,
+        team_day_stats_invalidate,
+    )
 
     started = time.perf_counter()
     scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)
@@ -162,6 +169,19 @@ def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> 
             raw = _time_raw_sql(team_ids, today - dt.timedelta(days=range_days - 1), today, runs)
             record(f"page {range_days}d, {label}", timings, queries, raw)
 
+    # The first view after every past day was invalidated: the rollup is rebuilt in-request.
+    team_day_stats_invalidate(dates=[today - dt.timedelta(days=i) for i in range(days + 7)])
+    client = Client()
+    client.force_login(admin)
+    reset_queries()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        assert client.get("/dashboard/?days=90").status_code == 200
+        cold = (time.perf_counter() - started) * 1000
+        cold_queries = len(queries)
+    raw = _time_raw_sql(all_team_ids, today - dt.timedelta(days=89), today, runs)
+    record("page 90d, admin, first view (cold)", [cold], cold_queries, raw)
+
     token = RefreshToken.for_user(manager).access_token
     api = Client()
     for range_days in (30, 90):
@@ -199,13 +219,13 @@ def main() -> None:
         results += _bench_size(employees, teams, args.days, args.runs, args.seed)
 
     header = (
-        f"{'employees/teams':>15} {'rows':>8}  {'view':<32} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'employees/teams':>15} {'rows':>8}  {'view':<36} {'p50 ms':>7} {'p95 ms':>7} "
         f"{'queries':>7} {'raw SQL p50':>11} {'p50/raw':>7}"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
         print(
-            f"{r['size']:>15} {r['rows']:>8,}  {r['view']:<32} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+            f"{r['size']:>15} {r['rows']:>8,}  {r['view']:<36} {r['p50']:>7.1f} {r['p95']:>7.1f} "
             f"{r['queries']:>7} {r['raw_p50']:>11.1f} {r['p50'] / r['raw_p50']:>7.2f}"
         )
     by_view: dict[str, set[int]] = {}
