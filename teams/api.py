@@ -12,6 +12,31 @@ from .params import BadParameter, parse_date_range
 from .selectors import METRICS, dashboard_rows, team_day_aggregates, team_for_dashboard
 
 
+class HeatmapCellSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+    suppressed = serializers.BooleanField()
+    rolling_mean_7d = serializers.FloatField(allow_null=True)
+    participation = serializers.FloatField(allow_null=True)
+    contributors = serializers.CharField(help_text='A band such as "5-9 people".')
+    note = serializers.CharField()
+
+
+class HeatmapTeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+class HeatmapOutputSerializer(serializers.Serializer):
+    team = HeatmapTeamSerializer()
+    metric = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    min_group_size = serializers.IntegerField()
+    cells = HeatmapCellSerializer(many=True)
+
+
 class TeamHeatmapApi(APIView):
     """Who: managers of the team and admins. Employees and other managers get 403."""
 
@@ -19,30 +44,13 @@ class TeamHeatmapApi(APIView):
         # Strings here; parse_date_range gives one readable message for every date problem.
         metric = serializers.ChoiceField(choices=METRICS, default="flow_score")
 
-    class CellSerializer(serializers.Serializer):
-        date = serializers.DateField()
-        value = serializers.FloatField(allow_null=True)
-        suppressed = serializers.BooleanField()
-        rolling_mean_7d = serializers.FloatField(allow_null=True)
-        participation = serializers.FloatField(allow_null=True)
-        contributors = serializers.CharField(help_text='A band such as "5-9 people".')
-        note = serializers.CharField()
-
-    class OutputSerializer(serializers.Serializer):
-        team = serializers.DictField()
-        metric = serializers.CharField()
-        date_from = serializers.DateField()
-        date_to = serializers.DateField()
-        min_group_size = serializers.IntegerField()
-        cells = serializers.ListField(child=serializers.DictField())
-
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description="First day (YYYY-MM-DD)"),
             OpenApiParameter("to", str, description="Last day (YYYY-MM-DD), default today"),
             OpenApiParameter("metric", str, enum=list(METRICS)),
         ],
-        responses=OutputSerializer,
+        responses=HeatmapOutputSerializer,
     )
     def get(self, request: Request, team_id: int) -> Response:
         team = team_for_dashboard(user=request.user, team_id=team_id)
@@ -59,17 +67,12 @@ class TeamHeatmapApi(APIView):
             user=request.user, date_from=date_from, date_to=date_to, team_ids=[team.pk]
         )
         team_info = aggregates.teams[0]
-        cells = [
-            {key: row[key] for key in self.CellSerializer().fields}
-            for row in dashboard_rows(aggregates, metric=metric)
-        ]
-        return Response(
-            {
-                "team": {"id": team_info.id, "name": team_info.name, "members": team_info.members},
-                "metric": metric,
-                "date_from": date_from,
-                "date_to": date_to,
-                "min_group_size": aggregates.k,
-                "cells": self.CellSerializer(cells, many=True).data,
-            }
-        )
+        payload = {
+            "team": {"id": team_info.id, "name": team_info.name, "members": team_info.members},
+            "metric": metric,
+            "date_from": date_from,
+            "date_to": date_to,
+            "min_group_size": aggregates.k,
+            "cells": dashboard_rows(aggregates, metric=metric),
+        }
+        return Response(HeatmapOutputSerializer(payload).data)
