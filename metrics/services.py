@@ -472,7 +472,8 @@ def my_data_erase(*, user: User) -> dict[str, int]:
     """Delete every check-in (with its media) and daily metric of ``user``.
 
     The account itself stays (it belongs to the organisation); nothing measured about the
-    person is kept.
+    person is kept. After commit the media files are deleted and alert evaluation runs for the
+    user and team, so alerts built on the erased data resolve.
     """
     checkins = CheckIn.objects.filter(user=user)
     names = [n for pair in checkins.values_list("image", "audio") for n in pair if n]
@@ -480,4 +481,8 @@ def my_data_erase(*, user: User) -> dict[str, int]:
         deleted_checkins, _ = checkins.delete()
         deleted_metrics, _ = DailyMetric.objects.filter(user=user).delete()
         transaction.on_commit(partial(_delete_media_files, names))
+        # With the metrics gone, re-evaluation resolves the person's open alerts.
+        transaction.on_commit(
+            partial(trigger_alert_evaluation, user_id=user.pk, on_date=timezone.localdate())
+        )
     return {"checkins": deleted_checkins, "daily_metrics": deleted_metrics, "files": len(names)}

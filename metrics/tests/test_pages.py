@@ -235,3 +235,19 @@ def test_erase_needs_the_confirmation_word(client, employee, make_checkin):
     response = client.post("/me/data/erase/", {"confirm": "yes"}, follow=True)
     assert "nothing was deleted" in response.content.decode()
     assert CheckIn.objects.filter(user=employee).exists()
+
+
+def test_erase_reevaluates_alerts_so_they_resolve(
+    client, employee, make_checkin, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    make_checkin()
+    client.force_login(employee)
+    with (
+        mock.patch("alerts.tasks.evaluate_alerts_after_checkin.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        client.post("/me/data/erase/", {"confirm": "erase"})
+    delay.assert_called_once()
+    assert delay.call_args.args[0] == employee.pk
