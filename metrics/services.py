@@ -430,6 +430,8 @@ def checkins_sweep_stuck(*, limit: int = 500) -> dict[str, int]:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+    # Touch what is re-sent so a long backlog is not re-sent by every sweep.
+    CheckIn.objects.filter(pk__in=stuck, status=CheckIn.Status.PENDING).update(updated_at=now)
     enqueued = sum(1 for pk in [*reclaimed, *stuck] if checkin_enqueue(pk))
     return {"reclaimed": len(reclaimed), "pending": len(stuck), "enqueued": enqueued}
 

@@ -290,6 +290,10 @@ def test_the_sweep_reenqueues_stuck_pending_checkins(tiny_models, employee, sett
     enqueue.assert_called_once_with(stuck.pk)
     assert result == {"reclaimed": 0, "pending": 1, "enqueued": 1}
     assert CheckIn.objects.get(pk=fresh.pk).status == "pending"
+    # Re-sent once per period, not by every sweep while it waits in a backlog.
+    with mock.patch("metrics.services.checkin_enqueue", return_value=True) as enqueue:
+        assert sweep_stuck_checkins.run()["pending"] == 0
+    enqueue.assert_not_called()
 
 
 def test_the_sweep_reclaims_checkins_of_dead_workers(tiny_models, submitted_checkin, settings):
