@@ -11,6 +11,7 @@ total can be combined with the visible cells to recover a suppressed one by subt
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -62,6 +63,7 @@ def is_suppressed(contributors: int, *, k: int) -> bool:
     return contributors < k
 
 
+@functools.lru_cache(maxsize=4096)
 def contributor_band(contributors: int, *, k: int) -> str:
     """A coarse band ("5-9 people") so hover text never shows an exact small count."""
     if is_suppressed(contributors, k=k):
@@ -80,7 +82,7 @@ class TeamInfo:
     members: int
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cell:
     """One team on one day. ``values`` holds None for every metric that is suppressed."""
 
@@ -164,6 +166,9 @@ def _empty_cell(team_id: int, day: dt.date, *, k: int) -> Cell:
     )
 
 
+_ROW_KEYS = tuple((m, f"n_{m}", f"avg_{m}") for m in SCORE_METRICS)
+
+
 def build_cell(
     *, team_id: int, day: dt.date, row: dict, members: int, k: int
 ) -> tuple[Cell, dict[str, float | None]]:
@@ -172,10 +177,11 @@ def build_cell(
     values: dict[str, float | None] = dict.fromkeys(METRICS)
     suppressed = is_suppressed(contributors, k=k)
     if not suppressed:
-        for metric in SCORE_METRICS:
+        for metric, n_key, avg_key in _ROW_KEYS:
             # A component missing for some people is a smaller group of its own.
-            if not is_suppressed(row[f"n_{metric}"], k=k) and row[f"avg_{metric}"] is not None:
-                values[metric] = round(float(row[f"avg_{metric}"]), 4)
+            average = row[avg_key]
+            if average is not None and not is_suppressed(row[n_key], k=k):
+                values[metric] = round(float(average), 4)
         if members > 0:
             values["participation"] = round(min(1.0, contributors / members), 4)
     cell = Cell(
