@@ -251,9 +251,12 @@ def aggregate_queryset(*, team_ids: list[int], date_from: dt.date, date_to: dt.d
 def _rollup_rows(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
     """The same shape as ``aggregate_queryset`` read from TeamDayStat (means from sums)."""
     team_day_stats_ensure(date_from=date_from, date_to=date_to)
+    columns = ["team_id", "date", "contributors"]
+    for metric in SCORE_METRICS:
+        columns += [f"n_{metric}", f"sum_{metric}"]
     for row in TeamDayStat.objects.filter(
         team_id__in=team_ids, date__gte=date_from, date__lte=date_to
-    ).values():
+    ).values(*columns):
         for metric in SCORE_METRICS:
             n, total = row[f"n_{metric}"], row[f"sum_{metric}"]
             row[f"avg_{metric}"] = total / n if n and total is not None else None
