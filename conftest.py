@@ -34,6 +34,10 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Rate-limit counters live in the cache; each test starts with a clean slate.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 # --- Personas ----------------------------------------------------------------

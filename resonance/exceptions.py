@@ -41,6 +41,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         else:
             detail = "Some fields are invalid; see 'errors'."
         response.data = {"detail": detail, "errors": data}
+    elif isinstance(exc, exceptions.UnsupportedMediaType) and context.get("view") is not None:
+        accepted = [parser.media_type for parser in context["view"].get_parsers()]
+        response.data = {"detail": f"{exc.detail} Send one of: {', '.join(accepted)}."}
     elif isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": str(response.data)}
     return response

@@ -1,4 +1,4 @@
-"""Who may use what: every URL in the URL configuration × every persona.
+"""Who may use what: every URL in the URL configuration x every persona.
 
 The matrix below is the specification. A URL added without an entry here fails
 ``test_every_url_has_a_matrix_entry``, so nobody ships an endpoint without deciding who
