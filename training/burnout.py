@@ -144,6 +144,7 @@ def train(options: TrainOptions, table: BurnoutTable | None = None) -> TrainResu
         "xgboost_params": params,
         "best_iteration": int(getattr(model, "best_iteration", params["n_estimators"] - 1) or 0),
         "seed": options.seed,
+        "max_samples": options.max_samples,
         "duration_s": round(time.monotonic() - started, 1),
         "parity_max_abs_diff": parity,
         "tree_opset": TREE_OPSET,
@@ -181,7 +182,8 @@ def train(options: TrainOptions, table: BurnoutTable | None = None) -> TrainResu
         "output_description": "burn rate, clipped to [0, 1] by the scorer",
         "model": {
             "architecture": "XGBoost gradient-boosted trees (regressor), ONNX TreeEnsemble",
-            "parameters": f"{training_info['best_iteration'] + 1} trees of depth <= {params['max_depth']}",
+            "parameters": f"{training_info['best_iteration'] + 1} trees, "
+            f"depth <= {params['max_depth']}",
             "initialisation": "from scratch",
             "features": list(BURNOUT_FEATURES),
         },

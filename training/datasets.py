@@ -331,8 +331,10 @@ def split_indices(
     for key in sorted(strata):
         idx = strata[key]
         rng.shuffle(idx)
-        n_test = round(len(idx) * test_fraction)
-        n_val = round(len(idx) * val_fraction)
+        # Every stratum with three or more rows gets at least one validation and test row.
+        floor = 1 if len(idx) >= 3 else 0
+        n_test = max(floor if test_fraction > 0 else 0, round(len(idx) * test_fraction))
+        n_val = max(floor if val_fraction > 0 else 0, round(len(idx) * val_fraction))
         test += idx[:n_test]
         val += idx[n_test : n_test + n_val]
         train += idx[n_test + n_val :]

@@ -113,6 +113,12 @@ def _preprocessing(options: TrainOptions) -> dict:
             conf = json.loads(processor.read_text())
             prep["mean"] = conf.get("image_mean", prep["mean"])
             prep["std"] = conf.get("image_std", prep["std"])
+            size = conf.get("size")
+            edge = size.get("shortest_edge") if isinstance(size, dict) else size
+            if isinstance(edge, int):
+                # The checkpoint's own resolution: e.g. 224 crop from 256 (crop_pct 0.875).
+                prep["image_size"] = edge
+                prep["resize"] = round(edge / float(conf.get("crop_pct") or 0.875))
     return prep
 
 
@@ -418,6 +424,7 @@ def train(options: TrainOptions) -> TrainResult:
         "best_epoch": int(best_state["epoch"]) + 1,
         "history": history,
         "seed": options.seed,
+        "max_samples": options.max_samples,
         "duration_s": round(time.monotonic() - started, 1),
         "parity_max_abs_diff": parity,
     }
