@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 
 from accounts.selectors import home_url_for
 
@@ -53,3 +55,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     ok = checks["database"]["ok"] and checks["broker"]["ok"] and checks["models"]["ok"]
     return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """API clients get the API's JSON error shape; people get the HTML page."""
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": "Something went wrong on our side; try again."}, status=500)
+    return default_server_error(request)

@@ -50,3 +50,19 @@ def test_uploaded_media_is_never_served(client, employee, settings):
 def test_session_cookies_are_http_only():
     assert settings.SESSION_COOKIE_HTTPONLY
     assert settings.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_unknown_api_urls_answer_json_404(api_client_for, employee):
+    response = api_client_for(employee).get("/api/v1/sync/not-a-number/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_pages_answer_an_html_404(client, employee):
+    client.force_login(employee)
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
