@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import Avg, Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +24,7 @@ from .errors import (
     UploadTooLarge,
 )
 from .features import burnout_features
-from .flowscore import coach_message, flow_score
+from .flowscore import coach_message, flow_score, mean_or_none
 from .models import CheckIn, DailyMetric
 from .uploads import too_large_message
 
@@ -260,36 +260,41 @@ def checkin_run_models(*, checkin: CheckIn) -> Scores:
 def daily_metric_recompute(*, user: User, on_date: dt.date) -> DailyMetric | None:
     """Rebuild the user's ``DailyMetric`` for ``on_date`` from that day's scored check-ins.
 
+    Returns the row when it was created, None when an existing row was updated or the day has
+    no scored check-in left (its row is then deleted).
+
     Several check-ins average their components; the FlowScore is computed from the averages.
     Recomputing from the source rows makes it safe to run any number of times. Call inside a
     transaction that holds the user's row lock (``checkin_complete`` does).
     """
-    done = CheckIn.objects.filter(user=user, local_date=on_date, status=CheckIn.Status.DONE)
-    agg = done.aggregate(
-        fatigue=Avg("fatigue"), stress=Avg("stress"), burnout=Avg("burnout"), count=Count("id")
+    # A day holds a handful of check-ins: one read, averaged here, keeps this to two queries.
+    rows = list(
+        CheckIn.objects.filter(user=user, local_date=on_date, status=CheckIn.Status.DONE)
+        .order_by("created_at")
+        .values_list("fatigue", "stress", "burnout", "meeting_count")
     )
-    if not agg["count"]:
+    if not rows:
         DailyMetric.objects.filter(user=user, date=on_date).delete()
         return None
-    latest_meetings = (
-        done.exclude(meeting_count=None)
-        .order_by("-created_at")
-        .values_list("meeting_count", flat=True)
-    ).first()
-    components = {k: agg[k] for k in ("fatigue", "stress", "burnout")}
+    components = {
+        name: mean_or_none(row[index] for row in rows)
+        for index, name in enumerate(("fatigue", "stress", "burnout"))
+    }
+    meetings = [row[3] for row in rows if row[3] is not None]
     score = flow_score(components, settings.FLOW_WEIGHTS)
-    metric, _ = DailyMetric.objects.update_or_create(
-        user=user,
-        date=on_date,
-        defaults={
-            "team_id": user.team_id,
-            **components,
-            "flow_score": score,
-            "checkin_count": agg["count"],
-            "meeting_count": latest_meetings,
-            "coach_message": coach_message(score),
-        },
-    )
+    values = {
+        "team_id": user.team_id,
+        **components,
+        "flow_score": score,
+        "checkin_count": len(rows),
+        "meeting_count": meetings[-1] if meetings else None,
+        "coach_message": coach_message(score),
+    }
+    if DailyMetric.objects.filter(user=user, date=on_date).update(
+        **values, updated_at=timezone.now()
+    ):
+        return None
+    metric = DailyMetric.objects.create(user=user, date=on_date, **values)
     return metric
 
 
@@ -302,12 +307,11 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
     evaluation triggered for the user and team. Returns False when the claim was lost.
     """
     user = User.objects.select_for_update().get(pk=checkin.user_id)
-    if not _owned(checkin).select_for_update().exists():
-        return False
     now = timezone.now()
     components = {"fatigue": scores.fatigue, "stress": scores.stress, "burnout": scores.burnout}
     on_date = checkin.local_date or local_date_for(user, checkin.created_at)
-    _owned(checkin).update(
+    # The conditional UPDATE both checks that the claim is still ours and takes the row lock.
+    updated = _owned(checkin).update(
         **components,
         flow_score=flow_score(components, settings.FLOW_WEIGHTS),
         model_versions=scores.model_versions,
@@ -317,14 +321,21 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
         local_date=on_date,
         updated_at=now,
     )
+    if not updated:
+        return False
     daily_metric_recompute(user=user, on_date=on_date)
-    transaction.on_commit(partial(_after_scoring, checkin.pk, user.pk, on_date))
+    transaction.on_commit(
+        partial(_after_scoring, checkin.pk, _media_names(checkin), user.pk, on_date)
+    )
     return True
 
 
-def _after_scoring(checkin_id: int, user_id: int, on_date: dt.date) -> None:
-    if settings.MEDIA_RETENTION_DAYS == 0:
-        checkin_delete_media(checkin_id=checkin_id)
+def _after_scoring(checkin_id: int, media: list[str], user_id: int, on_date: dt.date) -> None:
+    if settings.MEDIA_RETENTION_DAYS == 0 and media:
+        # Files first: a crash in between leaves a stale name that purge_media clears, never
+        # an unreferenced file that nothing would find again.
+        _delete_media_files(media)
+        CheckIn.objects.filter(pk=checkin_id).update(image="", audio="")
     trigger_alert_evaluation(user_id=user_id, on_date=on_date)
 
 
@@ -349,8 +360,8 @@ def checkin_delete_media(*, checkin_id: int) -> int:
     names = _media_names(checkin)
     if not names:
         return 0
-    CheckIn.objects.filter(pk=checkin_id).update(image="", audio="")
     _delete_media_files(names)
+    CheckIn.objects.filter(pk=checkin_id).update(image="", audio="")
     return len(names)
 
 
