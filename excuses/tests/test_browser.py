@@ -45,8 +45,11 @@ def test_it_writes_an_excuse_and_copies_it(page, browser_login, employee, live_s
     assert mailto.startswith("mailto:?subject=") and "Quarterly%20planning" in mailto
 
     # "Generate another" keeps the inputs and adds a second email to the history.
-    page.locator("#result").get_by_role("button", name="Generate another").click()
-    page.locator("#excuse-body").wait_for()
+    first_url = page.url
+    with page.expect_navigation():
+        page.locator("#result").get_by_role("button", name="Generate another").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url != first_url
     assert ExcuseEmail.objects.filter(user=employee).count() == 2
     assert page.locator("#history details").count() == 2
     assert page.console_errors == []

@@ -194,6 +194,6 @@ def test_admins_see_counts_but_never_the_wording(client, employee, teammate, adm
 
 
 @pytest.mark.parametrize("persona", ["employee", "manager"])
-def test_only_admins_get_counts(request, persona):
+def test_only_admins_get_counts(db, request, persona):
     with pytest.raises(PermissionDenied):
         excuse_counts(user=request.getfixturevalue(persona))
