@@ -9,6 +9,10 @@ from django.utils import timezone
 
 from .selectors import DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, METRICS, RANGE_CHOICES
 
+# Far outside any real data, and keeps date arithmetic (rolling-mean lead-in) in range.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
+
 
 class BadParameter(ValueError):
     """A query parameter the dashboard cannot use; the message is shown to the user."""
@@ -61,6 +65,8 @@ def parse_date_range(
     date_from = (
         parse(raw_from, "from") if raw_from else date_to - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
     )
+    if not (date_from >= EARLIEST and date_to <= LATEST):
+        raise BadParameter(f"Dates must lie between {EARLIEST} and {LATEST}.")
     if date_from > date_to:
         raise BadParameter("'from' must not be after 'to'.")
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:

@@ -140,6 +140,8 @@ def test_api_gives_admins_404_for_a_missing_team(api_client_for, admin_user):
         {"from": "yesterday"},
         {"from": "2026-03-02", "to": "2026-03-01"},
         {"from": "2020-01-01", "to": "2026-01-01"},
+        {"from": "0001-01-01", "to": "0001-01-05"},
+        {"to": "9999-12-31"},
     ],
 )
 def test_api_answers_400_with_a_readable_detail(api_client_for, manager, team, query):
