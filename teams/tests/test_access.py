@@ -148,3 +148,15 @@ def test_api_answers_400_with_a_readable_detail(api_client_for, manager, team, q
     response = api_client_for(manager).get(heatmap_url(team), query)
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def test_a_manager_without_teams_gets_an_explanation_and_no_charts(client, db):
+    from tests.factories import ManagerFactory
+
+    client.force_login(ManagerFactory(username="newlead"))
+    response = client.get(reverse("teams:dashboard"))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "You do not manage any team yet" in body
+    assert "plotly.min.js" not in body
