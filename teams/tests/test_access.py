@@ -8,6 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.factories import ManagerFactory
+
 from .helpers import add_day, add_members
 
 pytestmark = pytest.mark.django_db
@@ -151,8 +153,6 @@ def test_api_answers_400_with_a_readable_detail(api_client_for, manager, team, q
 
 
 def test_a_manager_without_teams_gets_an_explanation_and_no_charts(client, db):
-    from tests.factories import ManagerFactory
-
     client.force_login(ManagerFactory(username="newlead"))
     response = client.get(reverse("teams:dashboard"))
 
