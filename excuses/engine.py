@@ -50,6 +50,10 @@ _REPEAT_GUARDED = frozenset(
         "afterwards",
         "beforehand",
         "calendar",
+        "time",
+        "taking",
+        "recharge",
+        "need",
     }
 )
 _WORD = re.compile(r"[a-z']+")
@@ -207,7 +211,7 @@ _REASONS = {
         "formal": [
             "I am taking some time to recharge and stay effective",
             "I am deliberately keeping my schedule light at the moment to recharge",
-            "I am stepping back briefly to rest, which helps me do my best work",
+            "I am taking a short break to rest",
         ],
         "friendly": [
             "I'm taking a bit of time to recharge",
@@ -284,7 +288,10 @@ _DETAILS = {
         "friendly": ["Sorry the timing doesn't work out this time."],
     },
     "wellbeing": {
-        "formal": ["Taking this time now means I can contribute properly in the days ahead."],
+        "formal": [
+            "A short pause now means I can contribute properly in the days ahead.",
+            "Stepping back briefly now means I can give my work proper attention afterwards.",
+        ],
         "friendly": ["A little space now means I'll be more useful in the days ahead."],
     },
     "overbooked": {
@@ -464,7 +471,7 @@ def compose(inputs: ExcuseInputs, *, rng: random.Random) -> Draft:
     opening = fill(picker.pick(_OPENINGS[tone])) if _OPENINGS[tone] else ""
     declines = (_DECLINES_BY_CHOICE if reason == "not_right_attendee" else _DECLINES)[tone]
     decline = declines[rng.randrange(len(declines))]
-    picker.used |= _guarded_words(decline.lead)
+    picker.used |= _guarded_words(decline.lead + decline.core)
     because = picker.pick(_REASONS[reason][tone])
 
     if opening:
