@@ -4,10 +4,12 @@ import datetime as dt
 import itertools
 import random
 import re
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 
 from excuses.engine import (
     MAX_WORDS,
@@ -199,3 +201,13 @@ def test_it_builds_a_mailto_link_that_round_trips():
     assert "%0D%0A" in url
     assert query["subject"] == [subject]
     assert query["body"] == [body.replace("\n", "\r\n")]
+
+
+def test_the_samples_command_prints_emails_and_statistics():
+    out = StringIO()
+    call_command("excuse_samples", reason="focus", tone="brief", count=2, stdout=out)
+    assert out.getvalue().count("Subject: ") == 2
+
+    stats = StringIO()
+    call_command("excuse_samples", count=10, stats=True, stdout=stats)
+    assert stats.getvalue().startswith("180 emails, ")
