@@ -20,6 +20,14 @@ VALUE_RANGES = {
     "burnout": (0.0, 1.0),
     "participation": (0.0, 1.0),
 }
+# d3 formats matching format_value, for values Plotly formats itself.
+HOVER_FORMATS = {
+    "flow_score": ".1f",
+    "fatigue": ".0%",
+    "stress": ".0%",
+    "burnout": ".0%",
+    "participation": ".0%",
+}
 # Trend charts with more teams than this show the rolling means only, to stay readable.
 DAILY_POINTS_MAX_TEAMS = 6
 TREND_COLORS = [  # Okabe-Ito, distinguishable with colour-blindness
@@ -71,7 +79,6 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
                 mark_row.append("")
                 detail_row.append(
                     [
-                        format_value(value, metric),
                         format_value(aggregates.rolling_mean(team.id, day, metric), metric),
                         format_value(cell.values["participation"], "participation"),
                         cell.band,
@@ -90,8 +97,9 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
         "z": z,
         "customdata": details,
         "hovertemplate": (
-            f"%{{y}} · %{{x}}<br>{label}: %{{customdata[0]}}<br>7-day mean: %{{customdata[1]}}"
-            "<br>Participation: %{customdata[2]}<br>%{customdata[3]}<extra></extra>"
+            f"%{{y}} · %{{x}}<br>{label}: %{{z:{HOVER_FORMATS[metric]}}}"
+            "<br>7-day mean: %{customdata[0]}<br>Participation: %{customdata[1]}"
+            "<br>%{customdata[2]}<extra></extra>"
         ),
         "colorscale": COLOR_SCALE,
         "reversescale": not HIGHER_IS_BETTER.get(metric, False),

@@ -1,11 +1,13 @@
 """Manager dashboard pages: the heatmap page and its CSV export (managers and admins only)."""
 
 import csv
+import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
 from . import charts
@@ -37,6 +39,32 @@ CSV_COLUMNS = [
 ]
 
 
+class _CompactJSONEncoder(json.JSONEncoder):
+    # Figures hold thousands of cells: no spaces after separators trims the page by a fifth.
+    def __init__(self, *args, **kwargs):
+        kwargs["separators"] = (",", ":")
+        super().__init__(*args, **kwargs)
+
+
+def _figure_script(figure: dict, element_id: str) -> str:
+    """The figure as a ``<script type="application/json">`` (escaped by Django's json_script)."""
+    return json_script(figure, element_id, encoder=_CompactJSONEncoder)
+
+
+def _summary_rows(aggregates, *, metric: str) -> list[dict]:
+    """The summary table's cells, formatted like the charts' hover text."""
+    return [
+        {
+            "team": row["team"],
+            "mean": charts.format_value(row["mean"], metric),
+            "latest_rolling": charts.format_value(row["latest_rolling"], metric),
+            "participation": charts.format_value(row["participation"], "participation"),
+            "days_suppressed": row["days_suppressed"],
+        }
+        for row in team_summaries(aggregates, metric=metric)
+    ]
+
+
 def _require_dashboard_user(request: HttpRequest) -> None:
     if not can_use_dashboard(request.user):
         raise PermissionDenied("The team dashboard is for managers and admins.")
@@ -54,6 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     aggregates = team_day_aggregates(
         user=request.user, date_from=params.date_from, date_to=params.date_to
     )
+    heatmap = charts.heatmap_figure(aggregates, metric=params.metric)
     context = {
         "params": params,
         "metric_label": METRIC_LABELS[params.metric],
@@ -61,9 +90,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "range_choices": RANGE_CHOICES,
         "teams": aggregates.teams,
         "min_group_size": aggregates.k,
-        "summaries": team_summaries(aggregates, metric=params.metric),
-        "heatmap": charts.heatmap_figure(aggregates, metric=params.metric),
-        "trend": charts.trend_figure(aggregates, metric=params.metric),
+        "summaries": _summary_rows(aggregates, metric=params.metric),
+        "heatmap": heatmap,
+        "heatmap_script": _figure_script(heatmap, "heatmap-figure"),
+        "trend_script": _figure_script(
+            charts.trend_figure(aggregates, metric=params.metric), "trend-figure"
+        ),
         "alerts_panel": team_alerts_for is not None,
         "team_alerts": team_alerts_for(user=request.user) if team_alerts_for else [],
     }

@@ -56,7 +56,8 @@ def test_heatmap_hover_shows_a_band_not_an_exact_count():
     figure = heatmap_figure(sample(), metric="flow_score")
     detail = figure["data"][0]["customdata"][0][0]
 
-    assert detail == ["71.2", "-", "75%", "5-9 people"]
+    assert detail == ["-", "75%", "5-9 people"]
+    assert "%{z:.1f}" in figure["data"][0]["hovertemplate"]
     assert figure["data"][0]["customdata"][1] == [None, None]
 
 
