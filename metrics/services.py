@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -391,6 +391,9 @@ def checkin_score(*, checkin_id: int) -> str:
         scores = checkin_run_models(checkin=checkin)
         completed = checkin_complete(checkin=checkin, scores=scores)
     except TRANSIENT_DB_ERRORS:
+        if not connection.in_atomic_block:
+            # A dropped connection (database restart) stays broken: reconnect to release.
+            connection.close_if_unusable_or_obsolete()
         try:
             checkin_release(checkin=checkin)
         except DatabaseError:
