@@ -33,6 +33,10 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _size(parameters: object) -> str:
+    return f"{parameters:,} parameters" if isinstance(parameters, int) else str(parameters)
+
+
 def _metric_rows(metrics: Mapping) -> list[str]:
     rows = []
     for key, value in metrics.items():
@@ -59,6 +63,18 @@ def _confusion(metrics: Mapping) -> list[str]:
     return lines
 
 
+def _variant_summary(metrics: Mapping) -> list[str]:
+    """One short line per metrics block: accuracy-type figures only."""
+    keys = ("accuracy", "balanced_accuracy", "roc_auc", "r2")
+    flat = {k: v for k, v in metrics.items() if k in keys}
+    parts = [", ".join(f"{k} {_fmt(v)}" for k, v in flat.items())] if flat else []
+    for name, block in metrics.items():
+        if isinstance(block, Mapping):
+            figures = ", ".join(f"{k} {_fmt(block[k])}" for k in keys if k in block)
+            parts.append(f"{name}: {figures}")
+    return parts
+
+
 def render_markdown(card: Mapping) -> str:
     """Human-readable card; every number comes from ``card`` (the JSON twin)."""
     lines = [
@@ -70,7 +86,7 @@ def render_markdown(card: Mapping) -> str:
         f"{card.get('size_bytes', 0) / 1e6:.2f} MB), variant shipped: "
         f"**{card.get('shipped_variant', 'fp32')}**",
         f"- Architecture: {card['model']['architecture']} "
-        f"(size: {card['model'].get('parameters', 'n/a')}), "
+        f"({_size(card['model'].get('parameters'))}), "
         f"initialised {card['model'].get('initialisation', 'from scratch')}",
         f"- Output: {card.get('output_description', '')}",
         f"- Created: {card.get('created_at', '')}",
@@ -110,11 +126,7 @@ def render_markdown(card: Mapping) -> str:
             "|---|---|---|",
         ]
         for name, info in card["variants"].items():
-            summary = ", ".join(
-                f"{k} {_fmt(v)}"
-                for k, v in info.get("metrics", {}).items()
-                if not isinstance(v, dict)
-            )
+            summary = "; ".join(_variant_summary(info.get("metrics", {})))
             lines.append(f"| {name} | {info.get('size_bytes', 0) / 1e6:.2f} | {summary} |")
         if card.get("variant_choice"):
             lines += ["", card["variant_choice"]]

@@ -448,7 +448,12 @@ def train(options: TrainOptions) -> TrainResult:
         "optimizer": "AdamW, weight decay 1e-2, cosine schedule with one warm-up epoch",
         "loss": "cross-entropy with inverse-frequency class weights",
         "augmentation": "random time shift (crop position), Gaussian noise at 10-30 dB SNR "
-        "on half the clips, SpecAugment-style time masking inside Wav2Vec2",
+        "on half the clips"
+        + (
+            ", SpecAugment-style time masking inside Wav2Vec2"
+            if cfg.get("mask_time_prob", 0.05) > 0
+            else ""
+        ),
         "pretrained": str(options.pretrained) if options.pretrained else None,
         "freeze_epochs": freeze_epochs,
         "best_epoch": int(best_state["epoch"]) + 1,
@@ -539,14 +544,17 @@ def train(options: TrainOptions) -> TrainResult:
         f"at most {QUANT_TOLERANCE:.0%} balanced accuracy and is at least 10% faster.",
         "training": training_info,
         "limits": [
-            "Trained from scratch: no pretrained speech weights were available, and a "
-            "Wav2Vec2 learns little from about a thousand clips. Speech-emotion models reach "
-            "their published accuracy only when fine-tuned from self-supervised weights "
-            "(train again with --pretrained DIR).",
+            "Trained from scratch on about a thousand clips (no pretrained speech weights were "
+            "available): a small model that leans on pitch and voice quality of acted "
+            "speech. Fine-tuning self-supervised weights (--pretrained DIR) is the way to a "
+            "sturdier model.",
             "RAVDESS is acted emotion by 24 North-American actors reading two sentences; "
             "real workplace speech is subtler, so scores are a rough signal.",
             f"Only {len(split.test)} held-out speakers: the balanced accuracy carries a wide "
-            "uncertainty (several points).",
+            "uncertainty (several points); another seed gives other speakers and figures.",
+            f"The scorer crops clips to their central {prep['max_seconds']} s; training used "
+            f"random {cfg['train_seconds']} s windows of the trimmed clips and was evaluated "
+            "on whole clips.",
         ],
     }
     return TrainResult(
