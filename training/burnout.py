@@ -79,6 +79,9 @@ def _export_onnx(model, path: Path) -> None:
         initial_types=[(INPUT_NAME, FloatTensorType([None, len(BURNOUT_FEATURES)]))],
         target_opset=TREE_OPSET,
     )
+    # The converter names the graph with a random UUID; a fixed name keeps exports of the same
+    # model byte-identical (same sha256).
+    onnx_model.graph.name = "burnout_xgboost"
     output_names = [o.name for o in onnx_model.graph.output]
     if output_names != [OUTPUT_NAME]:
         raise RuntimeError(f"Unexpected ONNX outputs {output_names}.")
