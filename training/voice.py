@@ -545,7 +545,7 @@ def train(options: TrainOptions) -> TrainResult:
         "training": training_info,
         "limits": [
             "Trained from scratch on about a thousand clips (no pretrained speech weights were "
-            "available): a small model that leans on pitch and voice quality of acted "
+            "available): a small model that has only heard acted "
             "speech. Fine-tuning self-supervised weights (--pretrained DIR) is the way to a "
             "sturdier model.",
             "RAVDESS is acted emotion by 24 North-American actors reading two sentences; "
