@@ -364,6 +364,7 @@ def main() -> int:
             )
             for i in range(args.clients)
         ]
+        load_before = os.getloadavg()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -372,6 +373,7 @@ def main() -> int:
         post_seconds = time.perf_counter() - started
         drain_seconds = _drain(set(accepted), args.drain_timeout)
         total_seconds = time.perf_counter() - started
+        load_after = os.getloadavg()
         loss = _loss_check(set(accepted))
     finally:
         _stop(web)
@@ -397,6 +399,8 @@ def main() -> int:
         "end_to_end_scored_per_s": round(len(accepted) / total_seconds, 1),
         **loss,
         "cpu_count": os.cpu_count(),
+        # Other work on the machine inflates every latency; keep it next to the figures.
+        "load_average_1m_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
     }
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
