@@ -160,3 +160,13 @@ def test_it_rejects_an_oversized_file_with_413(monkeypatch):
     with pytest.raises(InvalidMedia, match="larger than") as err:
         preprocessing.decode_image(image_bytes("PNG", size=(200, 200)))
     assert err.value.status_code == 413
+
+
+def test_it_accepts_a_jpeg_with_xmp_metadata():
+    xmp = (
+        b'<?xml version="1.0"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF></rdf:RDF></x:xmpmeta>'
+    )
+    data = image_bytes("JPEG", xmp=xmp)
+    assert b"<x:xmpmeta" in data
+
+    assert preprocessing.decode_image(data).size == (320, 240)
