@@ -15,7 +15,16 @@ def run_manage(tmp_path, *args, **env_overrides) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DJANGO_ENV", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "DJANGO_ENV",
+            "DEBUG",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            # Set for the browser tests; production must not run with it (async.E001).
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(
         {
