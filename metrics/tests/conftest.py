@@ -5,6 +5,16 @@ from metrics.models import CheckIn
 from .media import image_upload
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Throttle counters live in the cache and would otherwise carry over between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def submitted_checkin(employee):
     """A pending check-in of ``employee`` with an image stored, as the API would leave it."""
