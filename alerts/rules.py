@@ -184,10 +184,19 @@ def team_decline(
     )
 
 
+SHARE_BANDS = ((0.75, "75% or more"), (0.5, "50-74%"), (0.3, "30-49%"), (0.0, "under 30%"))
+
+
+def share_band(share: float) -> str:
+    """A coarse band instead of the exact share: "100%" would tell a manager that every
+    member has an individual alert, and share x contributors would give the exact count."""
+    return next(label for floor, label in SHARE_BANDS if share >= floor)
+
+
 def team_at_risk(contributors: int, at_risk: int, t: Thresholds) -> Finding | None:
     """At least the threshold share of contributing members has an active individual alert.
 
-    Only the share is reported, never who or how many exactly beyond the group size.
+    Only a band of the share is reported, never who or how many.
     """
     if contributors < t.min_group_size or contributors == 0:
         return None
@@ -198,10 +207,10 @@ def team_at_risk(contributors: int, at_risk: int, t: Thresholds) -> Finding | No
         rule="team_at_risk",
         severity="medium",
         message=(
-            f"{share:.0%} of the team's contributing members show individual burnout signals "
-            f"this week."
+            f"{share_band(share).capitalize()} of the team's contributing members show "
+            f"individual burnout signals this week."
         ),
-        snapshot={"share_at_risk": round(share, 2), "contributors": contributors},
+        snapshot={"share_at_risk_band": share_band(share), "contributors": contributors},
     )
 
 

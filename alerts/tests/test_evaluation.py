@@ -168,8 +168,8 @@ class TestTeamAlerts:
         team_alerts = BurnoutAlert.objects.filter(scope="team", team=team)
         assert {a.rule for a in team_alerts} == {"team_low_flow", "team_decline", "team_at_risk"}
         at_risk = team_alerts.get(rule="team_at_risk")
-        assert at_risk.snapshot == {"share_at_risk": 0.4, "contributors": 5}
-        assert "40%" in at_risk.message
+        assert at_risk.snapshot == {"share_at_risk_band": "30-49%", "contributors": 5}
+        assert "30-49%" in at_risk.message
         for alert in team_alerts:
             assert alert.user_id is None
             text = alert.message + str(alert.snapshot)

@@ -89,8 +89,8 @@ class TestTeamRules:
     def test_team_at_risk_share_boundary(self):
         finding = rules.team_at_risk(10, 3, T)
         assert finding is not None
-        assert finding.snapshot == {"share_at_risk": 0.3, "contributors": 10}
-        assert "30%" in finding.message
+        assert finding.snapshot == {"share_at_risk_band": "30-49%", "contributors": 10}
+        assert "30-49% of the team" in finding.message
         assert rules.team_at_risk(10, 2, T) is None
 
     def test_team_findings_hold_only_team_level_numbers(self):
@@ -109,7 +109,7 @@ class TestTeamRules:
             "drop",
             "contributors",
             "previous_contributors",
-            "share_at_risk",
+            "share_at_risk_band",
         }
         for finding in findings:
             assert set(finding.snapshot) <= allowed
@@ -125,3 +125,18 @@ def test_escalation_order():
     assert rules.is_escalation("medium", "high")
     assert not rules.is_escalation("high", "medium")
     assert not rules.is_escalation("medium", "medium")
+
+
+@pytest.mark.parametrize(
+    ("share", "band"),
+    [
+        (0.3, "30-49%"),
+        (0.49, "30-49%"),
+        (0.5, "50-74%"),
+        (0.74, "50-74%"),
+        (0.75, "75% or more"),
+        (1.0, "75% or more"),
+    ],
+)
+def test_the_at_risk_share_is_shown_as_a_band(share, band):
+    assert rules.share_band(share) == band
