@@ -7,7 +7,8 @@ environment variables, set by those tests and nowhere else, change its behaviour
                          so a test can kill the worker or its database connection mid-task;
                          the check-in id is written to ``FAULT_MARKER_DIR`` when the wait starts.
 ``FAULT_TIME_LIMIT``     the hard time limit (and no claim grace), so a claim left by a killed
-                         worker goes stale in seconds instead of minutes.
+                         worker goes stale in seconds instead of minutes; unacknowledged
+                         messages are then looked for every second.
 """
 
 import os
@@ -44,3 +45,9 @@ if "FAULT_TIME_LIMIT" in os.environ:
     # Scaled down together: visibility timeout > time limit + grace, as in production.
     settings.CELERY_TASK_TIME_LIMIT = int(os.environ["FAULT_TIME_LIMIT"])
     services.CLAIM_GRACE_SECONDS = 0
+    # Look for messages whose visibility timeout ran out every second, not every ~100 s.
+    app.conf.broker_transport_options = {
+        **settings.CELERY_BROKER_TRANSPORT_OPTIONS,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
