@@ -131,6 +131,20 @@ def render_markdown(card: Mapping) -> str:
         if card.get("variant_choice"):
             lines += ["", card["variant_choice"]]
         lines.append("")
+    if card.get("split_checks"):
+        lines += [
+            "## Other splits (same data and settings, another seed)",
+            "",
+            "| seed | held-out groups | figures |",
+            "|---|---|---|",
+        ]
+        for check in card["split_checks"]:
+            figures = "; ".join(_variant_summary(check["metrics"]))
+            groups = ", ".join(check.get("test_groups", [])) or "n/a"
+            lines.append(f"| {check['seed']} | {groups} | {figures} |")
+        if card.get("split_checks_note"):
+            lines += ["", card["split_checks_note"]]
+        lines.append("")
     for evaluation in card.get("evaluations", []):
         lines += [
             f"## Evaluation {evaluation['at']} ({evaluation['part']} part of "

@@ -56,7 +56,11 @@ def test_model_card_markdown_shows_targets_not_met():
         "training": {"epochs": 3},
         "limits": ["few speakers"],
         "reproduce": "python manage.py train voice",
+        "split_checks": [
+            {"seed": 8, "test_groups": ["ravdess-05"], "metrics": {"stress": {"accuracy": 0.5}}}
+        ],
     }
     text = cards.render_markdown(card)
+    assert "| 8 | ravdess-05 | stress: accuracy 0.5000 |" in text
     assert "| bal acc | 0.7500 | 0.6100 | NO |" in text
     assert "ravdess-03" in text and "few speakers" in text and "CC BY-NC-SA 4.0" in text
