@@ -10,7 +10,9 @@ all three kinds are bundled, otherwise the tiny test models, and it says which),
 of ``--employees`` employees with 30 days of history and its manager, then starts gunicorn and
 the worker. Traffic is open-loop: requests are scheduled at a fixed total rate, whatever the
 server's speed, and the latency of each is measured from its scheduled time (so time spent
-waiting for a free client counts). The mix, by weight (``--mix``):
+waiting for a free client counts). The mix, by weight (``--mix``; check-ins are 1 in 16 by
+default because one worker scores about one check-in per second with the starter models, and
+the test holds only a rate whose check-ins the worker keeps up with):
 
 * ``checkin``   POST /api/v1/sync/ (face image + voice clip + self-report) as an employee
 * ``dashboard`` GET /dashboard/ (the manager's HTML page, session cookie)
@@ -18,9 +20,12 @@ waiting for a free client counts). The mix, by weight (``--mix``):
 * ``excuse``    POST /api/v1/excuses/ (an employee generates a meeting-excuse email)
 
 Without ``--rate``, a ramp of ``--ramp-step`` seconds per step raises the rate until a step's p99
-(any kind) reaches ``--p99-ms`` (500) or a request fails; the hold then runs at the highest rate
-that passed. Everything is bounded: at most ``--duration`` (<= 600) seconds of hold, rates up to
-200/s, and the script stops its servers itself. At the end it waits for the worker to drain and
+(any kind) reaches ``--p99-ms`` (500) or a request fails; the hold then runs at
+``--hold-fraction`` (0.7) of the highest rate that passed: a short step on a shared machine
+misses the slow minutes a 5-minute hold meets (a hold at the full ramp rate, 18/s, reached a p99
+of 1.0 s where its 20-second step had 235 ms). The result says whether the hold met the target.
+Everything is bounded: at most ``--duration`` (<= 600) seconds of hold, rates up to 200/s, and
+the script stops its servers itself. At the end it waits for the worker to drain and
 checks that every accepted check-in was scored exactly once: ``done`` (or ``failed`` with a
 reason), and each user's ``DailyMetric.checkin_count`` for that day equal to their done
 check-ins. Results go to ``bench/results/load-<timestamp>.json``.
@@ -199,7 +204,7 @@ def _run_phase(
     jobs: queue.Queue = queue.Queue()
     results = Results()
     threads = [
-        threading.Thread(target=_client, args=(port, jobs, fixture, results, seed + i))
+        threading.Thread(target=_client, args=(port, jobs, fixture, results, seed + i), daemon=True)
         for i in range(CLIENT_THREADS)
     ]
     for thread in threads:
@@ -357,9 +362,10 @@ def main() -> int:
     parser.add_argument("--ramp-increment", type=float, default=2)
     parser.add_argument("--ramp-max", type=float, default=60)
     parser.add_argument("--ramp-step", type=float, default=20, help="Seconds per ramp step.")
+    parser.add_argument("--hold-fraction", type=float, default=0.7)
     parser.add_argument("--p99-ms", type=float, default=500)
     parser.add_argument(
-        "--mix", type=_parse_mix, default=_parse_mix("checkin=2,dashboard=1,heatmap=3,excuse=2")
+        "--mix", type=_parse_mix, default=_parse_mix("checkin=1,dashboard=4,heatmap=6,excuse=5")
     )
     parser.add_argument("--employees", type=int, default=20)
     parser.add_argument("--port", type=int, default=8766)
@@ -425,6 +431,8 @@ def main() -> int:
             if not rate:
                 print("No ramp step met the p99 target; holding at the first step's rate.")
                 rate = args.ramp_start
+            else:
+                rate = round(max(args.ramp_start, rate * args.hold_fraction), 1)
         print(f"holding {rate}/s for {args.duration:.0f} s", flush=True)
         results, wall = _run_phase(args.port, fixture, rate, args.duration, args.mix, seed=1)
         hold = _summary(results, wall)
@@ -439,6 +447,7 @@ def main() -> int:
 
     result = {
         "target_rate_per_s": rate,
+        "rate_from": "--rate" if args.rate else f"ramp x {args.hold_fraction}",
         "duration_s": args.duration,
         "mix": args.mix,
         "employees": args.employees,

@@ -38,7 +38,17 @@ def test_short_mixed_load_run_loses_no_checkin():
         pytest.skip("The load test needs PostgreSQL and Redis on 127.0.0.1.")
     before = set((ROOT / "bench" / "results").glob("load-*.json"))
     run = subprocess.run(
-        [sys.executable, "bench/load.py", "--rate", "3", "--duration", "15", "--no-ramp"],
+        [
+            sys.executable,
+            "bench/load.py",
+            "--rate",
+            "3",
+            "--duration",
+            "15",
+            "--no-ramp",
+            "--mix",
+            "checkin=1,dashboard=1,heatmap=1,excuse=1",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
