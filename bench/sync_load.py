@@ -7,8 +7,9 @@ Everything runs on 127.0.0.1 only. The script (re)creates the PostgreSQL databas
 ``resonance_bench_sync``, registers models (``--models starter`` runs ``setup_models``;
 ``tiny`` registers the tiny test models; ``auto``, the default, uses the starter models when all
 three kinds are bundled and says so), creates one employee per client, then starts
-gunicorn (2 workers) and one Celery worker (concurrency 1) on Redis (``--redis``, default DB 1,
-flushed first). Each client posts a face image and a voice clip with a self-report over a
+gunicorn (2 workers) and one Celery worker (concurrency 1) on Redis (``--redis``, default DB 3,
+flushed first; never the database of the tests or of another benchmark, whose workers would
+consume these tasks). Each client posts a face image and a voice clip with a self-report over a
 keep-alive connection, as fast as the server accepts them (bounded: ``--checkins`` in total).
 
 ``--rate R`` paces the clients to R requests per second in total (an employee population
@@ -288,7 +289,7 @@ def main() -> int:
     parser.add_argument("--checkins", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/1")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--database-url", default=DB_URL)
     parser.add_argument("--models", choices=["auto", "starter", "tiny"], default="auto")
     parser.add_argument(
