@@ -184,10 +184,12 @@ def _client(
     accepted: list[int],
     errors: list[str],
     interval: float,
+    offset: float,
 ) -> None:
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": ctype}
-    next_send = time.perf_counter()
+    # Clients are staggered so a paced run is a steady stream, not synchronised bursts.
+    next_send = time.perf_counter() + offset
     while True:
         with lock:
             if not jobs:
@@ -361,7 +363,10 @@ def main() -> int:
             threading.Thread(
                 target=_client,
                 args=(args.port, tokens[i], body, ctype, jobs, lock, latencies, accepted, errors),
-                kwargs={"interval": args.clients / args.rate if args.rate else 0.0},
+                kwargs={
+                    "interval": args.clients / args.rate if args.rate else 0.0,
+                    "offset": i / args.rate if args.rate else 0.0,
+                },
             )
             for i in range(args.clients)
         ]
