@@ -335,6 +335,17 @@ def alerts_evaluate_for_user(*, user_id: int, on_date: dt.date) -> dict[str, Any
 # --- Acknowledgement -----------------------------------------------------------------------
 
 
+def alerts_erase_for_user(*, user: User) -> int:
+    """Delete every individual alert of ``user`` (their data-erasure request).
+
+    Team alerts stay: they hold team aggregates only. Returns the number deleted.
+    """
+    deleted, _ = BurnoutAlert.objects.filter(
+        scope=BurnoutAlert.Scope.INDIVIDUAL, user=user
+    ).delete()
+    return deleted
+
+
 @transaction.atomic
 def alert_acknowledge(*, alert: BurnoutAlert, user: User) -> BurnoutAlert:
     """Mark a team alert as acknowledged by one of the team's managers (or an admin).

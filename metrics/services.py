@@ -14,7 +14,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from alerts.services import alerts_erase_for_user
 from resonance.exceptions import DomainError
+from teams.services import team_day_stats_invalidate
 
 from .errors import (
     CONSENT_MESSAGE,
@@ -324,6 +326,8 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
     if not updated:
         return False
     daily_metric_recompute(user=user, on_date=on_date)
+    # A late-scored past day must not wait for the nightly rollup rebuild.
+    team_day_stats_invalidate(dates=[on_date])
     transaction.on_commit(
         partial(_after_scoring, checkin.pk, _media_names(checkin), user.pk, on_date)
     )
@@ -494,11 +498,20 @@ def my_data_erase(*, user: User) -> dict[str, int]:
     checkins = CheckIn.objects.filter(user=user)
     names = [n for pair in checkins.values_list("image", "audio") for n in pair if n]
     with transaction.atomic():
+        days = list(DailyMetric.objects.filter(user=user).values_list("date", flat=True))
         deleted_checkins, _ = checkins.delete()
         deleted_metrics, _ = DailyMetric.objects.filter(user=user).delete()
+        # The person's own alerts go too; team aggregates are rebuilt without their numbers.
+        deleted_alerts = alerts_erase_for_user(user=user)
+        team_day_stats_invalidate(dates=days)
         transaction.on_commit(partial(_delete_media_files, names))
         # With the metrics gone, re-evaluation resolves the person's open alerts.
         transaction.on_commit(
             partial(trigger_alert_evaluation, user_id=user.pk, on_date=timezone.localdate())
         )
-    return {"checkins": deleted_checkins, "daily_metrics": deleted_metrics, "files": len(names)}
+    return {
+        "checkins": deleted_checkins,
+        "daily_metrics": deleted_metrics,
+        "alerts": deleted_alerts,
+        "files": len(names),
+    }
