@@ -6,9 +6,11 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from accounts import permissions
 
 from . import selectors, services
 from .engine import LANGUAGES, REASONS, TONES, mailto_url
@@ -19,12 +21,8 @@ HISTORY_LIMIT = 50
 DetailSerializer = inline_serializer("ExcuseDetail", {"detail": serializers.CharField()})
 
 
-class IsEmployee(BasePermission):
+class IsEmployee(permissions.IsEmployee):
     message = "Meeting-excuse emails are available to employees."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_employee)
 
 
 class ExcuseOutputSerializer(serializers.ModelSerializer):

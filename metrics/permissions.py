@@ -6,17 +6,14 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from rest_framework.permissions import BasePermission
+
+from accounts import permissions
 
 from .errors import EMPLOYEES_ONLY_MESSAGE
 
 
-class IsEmployee(BasePermission):
+class IsEmployee(permissions.IsEmployee):
     message = EMPLOYEES_ONLY_MESSAGE
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_employee)
 
 
 def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -1,0 +1,13 @@
+"""Role checks shared by every app's API views."""
+
+from rest_framework.permissions import BasePermission
+
+
+class IsEmployee(BasePermission):
+    """Signed in with the employee role. Subclasses set a ``message`` for their feature."""
+
+    message = "This is available to employees only."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_employee)
