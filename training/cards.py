@@ -133,7 +133,7 @@ def render_markdown(card: Mapping) -> str:
         lines.append("")
     if card.get("split_checks"):
         lines += [
-            "## Other splits (same data and settings, another seed)",
+            "## Other runs and splits (same data and settings)",
             "",
             "| seed | held-out groups | figures |",
             "|---|---|---|",

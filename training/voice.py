@@ -53,7 +53,7 @@ CONFIGS = {
         "pos_kernel": 32,
         "pos_groups": 4,
         "proj": 64,
-        "epochs": 14,
+        "epochs": 40,
         "batch_size": 16,
         "lr": 2e-3,
         "train_seconds": 2.5,
