@@ -246,7 +246,6 @@ def _quantize_static(fp32: Path, out: Path, calibration: list[np.ndarray]) -> No
 def train(options: TrainOptions) -> TrainResult:
     """Fit the classifier, export fp32 + static int8 ONNX, evaluate both, write the files."""
     import torch
-    from tqdm import tqdm
 
     from training import torch_utils as tu
 
@@ -268,94 +267,32 @@ def train(options: TrainOptions) -> TrainResult:
     val_y = np.asarray([FATIGUE_LABELS.index(s.label) for s in val_s])
 
     model = build_model(options)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=tu.class_weights(train_y, len(FATIGUE_LABELS)))
-    freeze_epochs = max(1, epochs // 3) if options.pretrained else 0
-    steps_per_epoch = max(1, (len(train_s) + batch_size - 1) // batch_size)
-    params = options.as_params()
 
-    def make_optimizer(epoch: int):
-        set_trainable(model, epoch=epoch, options=options, freeze_epochs=freeze_epochs)
-        lr = cfg["lr"] if not options.pretrained or epoch < freeze_epochs else cfg["lr"] / 10
-        opt = torch.optim.AdamW(
-            [p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=1e-4
+    def make_batch(idx: list[int], rng: random.Random) -> np.ndarray:
+        return np.concatenate(
+            [image_to_tensor(_augment(train_images[i], rng), **prep) for i in idx]
         )
-        phase_epochs = epochs - epoch if epoch >= freeze_epochs else freeze_epochs
-        sched = tu.cosine_with_warmup(
-            opt, warmup_steps=steps_per_epoch, total_steps=steps_per_epoch * phase_epochs
-        )
-        return opt, sched
 
-    start_epoch, best, history = 0, -1.0, []
-    state = tu.load_checkpoint(work / tu.CHECKPOINT_FILE, params)
-    optimizer, scheduler = make_optimizer(0)
-    if state is not None:
-        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
-        model.load_state_dict(state["model"])
-        optimizer, scheduler = make_optimizer(start_epoch if options.pretrained else 0)
-        if state.get("phase_start") == (start_epoch >= freeze_epochs):
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-    rng = random.Random(options.seed)
-    for epoch in range(start_epoch, epochs):
-        if options.pretrained and epoch == freeze_epochs:
-            optimizer, scheduler = make_optimizer(epoch)
-        model.train()
-        rng.seed(options.seed * 1000 + epoch)
-        order = list(range(len(train_s)))
-        rng.shuffle(order)
-        total = 0.0
-        bar = tqdm(
-            range(0, len(order), batch_size),
-            desc=f"fatigue epoch {epoch + 1}/{epochs}",
-            disable=not options.progress,
-            leave=False,
-        )
-        for start in bar:
-            idx = order[start : start + batch_size]
-            batch = np.concatenate(
-                [image_to_tensor(_augment(train_images[i], rng), **prep) for i in idx]
-            )
-            target = torch.tensor([train_y[i] for i in idx])
-            logits = model(pixel_values=torch.from_numpy(batch)).logits
-            loss = loss_fn(logits, target)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += float(loss.detach()) * len(idx)
-            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
-        model.eval()
+    def validate() -> float:
         val_probs = _predict(model, val_x, onnx=False)
-        val_metrics = classification_metrics(val_y, val_probs, FATIGUE_LABELS)
-        score = val_metrics["balanced_accuracy"]
-        history.append(
-            {
-                "epoch": epoch + 1,
-                "train_loss": round(total / len(order), 4),
-                "val_balanced_accuracy": round(score, 4),
-            }
-        )
-        print(f"fatigue epoch {epoch + 1}/{epochs}: {history[-1]}", flush=True)
-        if score > best:
-            best = score
-            tu.save_checkpoint(work / tu.BEST_FILE, {"model": model.state_dict(), "epoch": epoch})
-        tu.save_checkpoint(
-            work / tu.CHECKPOINT_FILE,
-            {
-                "params": params,
-                "epoch": epoch,
-                "best": best,
-                "history": history,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "phase_start": epoch + 1 >= freeze_epochs,
-            },
-        )
+        return classification_metrics(val_y, val_probs, FATIGUE_LABELS)["balanced_accuracy"]
 
-    best_state = torch.load(work / tu.BEST_FILE, map_location="cpu", weights_only=False)
-    model.load_state_dict(best_state["model"])
-    model.eval()
+    fit = tu.fine_tune(
+        model,
+        name="fatigue",
+        options=options,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=cfg["lr"],
+        weight_decay=1e-4,
+        train_y=train_y,
+        n_classes=len(FATIGUE_LABELS),
+        input_name=INPUT_NAME,
+        make_batch=make_batch,
+        validate=validate,
+        score_key="val_balanced_accuracy",
+        set_trainable=set_trainable,
+    )
     stem = f"fatigue-{options.version}"
     fp32_path = work / f"{stem}.fp32.onnx"
     size = prep["image_size"]
@@ -420,9 +357,9 @@ def train(options: TrainOptions) -> TrainResult:
         "loss": "cross-entropy with inverse-frequency class weights",
         "augmentation": "random crop 80-100%, horizontal flip, brightness/contrast/colour jitter",
         "pretrained": str(options.pretrained) if options.pretrained else None,
-        "freeze_epochs": freeze_epochs,
-        "best_epoch": int(best_state["epoch"]) + 1,
-        "history": history,
+        "freeze_epochs": fit.freeze_epochs,
+        "best_epoch": fit.best_epoch + 1,
+        "history": fit.history,
         "seed": options.seed,
         "max_samples": options.max_samples,
         "duration_s": round(time.monotonic() - started, 1),

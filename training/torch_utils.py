@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import random
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from training import artifacts
+from training.config import TrainOptions
 
 CHECKPOINT_FILE = "checkpoint.pt"
 BEST_FILE = "best.pt"
@@ -56,6 +59,135 @@ def load_checkpoint(path: Path, params: Mapping) -> dict | None:
     if state.get("params") != dict(params):
         return None
     return state
+
+
+@dataclass(frozen=True)
+class FineTuneResult:
+    history: list[dict]
+    best_epoch: int  # 0-based; the model holds this epoch's weights
+    freeze_epochs: int
+
+
+def fine_tune(
+    model: torch.nn.Module,
+    *,
+    name: str,
+    options: TrainOptions,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    train_y: list[int],
+    n_classes: int,
+    input_name: str,
+    make_batch: Callable[[list[int], random.Random], np.ndarray],
+    validate: Callable[[], float],
+    score_key: str,
+    set_trainable: Callable[..., str],
+    max_grad_norm: float | None = None,
+) -> FineTuneResult:
+    """Fit ``model`` on the training set, keeping the epoch with the best validation score.
+
+    With ``options.pretrained`` the first third of the epochs trains only what
+    ``set_trainable`` leaves unfrozen at ``lr``, the rest at ``lr / 10`` with the next layers
+    unfrozen; each phase has its own warm-up and cosine schedule. ``make_batch(indices, rng)``
+    builds one input array from training indices (augmenting with ``rng``); ``validate()``
+    scores the model (already in eval mode) on the validation set. Every epoch writes a
+    resumable checkpoint to ``options.out_dir``; a run with the same parameters resumes after
+    its last finished epoch. On return the model holds the best epoch's weights, in eval mode.
+    """
+    work = options.out_dir
+    loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights(train_y, n_classes))
+    freeze_epochs = max(1, epochs // 3) if options.pretrained else 0
+    steps_per_epoch = max(1, (len(train_y) + batch_size - 1) // batch_size)
+    params = options.as_params()
+
+    def make_optimizer(epoch: int):
+        set_trainable(model, epoch=epoch, options=options, freeze_epochs=freeze_epochs)
+        phase_lr = lr if not options.pretrained or epoch < freeze_epochs else lr / 10
+        opt = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad],
+            lr=phase_lr,
+            weight_decay=weight_decay,
+        )
+        phase_epochs = epochs - epoch if epoch >= freeze_epochs else freeze_epochs
+        sched = cosine_with_warmup(
+            opt, warmup_steps=steps_per_epoch, total_steps=steps_per_epoch * phase_epochs
+        )
+        return opt, sched
+
+    start_epoch, best, history = 0, -1.0, []
+    state = load_checkpoint(work / CHECKPOINT_FILE, params)
+    optimizer, scheduler = make_optimizer(0)
+    if state is not None:
+        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
+        model.load_state_dict(state["model"])
+        optimizer, scheduler = make_optimizer(start_epoch if options.pretrained else 0)
+        if state.get("phase_start") == (start_epoch >= freeze_epochs):
+            optimizer.load_state_dict(state["optimizer"])
+            scheduler.load_state_dict(state["scheduler"])
+    rng = random.Random(options.seed)
+    for epoch in range(start_epoch, epochs):
+        if options.pretrained and epoch == freeze_epochs:
+            optimizer, scheduler = make_optimizer(epoch)
+        model.train()
+        rng.seed(options.seed * 1000 + epoch)
+        order = list(range(len(train_y)))
+        rng.shuffle(order)
+        total = 0.0
+        bar = tqdm(
+            range(0, len(order), batch_size),
+            desc=f"{name} epoch {epoch + 1}/{epochs}",
+            disable=not options.progress,
+            leave=False,
+        )
+        for start in bar:
+            idx = order[start : start + batch_size]
+            batch = make_batch(idx, rng)
+            target = torch.tensor([train_y[i] for i in idx])
+            logits = model(**{input_name: torch.from_numpy(batch)}).logits
+            loss = loss_fn(logits, target)
+            optimizer.zero_grad()
+            loss.backward()
+            if max_grad_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            total += float(loss.detach()) * len(idx)
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
+        model.eval()
+        score = validate()
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": round(total / len(order), 4),
+                score_key: round(score, 4),
+            }
+        )
+        print(f"{name} epoch {epoch + 1}/{epochs}: {history[-1]}", flush=True)
+        if score > best:
+            best = score
+            save_checkpoint(work / BEST_FILE, {"model": model.state_dict(), "epoch": epoch})
+        save_checkpoint(
+            work / CHECKPOINT_FILE,
+            {
+                "params": params,
+                "epoch": epoch,
+                "best": best,
+                "history": history,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "phase_start": epoch + 1 >= freeze_epochs,
+            },
+        )
+
+    best_state = torch.load(work / BEST_FILE, map_location="cpu", weights_only=False)
+    model.load_state_dict(best_state["model"])
+    model.eval()
+    return FineTuneResult(
+        history=history, best_epoch=int(best_state["epoch"]), freeze_epochs=freeze_epochs
+    )
 
 
 class LogitsOnly(torch.nn.Module):

@@ -275,7 +275,6 @@ def _quantize_dynamic(fp32: Path, out: Path) -> None:
 def train(options: TrainOptions) -> TrainResult:
     """Fit, export fp32 + dynamic-int8 ONNX, evaluate on held-out speakers, write the files."""
     import torch
-    from tqdm import tqdm
 
     from training import torch_utils as tu
 
@@ -304,96 +303,35 @@ def train(options: TrainOptions) -> TrainResult:
     test_s = [samples[i] for i in by_part["test"]]
 
     model = build_model(options, labels)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=tu.class_weights(train_y, len(labels)))
-    freeze_epochs = max(1, epochs // 3) if options.pretrained else 0
-    steps_per_epoch = max(1, (len(train_w) + batch_size - 1) // batch_size)
-    params = options.as_params()
     max_len = int(cfg["train_seconds"] * prep["sample_rate"])
 
-    def make_optimizer(epoch: int):
-        set_trainable(model, epoch=epoch, options=options, freeze_epochs=freeze_epochs)
-        lr = cfg["lr"] if not options.pretrained or epoch < freeze_epochs else cfg["lr"] / 10
-        opt = torch.optim.AdamW(
-            [p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=1e-2
-        )
-        phase_epochs = epochs - epoch if epoch >= freeze_epochs else freeze_epochs
-        sched = tu.cosine_with_warmup(
-            opt, warmup_steps=steps_per_epoch, total_steps=steps_per_epoch * phase_epochs
-        )
-        return opt, sched
+    def make_batch(idx: list[int], rng: random.Random) -> np.ndarray:
+        # One crop length per batch (the shortest clip, capped): no padding, no masks, so
+        # training sees whole unpadded clips exactly like scoring does.
+        length = min(max_len, *(train_w[i].shape[1] for i in idx))
+        return np.stack([_augment(train_w[i], length, rng) for i in idx])
 
-    start_epoch, best, history = 0, -1.0, []
-    state = tu.load_checkpoint(work / tu.CHECKPOINT_FILE, params)
-    optimizer, scheduler = make_optimizer(0)
-    if state is not None:
-        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
-        model.load_state_dict(state["model"])
-        optimizer, scheduler = make_optimizer(start_epoch if options.pretrained else 0)
-        if state.get("phase_start") == (start_epoch >= freeze_epochs):
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-    rng = random.Random(options.seed)
-    for epoch in range(start_epoch, epochs):
-        if options.pretrained and epoch == freeze_epochs:
-            optimizer, scheduler = make_optimizer(epoch)
-        model.train()
-        rng.seed(options.seed * 1000 + epoch)
-        order = list(range(len(train_w)))
-        rng.shuffle(order)
-        total = 0.0
-        bar = tqdm(
-            range(0, len(order), batch_size),
-            desc=f"voice epoch {epoch + 1}/{epochs}",
-            disable=not options.progress,
-            leave=False,
-        )
-        for start in bar:
-            idx = order[start : start + batch_size]
-            # One crop length per batch (the shortest clip, capped): no padding, no masks, so
-            # training sees whole unpadded clips exactly like scoring does.
-            length = min(max_len, *(train_w[i].shape[1] for i in idx))
-            batch = np.stack([_augment(train_w[i], length, rng) for i in idx])
-            target = torch.tensor([train_y[i] for i in idx])
-            logits = model(input_values=torch.from_numpy(batch)).logits
-            loss = loss_fn(logits, target)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            scheduler.step()
-            total += float(loss.detach()) * len(idx)
-            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
-        model.eval()
-        val_metrics = stress_metrics(predict(model, val_w, onnx=False), val_s, labels, weights)
-        score = val_metrics["balanced_accuracy"]
-        history.append(
-            {
-                "epoch": epoch + 1,
-                "train_loss": round(total / len(order), 4),
-                "val_stress_balanced_accuracy": round(score, 4),
-            }
-        )
-        print(f"voice epoch {epoch + 1}/{epochs}: {history[-1]}", flush=True)
-        if score > best:
-            best = score
-            tu.save_checkpoint(work / tu.BEST_FILE, {"model": model.state_dict(), "epoch": epoch})
-        tu.save_checkpoint(
-            work / tu.CHECKPOINT_FILE,
-            {
-                "params": params,
-                "epoch": epoch,
-                "best": best,
-                "history": history,
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "phase_start": epoch + 1 >= freeze_epochs,
-            },
-        )
+    def validate() -> float:
+        val_probs = predict(model, val_w, onnx=False)
+        return stress_metrics(val_probs, val_s, labels, weights)["balanced_accuracy"]
 
-    best_state = torch.load(work / tu.BEST_FILE, map_location="cpu", weights_only=False)
-    model.load_state_dict(best_state["model"])
-    model.eval()
+    fit = tu.fine_tune(
+        model,
+        name="voice",
+        options=options,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=cfg["lr"],
+        weight_decay=1e-2,
+        train_y=train_y,
+        n_classes=len(labels),
+        input_name=INPUT_NAME,
+        make_batch=make_batch,
+        validate=validate,
+        score_key="val_stress_balanced_accuracy",
+        set_trainable=set_trainable,
+        max_grad_norm=5.0,
+    )
     stem = f"voice-{options.version}"
     fp32_path = work / f"{stem}.fp32.onnx"
     tu.export_onnx(
@@ -455,9 +393,9 @@ def train(options: TrainOptions) -> TrainResult:
             else ""
         ),
         "pretrained": str(options.pretrained) if options.pretrained else None,
-        "freeze_epochs": freeze_epochs,
-        "best_epoch": int(best_state["epoch"]) + 1,
-        "history": history,
+        "freeze_epochs": fit.freeze_epochs,
+        "best_epoch": fit.best_epoch + 1,
+        "history": fit.history,
         "seed": options.seed,
         "max_samples": options.max_samples,
         "duration_s": round(time.monotonic() - started, 1),
