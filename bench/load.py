@@ -53,16 +53,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.sync_load import (  # noqa: E402
     HOST,
-    VENV_BIN,
     _environment,
     _multipart_body,
     _percentile,
     _recreate_database,
     _register_models,
+    _servers,
     _setup_django,
-    _stop,
-    _wait_for_http,
-    _wait_for_worker,
 )
 
 DB_URL = "postgres://postgres@127.0.0.1:5432/resonance_load"
@@ -394,35 +391,9 @@ def main() -> int:
     models_used = _register_models(args.models, work)
     fixture = _seed(args.employees)
 
-    worker_log = work / "worker.log"
-    web = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "resonance.wsgi", "--workers=2", f"--bind={HOST}:{args.port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=(work / "web.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "resonance",
-            "worker",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=worker_log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
     ramp_steps: list[dict] = []
     ramp_accepted: list[int] = []
-    try:
-        _wait_for_http(args.port)
-        _wait_for_worker(worker_log)
+    with _servers(env, args.port, work):
         warm_accepted = _warm_up(args.port, fixture)
         load_before = _machine_load()
         rate = args.rate
@@ -441,9 +412,6 @@ def main() -> int:
         accepted = warm_accepted + ramp_accepted + results.accepted
         drain_seconds = _drain(accepted, args.drain_timeout)
         once = _exactly_once(accepted)
-    finally:
-        _stop(web)
-        _stop(worker)
 
     result = {
         "target_rate_per_s": rate,

@@ -36,6 +36,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,6 +288,53 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+@contextmanager
+def _servers(
+    env: dict[str, str], port: int, work: Path, *, web_args: Sequence[str] = ()
+) -> Iterator[None]:
+    """gunicorn (2 workers) on ``port`` and one Celery worker, logging to ``work``.
+
+    Both are up when the block starts and are stopped when it ends, however it ends.
+    """
+    worker_log = work / "worker.log"
+    web = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "resonance.wsgi",
+            "--workers=2",
+            f"--bind={HOST}:{port}",
+            *web_args,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(work / "web.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    worker = subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "resonance",
+            "worker",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=worker_log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for_http(port)
+        _wait_for_worker(worker_log)
+        yield
+    finally:
+        _stop(web)
+        _stop(worker)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkins", type=int, default=2000)
@@ -319,41 +368,8 @@ def main() -> int:
     tokens = _create_clients(args.clients)
     body, ctype = _multipart_body()
 
-    worker_log = work / "worker.log"
-    web_log = work / "web.log"
-    web = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "resonance.wsgi",
-            "--workers=2",
-            f"--bind={HOST}:{args.port}",
-            "--access-logfile=-",
-            "--access-logformat=%(s)s %(M)s",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=web_log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    worker = subprocess.Popen(
-        [
-            str(VENV_BIN / "celery"),
-            "-A",
-            "resonance",
-            "worker",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=worker_log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for_http(args.port)
-        _wait_for_worker(worker_log)
+    web_args = ("--access-logfile=-", "--access-logformat=%(s)s %(M)s")
+    with _servers(env, args.port, work, web_args=web_args):
         jobs = list(range(args.checkins))
         lock = threading.Lock()
         latencies: list[float] = []
@@ -381,9 +397,6 @@ def main() -> int:
         total_seconds = time.perf_counter() - started
         load_after = os.getloadavg()
         loss = _loss_check(set(accepted))
-    finally:
-        _stop(web)
-        _stop(worker)
 
     result = {
         "checkins": args.checkins,
