@@ -280,38 +280,26 @@ def alerts_evaluate(
     now = timezone.now()
     summary: dict[str, Any] = {"date": on_date.isoformat()}
 
-    individual = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
-    if user_ids is None or user_ids:
-        findings = _individual_findings(
-            user_ids=user_ids, start=start, window_start=window_start, end=on_date, t=t
+    scopes = (
+        ("individual", BurnoutAlert.Scope.INDIVIDUAL, _individual_findings, "user_ids", user_ids),
+        ("team", BurnoutAlert.Scope.TEAM, _team_findings, "team_ids", team_ids),
+    )
+    for key, scope, find, ids_arg, target_ids in scopes:
+        summary[key] = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
+        if target_ids is not None and not target_ids:
+            continue  # an explicitly empty scope: nothing to evaluate
+        findings = find(
+            **{ids_arg: target_ids}, start=start, window_start=window_start, end=on_date, t=t
         )
-        active = _active_alerts(scope=BurnoutAlert.Scope.INDIVIDUAL, target_ids=user_ids)
-        individual = _apply(
-            scope=BurnoutAlert.Scope.INDIVIDUAL,
+        summary[key] = _apply(
+            scope=scope,
             findings=findings,
-            active=active,
+            active=_active_alerts(scope=scope, target_ids=target_ids),
             start=start,
             window_start=window_start,
             end=on_date,
             now=now,
         )
-    team = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
-    if team_ids is None or team_ids:
-        findings = _team_findings(
-            team_ids=team_ids, start=start, window_start=window_start, end=on_date, t=t
-        )
-        active = _active_alerts(scope=BurnoutAlert.Scope.TEAM, target_ids=team_ids)
-        team = _apply(
-            scope=BurnoutAlert.Scope.TEAM,
-            findings=findings,
-            active=active,
-            start=start,
-            window_start=window_start,
-            end=on_date,
-            now=now,
-        )
-    summary["individual"] = individual
-    summary["team"] = team
     summary["notified"] = alerts_notify(user_ids=user_ids, team_ids=team_ids) if notify else 0
     return summary
 
