@@ -1,3 +1,4 @@
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -24,7 +25,16 @@ class TokenObtainApi(TokenObtainPairView):
 
 
 class TokenRefreshApi(TokenRefreshView):
-    """Rotate a refresh token: the old one is blacklisted and cannot be used again."""
+    """Rotate a refresh token: the old one is blacklisted and cannot be used again.
+
+    Presenting a spent refresh token again signs out every session of its login (401).
+    """
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Reuse detection revokes tokens and then answers 401; under ATOMIC_REQUESTS the error
+        # would roll the revocation back, so this view never runs in a request transaction.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     @extend_schema(responses={200: None, 401: DetailSerializer})
     def post(self, request, *args, **kwargs):

@@ -1,14 +1,21 @@
 import time
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.signals import user_logged_in
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from . import services
+
 SESSION_START_CLAIM = "session_start"
+REUSED_TOKEN_DETAIL = (
+    "This refresh token was already used; every session from that sign-in has been signed out. "
+    "Sign in again."
+)
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
@@ -17,7 +24,10 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         token = super().get_token(user)
         # Survives rotation (the refreshed token keeps its claims), so it caps the session.
         token[SESSION_START_CLAIM] = int(time.time())
+        # Also survives rotation: reuse of a spent token revokes the whole chain of this login.
+        token[services.FAMILY_CLAIM] = uuid.uuid4().hex
         token["role"] = user.role
+        services.refresh_token_outstanding_sync(token=token)
         return token
 
     def validate(self, attrs):
@@ -32,7 +42,12 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     def validate(self, attrs):
-        refresh = self.token_class(attrs["refresh"])
+        try:
+            refresh = self.token_class(attrs["refresh"])
+        except TokenError:
+            if services.refresh_token_reuse_revoke(token=attrs["refresh"]):
+                raise InvalidToken(REUSED_TOKEN_DETAIL, code="token_reused") from None
+            raise
         started = refresh.get(SESSION_START_CLAIM)
         max_age = settings.JWT_SESSION_MAX_HOURS * 3600
         if started is None or time.time() - started > max_age:
