@@ -40,6 +40,16 @@ def _fast_and_isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture
+def noiseless(settings):
+    """Publication with negligible noise, for tests of what is aggregated (not of privacy).
+
+    Tests of the privacy guarantees themselves run with the default epsilon.
+    """
+    settings.PRIVACY_EPSILON_PER_VALUE = 1e6
+    settings.PRIVACY_MONTHLY_BUDGET = 1e12
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Drop the test database cleanly on PostgreSQL: the live server's thread and worker

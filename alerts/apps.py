@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Alerts"
+
+    def ready(self) -> None:
+        # Publication sits below alerts: it learns who is at risk, and announces new days,
+        # through hooks it defines and this app fills.
+        from teams.publication import register_at_risk_source, team_days_published
+
+        from . import handlers
+        from .services import active_alert_user_ids
+
+        register_at_risk_source(active_alert_user_ids)
+        team_days_published.connect(handlers.evaluate_after_publication, dispatch_uid="alerts")

@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from teams.privacy import at_risk_band
+
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
@@ -134,35 +136,38 @@ def individual_findings(
     return [f for f in findings if f is not None]
 
 
-# --- Team rules (only team-level aggregates, only for groups >= MIN_GROUP_SIZE) ------------
+# --- Team rules (published team-days only: closed, noised, frozen) -------------------------
+# A team rule reads the team's published cells of the window, never a live or hidden day; a
+# published cell already has at least MIN_GROUP_SIZE contributors. Its inputs are means of
+# published values and how many published days the window holds: no count of people.
 
 
-def team_low_flow(mean_flow: float | None, contributors: int, t: Thresholds) -> Finding | None:
-    """Team window mean FlowScore below the threshold."""
-    if mean_flow is None or contributors < t.min_group_size or mean_flow >= t.team_low_flow:
+def team_low_flow(mean_flow: float | None, days: int, t: Thresholds) -> Finding | None:
+    """Mean published FlowScore of the window's days below the threshold."""
+    if mean_flow is None or days < t.min_days or mean_flow >= t.team_low_flow:
         return None
     return Finding(
         rule="team_low_flow",
         severity="medium",
         message=(
-            f"The team's average FlowScore over the last {t.window_days} days is "
-            f"{_r(mean_flow)} (below {t.team_low_flow:g}), across {contributors} contributors."
+            f"The team's average FlowScore over the last {t.window_days} days is about "
+            f"{_r(mean_flow)} (below {t.team_low_flow:g}), over {days} published days."
         ),
-        snapshot={"mean_flow": _r(mean_flow), "contributors": contributors},
+        snapshot={"mean_flow": _r(mean_flow), "days_published": days},
     )
 
 
 def team_decline(
     mean_flow: float | None,
-    contributors: int,
+    days: int,
     previous_mean_flow: float | None,
-    previous_contributors: int,
+    previous_days: int,
     t: Thresholds,
 ) -> Finding | None:
-    """Team window mean at least N points below the previous window, both windows large enough."""
+    """Window mean at least N points below the previous window, both with enough published days."""
     if mean_flow is None or previous_mean_flow is None:
         return None
-    if contributors < t.min_group_size or previous_contributors < t.min_group_size:
+    if days < t.min_days or previous_days < t.min_days:
         return None
     drop = previous_mean_flow - mean_flow
     if drop < t.team_decline_points:
@@ -171,62 +176,56 @@ def team_decline(
         rule="team_decline",
         severity="medium",
         message=(
-            f"The team's average FlowScore fell by {_r(drop)} points: {_r(mean_flow)} over the "
-            f"last {t.window_days} days against {_r(previous_mean_flow)} the week before."
+            f"The team's average FlowScore fell by about {_r(drop)} points: {_r(mean_flow)} over "
+            f"the last {t.window_days} days against {_r(previous_mean_flow)} the week before."
         ),
         snapshot={
             "mean_flow": _r(mean_flow),
             "previous_mean_flow": _r(previous_mean_flow),
             "drop": _r(drop),
-            "contributors": contributors,
-            "previous_contributors": previous_contributors,
+            "days_published": days,
+            "previous_days_published": previous_days,
         },
     )
-
-
-SHARE_BANDS = ((0.75, "75% or more"), (0.5, "50-74%"), (0.3, "30-49%"), (0.0, "under 30%"))
 
 
 def share_band(share: float) -> str:
     """A coarse band instead of the exact share: "100%" would tell a manager that every
     member has an individual alert, and share x contributors would give the exact count."""
-    return next(label for floor, label in SHARE_BANDS if share >= floor)
+    return at_risk_band(share)
 
 
-def team_at_risk(contributors: int, at_risk: int, t: Thresholds) -> Finding | None:
-    """At least the threshold share of contributing members has an active individual alert.
-
-    Only a band of the share is reported, never who or how many.
-    """
-    if contributors < t.min_group_size or contributors == 0:
+def team_at_risk(at_risk_share: float | None, days: int, t: Thresholds) -> Finding | None:
+    """The published (noised) share of contributors with an open individual alert, averaged
+    over the window's published days, is at least the threshold. Only its band is reported."""
+    if at_risk_share is None or days < t.min_days or at_risk_share < t.team_at_risk_share:
         return None
-    share = at_risk / contributors
-    if share < t.team_at_risk_share:
-        return None
+    band = share_band(at_risk_share)
     return Finding(
         rule="team_at_risk",
         severity="medium",
         message=(
-            f"{share_band(share).capitalize()} of the team's contributing members show "
-            f"individual burnout signals this week."
+            f"{band.capitalize()} of the team's contributing members showed individual burnout "
+            "signals on recent days."
         ),
-        snapshot={"share_at_risk_band": share_band(share), "contributors": contributors},
+        snapshot={"share_at_risk_band": band, "days_published": days},
     )
 
 
 def team_findings(
     *,
     mean_flow: float | None,
-    contributors: int,
+    days: int,
     previous_mean_flow: float | None,
-    previous_contributors: int,
-    at_risk: int,
+    previous_days: int,
+    at_risk_share: float | None,
+    at_risk_days: int,
     t: Thresholds,
 ) -> list[Finding]:
     findings = [
-        team_low_flow(mean_flow, contributors, t),
-        team_decline(mean_flow, contributors, previous_mean_flow, previous_contributors, t),
-        team_at_risk(contributors, at_risk, t),
+        team_low_flow(mean_flow, days, t),
+        team_decline(mean_flow, days, previous_mean_flow, previous_days, t),
+        team_at_risk(at_risk_share, at_risk_days, t),
     ]
     return [f for f in findings if f is not None]
 

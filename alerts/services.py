@@ -10,6 +10,7 @@ import json
 import logging
 import smtplib
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from metrics.models import CheckIn, DailyMetric
 from resonance.exceptions import DomainError
-from teams.models import Team
+from teams.models import PublishedTeamDay, Team
 
 from . import rules
 from .models import BurnoutAlert, CheckinReminder
@@ -98,24 +99,25 @@ def _individual_findings(
 def _team_findings(
     *, team_ids: list[int] | None, start: dt.date, window_start: dt.date, end: dt.date, t
 ) -> dict[tuple[int, str], rules.Finding]:
-    metrics = DailyMetric.objects.filter(
-        date__gte=start, date__lte=end, team_id__isnull=False, flow_score__isnull=False
+    """Team rules over published team-days only (``teams.publication``): never a live day,
+    never a hidden one, so a check-in or an erasure cannot move a team alert."""
+    cells = PublishedTeamDay.objects.filter(
+        date__gte=start, date__lte=end, status=PublishedTeamDay.Status.PUBLISHED
     )
     if team_ids is not None:
-        metrics = metrics.filter(team_id__in=team_ids)
+        cells = cells.filter(team_id__in=team_ids)
     current, previous = Q(date__gte=window_start), Q(date__lt=window_start)
-    # Read after the individual writes of this evaluation, in the same transaction.
-    users_at_risk = BurnoutAlert.objects.filter(
-        scope=BurnoutAlert.Scope.INDIVIDUAL, status__in=BurnoutAlert.ACTIVE_STATUSES
-    ).values("user_id")
+    flow = Q(flow_score__isnull=False)
+    at_risk = Q(at_risk_share__isnull=False)
     aggregates = (
-        metrics.values("team_id")
+        cells.values("team_id")
         .annotate(
-            mean_flow=Avg("flow_score", filter=current),
-            contributors=Count("user_id", distinct=True, filter=current),
-            previous_mean_flow=Avg("flow_score", filter=previous),
-            previous_contributors=Count("user_id", distinct=True, filter=previous),
-            at_risk=Count("user_id", distinct=True, filter=current & Q(user_id__in=users_at_risk)),
+            mean_flow=Avg("flow_score", filter=current & flow),
+            days=Count("pk", filter=current & flow),
+            previous_mean_flow=Avg("flow_score", filter=previous & flow),
+            previous_days=Count("pk", filter=previous & flow),
+            mean_at_risk_share=Avg("at_risk_share", filter=current & at_risk),
+            at_risk_days=Count("pk", filter=current & at_risk),
         )
         .order_by()
     )
@@ -123,10 +125,11 @@ def _team_findings(
     for row in aggregates:
         for finding in rules.team_findings(
             mean_flow=row["mean_flow"],
-            contributors=row["contributors"],
+            days=row["days"],
             previous_mean_flow=row["previous_mean_flow"],
-            previous_contributors=row["previous_contributors"],
-            at_risk=row["at_risk"],
+            previous_days=row["previous_days"],
+            at_risk_share=row["mean_at_risk_share"],
+            at_risk_days=row["at_risk_days"],
             t=t,
         ):
             findings[(row["team_id"], finding.rule)] = finding
@@ -305,19 +308,31 @@ def alerts_evaluate(
 
 
 def alerts_evaluate_for_user(*, user_id: int, on_date: dt.date) -> dict[str, Any]:
-    """Evaluate one user's rules and the rules of their team(s) for ``on_date``.
+    """Evaluate one user's individual rules for ``on_date`` (after a check-in or an erasure).
 
-    The team is the user's current team and the team recorded on that day's metric (they
-    differ only right after a move). A user who no longer exists evaluates nothing.
+    Team rules are not evaluated here: they read published days only, which a check-in
+    never changes; they run after each publication and in the daily evaluation. A user who
+    no longer exists evaluates nothing.
     """
-    team_id = User.objects.filter(pk=user_id).values_list("team_id", flat=True).first()
-    if team_id is None and not User.objects.filter(pk=user_id).exists():
+    if not User.objects.filter(pk=user_id).exists():
         return {"date": on_date.isoformat(), "skipped": "user not found"}
-    team_ids = {team_id} | set(
-        DailyMetric.objects.filter(user_id=user_id, date=on_date).values_list("team_id", flat=True)
+    return alerts_evaluate(on_date=on_date, user_ids=[user_id], team_ids=[])
+
+
+def alerts_evaluate_for_teams(*, team_ids: list[int], on_date: dt.date) -> dict[str, Any]:
+    """Evaluate the team rules of ``team_ids`` as of ``on_date`` (after a publication)."""
+    return alerts_evaluate(on_date=on_date, user_ids=[], team_ids=team_ids)
+
+
+def active_alert_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` have an open or acknowledged individual alert (for publication)."""
+    return set(
+        BurnoutAlert.objects.filter(
+            scope=BurnoutAlert.Scope.INDIVIDUAL,
+            status__in=BurnoutAlert.ACTIVE_STATUSES,
+            user_id__in=list(user_ids),
+        ).values_list("user_id", flat=True)
     )
-    team_ids.discard(None)
-    return alerts_evaluate(on_date=on_date, user_ids=[user_id], team_ids=sorted(team_ids))
 
 
 # --- Acknowledgement -----------------------------------------------------------------------

@@ -23,13 +23,26 @@ logger = logging.getLogger(__name__)
     max_retries=3,
 )
 def evaluate_alerts_after_checkin(user_id: int, date_iso: str) -> dict:
-    """Evaluate the rules of one user and of that user's current team for ``date_iso``.
+    """Evaluate the individual rules of one user for ``date_iso``.
 
-    Creates, updates or resolves alerts of that user and team only, and emails new or
-    escalated ones. A user who no longer exists is ignored.
+    Creates, updates or resolves that user's alerts only, and emails new or escalated ones.
+    A user who no longer exists is ignored.
     """
     on_date = dt.date.fromisoformat(date_iso)
     return services.alerts_evaluate_for_user(user_id=user_id, on_date=on_date)
+
+
+@shared_task(
+    name="alerts.tasks.evaluate_team_alerts",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def evaluate_team_alerts(team_ids: list[int], date_iso: str) -> dict:
+    """Evaluate the team rules of ``team_ids`` after new days were published for them."""
+    on_date = dt.date.fromisoformat(date_iso)
+    return services.alerts_evaluate_for_teams(team_ids=team_ids, on_date=on_date)
 
 
 @shared_task(

@@ -16,7 +16,6 @@ from django.utils import timezone
 from accounts.models import User
 from alerts.services import alerts_erase_for_user
 from resonance.exceptions import DomainError
-from teams.services import team_day_stats_invalidate
 
 from .errors import (
     CONSENT_MESSAGE,
@@ -326,8 +325,6 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
     if not updated:
         return False
     daily_metric_recompute(user=user, on_date=on_date)
-    # A late-scored past day must not wait for the nightly rollup rebuild.
-    team_day_stats_invalidate(dates=[on_date])
     transaction.on_commit(
         partial(_after_scoring, checkin.pk, _media_names(checkin), user.pk, on_date)
     )
@@ -489,21 +486,20 @@ def checkin_media_purge(*, older_than_days: int) -> int:
 
 
 def my_data_erase(*, user: User) -> dict[str, int]:
-    """Delete every check-in (with its media) and daily metric of ``user``.
+    """Delete every check-in (with its media), daily metric and individual alert of ``user``.
 
     The account itself stays (it belongs to the organisation); nothing measured about the
-    person is kept. After commit the media files are deleted and alert evaluation runs for the
-    user and team, so alerts built on the erased data resolve.
+    person is kept. Published team aggregates stay as published: they are anonymous, noised
+    statistics of whole teams, and rewriting them would reveal the erased numbers by
+    difference. After commit the media files are deleted and alert evaluation runs for the
+    user, so their alerts built on the erased data resolve.
     """
     checkins = CheckIn.objects.filter(user=user)
     names = [n for pair in checkins.values_list("image", "audio") for n in pair if n]
     with transaction.atomic():
-        days = list(DailyMetric.objects.filter(user=user).values_list("date", flat=True))
         deleted_checkins, _ = checkins.delete()
         deleted_metrics, _ = DailyMetric.objects.filter(user=user).delete()
-        # The person's own alerts go too; team aggregates are rebuilt without their numbers.
         deleted_alerts = alerts_erase_for_user(user=user)
-        team_day_stats_invalidate(dates=days)
         transaction.on_commit(partial(_delete_media_files, names))
         # With the metrics gone, re-evaluation resolves the person's open alerts.
         transaction.on_commit(

@@ -261,10 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.send_checkin_reminders",
         "schedule": crontab(hour=env.int("REMINDER_HOUR", default=16), minute=0),
     },
-    # Safety net for the dashboard rollup: recompute the last 97 days from DailyMetric.
-    "nightly-team-day-stats": {
-        "task": "teams.tasks.rebuild_team_day_stats",
-        "schedule": crontab(hour=3, minute=30),
+    # Publishes team-days as they close around the world (idempotent; see teams.publication).
+    "publish-team-days": {
+        "task": "teams.tasks.publish_team_days",
+        "schedule": crontab(minute=env.int("PUBLICATION_MINUTE", default=15)),
     },
 }
 
@@ -278,6 +278,24 @@ ORT_INTRA_OP_THREADS = env.int("ORT_INTRA_OP_THREADS", default=1)
 MIN_GROUP_SIZE = env.int("MIN_GROUP_SIZE", default=5)
 if MIN_GROUP_SIZE < 3:
     raise ImproperlyConfigured("MIN_GROUP_SIZE must be at least 3 to protect privacy.")
+# --- Published team aggregates (what managers see) ------------------------
+# A team-day is published this long after it has ended in every member's time zone, so the
+# last check-ins of the day are scored first. Published days never change afterwards.
+PUBLICATION_GRACE_HOURS = env.int("PUBLICATION_GRACE_HOURS", default=6)
+# How far back the publication task looks for closed days not yet published.
+PUBLICATION_LOOKBACK_DAYS = env.int("PUBLICATION_LOOKBACK_DAYS", default=100)
+# Differential privacy: each published number (a count or a sum) costs this much epsilon.
+# Smaller is more private and noisier; see the README ("Privacy model") and bench/privacy.py.
+PRIVACY_EPSILON_PER_VALUE = env.float("PRIVACY_EPSILON_PER_VALUE", default=3.0)
+if not 0 < PRIVACY_EPSILON_PER_VALUE <= 10:
+    raise ImproperlyConfigured("PRIVACY_EPSILON_PER_VALUE must be above 0 and at most 10.")
+# Epsilon one team may spend on the days of one calendar month. The default pays for every
+# value of every day of a 31-day month (9 values a day); lower it to publish less.
+PRIVACY_MONTHLY_BUDGET = env.float(
+    "PRIVACY_MONTHLY_BUDGET", default=31 * 9 * PRIVACY_EPSILON_PER_VALUE
+)
+if PRIVACY_MONTHLY_BUDGET < 0:
+    raise ImproperlyConfigured("PRIVACY_MONTHLY_BUDGET must not be negative.")
 # FlowScore component weights (risk is the weighted mean of the components present).
 FLOW_WEIGHTS = {
     "fatigue": env.float("FLOW_WEIGHT_FATIGUE", default=0.3),

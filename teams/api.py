@@ -1,4 +1,4 @@
-"""API: one team's heatmap cells with suppression applied (that team's managers, and admins)."""
+"""API: one team's published heatmap cells (that team's managers, and admins)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -14,10 +14,14 @@ from .selectors import METRICS, dashboard_rows, team_day_aggregates, team_for_da
 
 class HeatmapCellSerializer(serializers.Serializer):
     date = serializers.DateField()
-    value = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["published", "suppressed", "budget", "unpublished"],
+        help_text="unpublished: the day has not closed for every member yet.",
+    )
+    value = serializers.FloatField(allow_null=True, help_text="Published (noised) team mean.")
     suppressed = serializers.BooleanField()
     rolling_mean_7d = serializers.FloatField(allow_null=True)
-    participation = serializers.FloatField(allow_null=True)
+    participation = serializers.CharField(help_text='A band such as "50-74%"; empty if none.')
     contributors = serializers.CharField(help_text='A band such as "5-9 people".')
     note = serializers.CharField()
 

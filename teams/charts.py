@@ -6,7 +6,7 @@ plotly.js; nothing here computes a number that the selectors did not already rel
 
 from __future__ import annotations
 
-from .selectors import METRIC_LABELS, TeamDayAggregates
+from .selectors import CELL_NOTES, METRIC_LABELS, UNPUBLISHED, TeamDayAggregates
 
 # Viridis is perceptually uniform and readable with the common colour-vision deficiencies.
 # Risk metrics use it reversed, so "better" is always the light (yellow) end.
@@ -50,6 +50,11 @@ def format_value(value: float | None, metric: str) -> str:
     return f"{value * 100:.0f}%"
 
 
+def hidden_reason(status: str, *, k: int) -> str:
+    """Why a cell has no value, for hover text and the table alternative."""
+    return CELL_NOTES.get(status, "").format(k=k) or f"fewer than {k} people reported this"
+
+
 def _heatmap_height(team_count: int) -> int:
     return max(260, 120 + 28 * team_count)
 
@@ -64,23 +69,27 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
     hidden: list[list[int | None]] = []
     details: list[list[list[str] | None]] = []
     marks: list[list[str]] = []
+    reasons: list[list[str | None]] = []
     for team in aggregates.teams:
-        z_row, hidden_row, detail_row, mark_row = [], [], [], []
+        z_row, hidden_row, detail_row, mark_row, reason_row = [], [], [], [], []
         for day in aggregates.dates:
             cell = aggregates.cell(team.id, day)
             value = cell.values.get(metric)
             z_row.append(value)
             if value is None:
                 hidden_row.append(1)
-                mark_row.append("\u00d7")
+                unpublished = cell.status == UNPUBLISHED
+                mark_row.append("\u2026" if unpublished else "\u00d7")
+                reason_row.append(hidden_reason(cell.status, k=k))
                 detail_row.append(None)
             else:
                 hidden_row.append(None)
                 mark_row.append("")
+                reason_row.append(None)
                 detail_row.append(
                     [
                         format_value(aggregates.rolling_mean(team.id, day, metric), metric),
-                        format_value(cell.values["participation"], "participation"),
+                        cell.participation_band or "-",
                         cell.band,
                     ]
                 )
@@ -88,7 +97,12 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
         hidden.append(hidden_row)
         details.append(detail_row)
         marks.append(mark_row)
+        reasons.append(reason_row)
     zmin, zmax = VALUE_RANGES[metric]
+    # Participation is published as a band: hover shows the band, never a share.
+    value_hover = (
+        "%{customdata[1]}" if metric == "participation" else f"%{{z:{HOVER_FORMATS[metric]}}}"
+    )
     values_trace = {
         "type": "heatmap",
         "name": label,
@@ -97,7 +111,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
         "z": z,
         "customdata": details,
         "hovertemplate": (
-            f"%{{y}} · %{{x}}<br>{label}: %{{z:{HOVER_FORMATS[metric]}}}"
+            f"%{{y}} · %{{x}}<br>{label}: {value_hover}"
             "<br>7-day mean: %{customdata[0]}<br>Participation: %{customdata[1]}"
             "<br>%{customdata[2]}<extra></extra>"
         ),
@@ -112,14 +126,15 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
     }
     suppressed_trace = {
         "type": "heatmap",
-        "name": f"fewer than {k} check-ins",
+        "name": "no published value",
         "x": x,
         "y": y,
         "z": hidden,
         "text": marks,
+        "customdata": reasons,
         "texttemplate": "%{text}",
         "textfont": {"color": "#52606d", "size": 9},
-        "hovertemplate": f"%{{y}} · %{{x}}<br>fewer than {k} check-ins<extra></extra>",
+        "hovertemplate": "%{y} · %{x}<br>%{customdata}<extra></extra>",
         "colorscale": [[0, SUPPRESSED_COLOR], [1, SUPPRESSED_COLOR]],
         "showscale": False,
         "zmin": 0,

@@ -16,39 +16,43 @@ class Team(models.Model):
         return self.name
 
 
-class TeamDayStat(models.Model):
-    """Per-team, per-day sums of DailyMetric: the rollup the dashboard reads for past days.
+class PublishedTeamDay(models.Model):
+    """One team on one closed day, as managers may see it: computed once, noised, frozen.
 
-    Raw sums and counts, not suppressed: suppression happens when reading (selectors), so a
-    change of MIN_GROUP_SIZE needs no rebuild. Never shown directly to anyone.
+    Written only by ``teams.publication`` after the day has ended in every member's time
+    zone (plus a grace period). Nothing updates a row afterwards: late check-ins, erasure and
+    team moves leave it as published. Values are differentially private means (noise drawn
+    once, at publication); counts and shares are kept as bands only, never exact.
     """
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        SUPPRESSED = "suppressed", "Suppressed (too few people)"
+        BUDGET = "budget", "Withheld (privacy budget spent)"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="published_days")
     date = models.DateField()
-    contributors = models.PositiveIntegerField()
-    n_flow_score = models.PositiveIntegerField()
-    sum_flow_score = models.FloatField(null=True)
-    n_fatigue = models.PositiveIntegerField()
-    sum_fatigue = models.FloatField(null=True)
-    n_stress = models.PositiveIntegerField()
-    sum_stress = models.FloatField(null=True)
-    n_burnout = models.PositiveIntegerField()
-    sum_burnout = models.FloatField(null=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    # Noised means; None where the metric is suppressed (fewer than MIN_GROUP_SIZE reported it).
+    flow_score = models.FloatField(null=True, blank=True)
+    fatigue = models.FloatField(null=True, blank=True)
+    stress = models.FloatField(null=True, blank=True)
+    burnout = models.FloatField(null=True, blank=True)
+    # Bands such as "5-9 people", "50-74%": the only form a count or a share is kept in.
+    contributors_band = models.CharField(max_length=32)
+    participation_band = models.CharField(max_length=32, blank=True)
+    at_risk_band = models.CharField(max_length=32, blank=True)
+    # The noised share of contributors with an open individual alert: only team_at_risk reads it.
+    at_risk_share = models.FloatField(null=True, blank=True)
+    epsilon_per_value = models.FloatField(default=0.0)
+    epsilon_spent = models.FloatField(default=0.0)
+    published_at = models.DateTimeField()
 
     class Meta:
+        ordering = ["team", "date"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "date"], name="teamdaystat_team_date")
+            models.UniqueConstraint(fields=["team", "date"], name="publishedteamday_team_date")
         ]
 
     def __str__(self) -> str:
-        return f"{self.team_id} {self.date}: {self.contributors} contributors"
-
-
-class TeamDayStatBuild(models.Model):
-    """A day whose TeamDayStat rows are complete for every team; deleting it marks it stale."""
-
-    date = models.DateField(unique=True)
-    built_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.date} built {self.built_at:%Y-%m-%d %H:%M}"
+        return f"{self.team_id} {self.date}: {self.status}"

@@ -1,33 +1,28 @@
-"""Reads for the manager dashboard: team x day aggregates with small groups suppressed.
+"""Reads for the manager dashboard: published team x day aggregates, nothing live.
 
-Every number a manager sees is computed here, in the database, over a whole team and a whole
-day: recent days straight from DailyMetric, older days from the TeamDayStat rollup (built on
-first read, rebuilt when a day is invalidated). A value computed over fewer than
-``settings.MIN_GROUP_SIZE`` distinct employees is removed before it leaves this module.
-Totals (rolling means, period summaries) are built only from cells that are shown, so no
-total can be combined with the visible cells to recover a suppressed one by subtraction.
+Every number a manager sees comes from ``PublishedTeamDay``: days that have closed, were
+computed once with differential-privacy noise and never change (``teams.publication``).
+Days not published yet, or with fewer than ``settings.MIN_GROUP_SIZE`` contributors, carry no
+value. Totals (rolling means, period summaries) are built only from published values, so
+every view is a function of the same frozen cells and no two views can be subtracted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import itertools
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from accounts.models import User
-from metrics.models import DailyMetric
 
-from .models import Team, TeamDayStat
-from .services import team_day_stats_ensure
+from .models import PublishedTeamDay, Team
+from .privacy import participation_band, participation_band_value
 
-# Metric key -> DailyMetric column. "participation" is derived from the contributor count.
+# Metric key -> PublishedTeamDay column. "participation" is drawn from its published band.
 SCORE_METRICS: dict[str, str] = {
     "flow_score": "flow_score",
     "fatigue": "fatigue",
@@ -49,30 +44,18 @@ ROLLING_WINDOW_DAYS = 7
 ROLLING_MIN_DAYS = 3
 # Longest range the API accepts; the page offers RANGE_CHOICES only.
 MAX_RANGE_DAYS = 366
-# Days from (today - LIVE_DAYS + 1) on are read live: new check-ins land there, and users'
-# time zones put some of them on yesterday or the day before.
-LIVE_DAYS = 3
+
+UNPUBLISHED = "unpublished"
+CELL_NOTES = {
+    PublishedTeamDay.Status.PUBLISHED: "",
+    PublishedTeamDay.Status.SUPPRESSED: "fewer than {k} check-ins",
+    PublishedTeamDay.Status.BUDGET: "withheld: the team's privacy budget for the month is spent",
+    UNPUBLISHED: "not published yet: shown once the day has closed for everyone",
+}
 
 
 def min_group_size() -> int:
     return settings.MIN_GROUP_SIZE
-
-
-def is_suppressed(contributors: int, *, k: int) -> bool:
-    """True when a group of ``contributors`` distinct employees is too small to show."""
-    return contributors < k
-
-
-@functools.lru_cache(maxsize=4096)
-def contributor_band(contributors: int, *, k: int) -> str:
-    """A coarse band ("5-9 people") so hover text never shows an exact small count."""
-    if is_suppressed(contributors, k=k):
-        return f"fewer than {k}"
-    edges = [k] + [e for e in (10, 20, 50, 100, 200, 500, 1000) if e > k]
-    for low, high in itertools.pairwise(edges):
-        if low <= contributors < high:
-            return f"{low}-{high - 1} people"
-    return f"{edges[-1]}+ people"
 
 
 @dataclass(frozen=True)
@@ -84,13 +67,22 @@ class TeamInfo:
 
 @dataclass(slots=True)
 class Cell:
-    """One team on one day. ``values`` holds None for every metric that is suppressed."""
+    """One team on one day. ``values`` holds None for every metric without a published value.
+
+    ``status`` is a ``PublishedTeamDay.Status`` or ``UNPUBLISHED``; ``values["participation"]``
+    is the middle of the published participation band (what the heatmap colours it with).
+    """
 
     team_id: int
     date: dt.date
-    suppressed: bool
+    status: str
     band: str
+    participation_band: str
     values: dict[str, float | None]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status != PublishedTeamDay.Status.PUBLISHED
 
 
 @dataclass
@@ -160,38 +152,35 @@ def _empty_cell(team_id: int, day: dt.date, *, k: int) -> Cell:
     return Cell(
         team_id=team_id,
         date=day,
-        suppressed=True,
-        band=contributor_band(0, k=k),
+        status=UNPUBLISHED,
+        band="not published",
+        participation_band="",
         values=dict.fromkeys(METRICS),
     )
 
 
-_ROW_KEYS = tuple((m, f"n_{m}", f"avg_{m}") for m in SCORE_METRICS)
+_PUBLISHED_COLUMNS = (
+    "team_id",
+    "date",
+    "status",
+    "contributors_band",
+    "participation_band",
+    *SCORE_METRICS.values(),
+)
 
 
-def build_cell(
-    *, team_id: int, day: dt.date, row: dict, members: int, k: int
-) -> tuple[Cell, dict[str, float | None]]:
-    """Apply suppression to one aggregated row (pure; ``row`` holds counts and means)."""
-    contributors = row["contributors"]
-    values: dict[str, float | None] = dict.fromkeys(METRICS)
-    suppressed = is_suppressed(contributors, k=k)
-    if not suppressed:
-        for metric, n_key, avg_key in _ROW_KEYS:
-            # A component missing for some people is a smaller group of its own.
-            average = row[avg_key]
-            if average is not None and not is_suppressed(row[n_key], k=k):
-                values[metric] = round(float(average), 4)
-        if members > 0:
-            values["participation"] = round(min(1.0, contributors / members), 4)
-    cell = Cell(
-        team_id=team_id,
-        date=day,
-        suppressed=suppressed,
-        band=contributor_band(contributors, k=k),
+def cell_from_published(row: dict) -> Cell:
+    """A dashboard cell from one ``PublishedTeamDay`` row (pure)."""
+    values: dict[str, float | None] = {m: row[column] for m, column in SCORE_METRICS.items()}
+    values["participation"] = participation_band_value(row["participation_band"])
+    return Cell(
+        team_id=row["team_id"],
+        date=row["date"],
+        status=row["status"],
+        band=row["contributors_band"],
+        participation_band=row["participation_band"],
         values=values,
     )
-    return cell, values
 
 
 # --- Scoping -------------------------------------------------------------------------------
@@ -234,49 +223,6 @@ def _team_infos(teams: QuerySet[Team]) -> list[TeamInfo]:
     return [TeamInfo(id=i, name=n, members=m) for i, n, m in rows.order_by("name")]
 
 
-def aggregate_queryset(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
-    """The GROUP BY (team, day) over DailyMetric: counts and means per metric."""
-    annotations = {"contributors": Count("id")}
-    for metric, column in SCORE_METRICS.items():
-        annotations[f"n_{metric}"] = Count(column)
-        annotations[f"avg_{metric}"] = Avg(column)
-    return (
-        DailyMetric.objects.filter(team_id__in=team_ids, date__gte=date_from, date__lte=date_to)
-        .values("team_id", "date")
-        .annotate(**annotations)
-        .order_by()
-    )
-
-
-def _rollup_rows(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
-    """The same shape as ``aggregate_queryset`` read from TeamDayStat (means from sums)."""
-    team_day_stats_ensure(date_from=date_from, date_to=date_to)
-    columns = ["team_id", "date", "contributors"]
-    for metric in SCORE_METRICS:
-        columns += [f"n_{metric}", f"sum_{metric}"]
-    for row in TeamDayStat.objects.filter(
-        team_id__in=team_ids, date__gte=date_from, date__lte=date_to
-    ).values(*columns):
-        for metric in SCORE_METRICS:
-            n, total = row[f"n_{metric}"], row[f"sum_{metric}"]
-            row[f"avg_{metric}"] = total / n if n and total is not None else None
-        yield row
-
-
-def _day_rows(*, team_ids: list[int], date_from: dt.date, date_to: dt.date):
-    live_from = timezone.localdate() - dt.timedelta(days=LIVE_DAYS - 1)
-    if date_from < live_from:
-        yield from _rollup_rows(
-            team_ids=team_ids,
-            date_from=date_from,
-            date_to=min(date_to, live_from - dt.timedelta(days=1)),
-        )
-    if date_to >= live_from:
-        yield from aggregate_queryset(
-            team_ids=team_ids, date_from=max(date_from, live_from), date_to=date_to
-        )
-
-
 def team_day_aggregates(
     *,
     user: User,
@@ -284,11 +230,11 @@ def team_day_aggregates(
     date_to: dt.date,
     team_ids: list[int] | None = None,
 ) -> TeamDayAggregates:
-    """Suppressed team x day aggregates of the teams ``user`` may see.
+    """Published team x day aggregates of the teams ``user`` may see.
 
     ``team_ids`` narrows the teams; asking for a team the user may not see raises
-    PermissionDenied. A fixed number of queries whatever the number of teams, employees or
-    days (plus a one-off rebuild of past days not yet in the rollup).
+    PermissionDenied. Days without a published row are empty cells. Two queries whatever the
+    number of teams, employees or days; never writes.
     """
     if not can_use_dashboard(user):
         raise PermissionDenied("Team aggregates are for managers and admins.")
@@ -307,15 +253,16 @@ def team_day_aggregates(
     )
     if not teams:
         return result
-    members = {t.id: t.members for t in teams}
     lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
-    for row in _day_rows(team_ids=list(members), date_from=lead_from, date_to=date_to):
-        team_id, day = row["team_id"], row["date"]
-        cell, values = build_cell(team_id=team_id, day=day, row=row, members=members[team_id], k=k)
-        if day < date_from:
-            result.lead_in[(team_id, day)] = values
+    rows = PublishedTeamDay.objects.filter(
+        team_id__in=[t.id for t in teams], date__gte=lead_from, date__lte=date_to
+    ).values(*_PUBLISHED_COLUMNS)
+    for row in rows:
+        cell = cell_from_published(row)
+        if cell.date < date_from:
+            result.lead_in[(cell.team_id, cell.date)] = cell.values
         else:
-            result.cells[(team_id, day)] = cell
+            result.cells[(cell.team_id, cell.date)] = cell
     return result
 
 
@@ -323,24 +270,31 @@ def team_day_aggregates(
 
 
 def dashboard_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict]:
-    """One row per team and day: exactly what the page shows for ``metric``."""
+    """One row per team and day: exactly what the page shows for ``metric``.
+
+    Participation is a band; for the "participation" metric the value is that band's middle.
+    """
     k = aggregates.k
     rows = []
     for team in aggregates.teams:
         for day in aggregates.dates:
             cell = aggregates.cell(team.id, day)
             value = cell.values.get(metric)
+            note = CELL_NOTES[cell.status].format(k=k)
+            if value is None and not note:
+                note = f"fewer than {k} people reported this"
             rows.append(
                 {
                     "team_id": team.id,
                     "team": team.name,
                     "date": day,
+                    "status": cell.status,
                     "value": value,
                     "suppressed": value is None,
                     "rolling_mean_7d": aggregates.rolling_mean(team.id, day, metric),
-                    "participation": cell.values["participation"],
+                    "participation": cell.participation_band,
                     "contributors": cell.band,
-                    "note": f"fewer than {k} check-ins" if value is None else "",
+                    "note": note,
                 }
             )
     return rows
@@ -358,7 +312,11 @@ def team_summaries(aggregates: TeamDayAggregates, *, metric: str) -> list[dict]:
                 "mean": summary["mean"],
                 "days_shown": summary["days_shown"],
                 "days_suppressed": summary["days_suppressed"],
-                "participation": participation["mean"],
+                "participation": (
+                    participation_band(participation["mean"])
+                    if participation["mean"] is not None
+                    else ""
+                ),
                 "latest_rolling": aggregates.rolling_mean(team.id, aggregates.dates[-1], metric),
             }
         )

@@ -1,24 +1,23 @@
-"""Writes of the teams app: the dashboard rollup, and a large synthetic organisation."""
+"""Writes of the teams app: a large synthetic organisation for benchmarks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from metrics.flowscore import flow_score
 from metrics.models import DailyMetric
 
-from .models import Team, TeamDayStat, TeamDayStatBuild
+from .models import Team
 
 SCALE_TEAM_PREFIX = "scale-t"
 SCALE_EMPLOYEE_PREFIX = "scale-e"
@@ -27,64 +26,6 @@ SCALE_ADMIN_USERNAME = "scale-admin"
 SCALE_USER_PREFIX = "scale-"
 # Rows handed to the database per round trip.
 BATCH_ROWS = 20_000
-
-
-ROLLUP_FIELDS = ("flow_score", "fatigue", "stress", "burnout")
-
-
-# --- Dashboard rollup ------------------------------------------------------------------------
-
-
-def team_day_stats_invalidate(*, dates: Iterable[dt.date]) -> None:
-    """Mark ``dates`` stale: the next dashboard read rebuilds them from DailyMetric.
-
-    Call after DailyMetric rows of past days change or are deleted (late scoring, erasure).
-    Cheap (one DELETE); safe to call for days that were never built.
-    """
-    TeamDayStatBuild.objects.filter(date__in=list(dates)).delete()
-
-
-@transaction.atomic
-def team_day_stats_build(*, dates: Iterable[dt.date]) -> int:
-    """Recompute the TeamDayStat rows of every team for ``dates`` and mark the days built.
-
-    Idempotent; one aggregate query over DailyMetric for all the days. Returns rows written.
-    """
-    dates = sorted(set(dates))
-    if not dates:
-        return 0
-    sums = {}
-    for name in ROLLUP_FIELDS:
-        sums[f"n_{name}"] = Count(name)
-        sums[f"sum_{name}"] = Sum(name)
-    rows = (
-        DailyMetric.objects.filter(date__in=dates, team__isnull=False)
-        .values("team_id", "date")
-        .annotate(contributors=Count("id"), **sums)
-        .order_by()
-    )
-    stats = [TeamDayStat(**row) for row in rows]
-    TeamDayStat.objects.filter(date__in=dates).delete()
-    # Two readers may build the same cold day at once; both compute the same rows.
-    TeamDayStat.objects.bulk_create(stats, ignore_conflicts=True)
-    TeamDayStatBuild.objects.bulk_create(
-        [TeamDayStatBuild(date=d) for d in dates], ignore_conflicts=True
-    )
-    return len(stats)
-
-
-def team_day_stats_ensure(*, date_from: dt.date, date_to: dt.date) -> None:
-    """Build the days of ``date_from..date_to`` that are not built yet (one query when warm)."""
-    built = set(
-        TeamDayStatBuild.objects.filter(date__gte=date_from, date__lte=date_to).values_list(
-            "date", flat=True
-        )
-    )
-    days = (date_to - date_from).days + 1
-    missing = [date_from + dt.timedelta(days=i) for i in range(days)]
-    missing = [d for d in missing if d not in built]
-    if missing:
-        team_day_stats_build(dates=missing)
 
 
 # --- Scale data ------------------------------------------------------------------------------
@@ -195,16 +136,10 @@ def _write_metrics(rows: Iterator[dict]) -> int:
 def scale_data_delete() -> int:
     """Delete every team and user made by ``scale_data_create`` (and their daily metrics).
 
-    Side effects: removes rows of other apps that cascade from those users; marks their days
-    stale in the dashboard rollup.
+    Side effects: removes rows of other apps that cascade from those users and teams (their
+    published team-days included).
     """
-    dates = set(
-        DailyMetric.objects.filter(user__username__startswith=SCALE_USER_PREFIX)
-        .values_list("date", flat=True)
-        .distinct()
-    )
     DailyMetric.objects.filter(user__username__startswith=SCALE_USER_PREFIX).delete()
-    team_day_stats_invalidate(dates=dates)
     deleted_users, _ = User.objects.filter(username__startswith=SCALE_USER_PREFIX).delete()
     Team.objects.filter(name__startswith=SCALE_TEAM_PREFIX).delete()
     return deleted_users
@@ -313,8 +248,6 @@ def scale_data_create(
     written = _write_metrics(
         _metric_rows(rng, members=members, team_profiles=profiles, dates=dates)
     )
-    # The rollup is kept current by whoever writes DailyMetric; this bulk load is such a writer.
-    team_day_stats_build(dates=dates)
     return ScaleResult(
         teams=teams, employees=len(members), managers=teams, daily_metrics=written, created=True
     )

@@ -1,22 +1,17 @@
-"""Periodic upkeep of the dashboard rollup."""
+"""Scheduled publication of team-day aggregates."""
 
-import datetime as dt
+import dataclasses
 
 from celery import shared_task
-from django.utils import timezone
 
-from .services import team_day_stats_build
-
-# Longest range the dashboard offers, plus the rolling-mean lead-in.
-REBUILD_DAYS = 97
+from .publication import team_days_publish
 
 
-@shared_task(name="teams.tasks.rebuild_team_day_stats")
-def rebuild_team_day_stats(days: int = REBUILD_DAYS) -> int:
-    """Recompute the TeamDayStat rows of the last ``days`` days from DailyMetric.
+@shared_task(name="teams.tasks.publish_team_days")
+def publish_team_days() -> dict:
+    """Publish every team-day that has closed since the last run (Celery beat, hourly).
 
-    A safety net for writes to past days that did not invalidate their day (the scoring task
-    and erasure do). Idempotent: running it twice leaves the same rows. Returns rows written.
+    Idempotent: published days are never computed again, so running it twice (or two workers
+    at once) publishes each day exactly once.
     """
-    today = timezone.localdate()
-    return team_day_stats_build(dates=[today - dt.timedelta(days=i) for i in range(days)])
+    return dataclasses.asdict(team_days_publish())

@@ -3,12 +3,15 @@
 import csv
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
+
+from alerts.selectors import team_alerts_for
 
 from . import charts
 from .params import BadParameter, parse_dashboard_params
@@ -21,11 +24,6 @@ from .selectors import (
     team_day_aggregates,
     team_summaries,
 )
-
-try:  # The alerts panel is optional: the dashboard works without the alerts app.
-    from alerts.selectors import team_alerts_for
-except ImportError:  # pragma: no cover - only while alerts is not installed
-    team_alerts_for = None
 
 CSV_COLUMNS = [
     "team",
@@ -58,7 +56,7 @@ def _summary_rows(aggregates, *, metric: str) -> list[dict]:
             "team": row["team"],
             "mean": charts.format_value(row["mean"], metric),
             "latest_rolling": charts.format_value(row["latest_rolling"], metric),
-            "participation": charts.format_value(row["participation"], "participation"),
+            "participation": row["participation"] or "-",
             "days_suppressed": row["days_suppressed"],
         }
         for row in team_summaries(aggregates, metric=metric)
@@ -96,8 +94,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "trend_script": _figure_script(
             charts.trend_figure(aggregates, metric=params.metric), "trend-figure"
         ),
-        "alerts_panel": team_alerts_for is not None,
-        "team_alerts": team_alerts_for(user=request.user) if team_alerts_for else [],
+        "grace_hours": settings.PUBLICATION_GRACE_HOURS,
+        "team_alerts": team_alerts_for(user=request.user),
     }
     return render(request, "teams/dashboard.html", context)
 

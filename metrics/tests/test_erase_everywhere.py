@@ -7,8 +7,8 @@ from django.utils import timezone
 from alerts.models import BurnoutAlert
 from metrics.models import DailyMetric
 from metrics.services import my_data_erase
-from teams.models import TeamDayStatBuild
-from teams.services import team_day_stats_build
+from teams.models import PublishedTeamDay
+from teams.tests.helpers import DAY, add_day, add_members, publish
 
 
 def _alert(**fields) -> BurnoutAlert:
@@ -34,12 +34,15 @@ def test_erase_deletes_my_individual_alerts_only(employee, teammate, team):
     assert BurnoutAlert.objects.filter(pk__in=[theirs.pk, team_alert.pk]).count() == 2
 
 
-def test_erase_marks_the_team_rollup_of_my_days_stale(employee, team):
-    past = timezone.localdate() - dt.timedelta(days=20)
-    DailyMetric.objects.create(user=employee, team=team, date=past, flow_score=50, checkin_count=1)
-    team_day_stats_build(dates=[past])
-    assert TeamDayStatBuild.objects.filter(date=past).exists()
+def test_erase_keeps_published_team_days_as_they_were(employee, team):
+    """Published team aggregates are anonymous statistics: rewriting them without me would
+    let a manager subtract the two versions and recover my numbers."""
+    members = [employee, *add_members(team, 5)]
+    add_day(members, DAY, flow=55.0)
+    publish(through=DAY)
+    before = list(PublishedTeamDay.objects.filter(team=team).values())
 
     my_data_erase(user=employee)
 
-    assert not TeamDayStatBuild.objects.filter(date=past).exists()
+    assert not DailyMetric.objects.filter(user=employee).exists()
+    assert list(PublishedTeamDay.objects.filter(team=team).values()) == before

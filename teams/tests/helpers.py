@@ -3,7 +3,7 @@
 import datetime as dt
 
 from metrics.models import DailyMetric
-from teams.services import team_day_stats_invalidate
+from teams.publication import PublicationSummary, team_days_publish
 from tests.factories import UserFactory
 
 DAY = dt.date(2026, 3, 10)
@@ -19,7 +19,7 @@ def add_day(
     members, day: dt.date, *, flow: float = 70.0, fatigue: float | None = 0.3, **extra
 ) -> None:
     """One DailyMetric per member on ``day`` with the same scores, as the scoring task writes
-    them (including marking the day stale in the dashboard rollup)."""
+    them. Managers see nothing of it until the day is published (``publish``)."""
     DailyMetric.objects.bulk_create(
         [
             DailyMetric(
@@ -35,4 +35,13 @@ def add_day(
             for m in members
         ]
     )
-    team_day_stats_invalidate(dates=[day])
+
+
+def closing_time(day: dt.date) -> dt.datetime:
+    """A moment at which ``day`` has closed (plus the grace period) for UTC members only."""
+    return dt.datetime.combine(day + dt.timedelta(days=2), dt.time(0, 30), tzinfo=dt.UTC)
+
+
+def publish(through: dt.date = DAY, **kwargs) -> PublicationSummary:
+    """Run the publication as the hourly task would once ``through`` has closed."""
+    return team_days_publish(now=closing_time(through), **kwargs)

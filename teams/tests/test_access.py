@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import ManagerFactory
 
-from .helpers import add_day, add_members
+from .helpers import add_day, add_members, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +18,13 @@ PAGES = ["teams:dashboard", "teams:dashboard-csv"]
 
 
 @pytest.fixture
-def data(team, other_team):
-    today = timezone.localdate()
-    add_day(add_members(team, 6), today, flow=72.0)
-    add_day(add_members(other_team, 6), today, flow=41.0)
-    return today
+def data(team, other_team, noiseless):
+    """A published day three days ago (the latest day every range below shows a value for)."""
+    day = timezone.localdate() - dt.timedelta(days=3)
+    add_day(add_members(team, 6), day, flow=72.0)
+    add_day(add_members(other_team, 6), day, flow=41.0)
+    publish(through=day)
+    return day
 
 
 def heatmap_url(team) -> str:
@@ -74,7 +76,8 @@ def test_it_answers_400_to_bad_parameters(client, manager):
 
 def test_csv_export_holds_exactly_the_cells_on_screen(client, manager, team, data):
     small = add_members(team, 1, prefix="late")
-    add_day(small, data - dt.timedelta(days=1), flow=10.0)
+    add_day(small, data + dt.timedelta(days=1), flow=10.0)
+    publish(through=data + dt.timedelta(days=1))
     client.force_login(manager)
 
     page = client.get(reverse("teams:dashboard"), {"metric": "flow_score", "days": 7})
@@ -87,11 +90,17 @@ def test_csv_export_holds_exactly_the_cells_on_screen(client, manager, team, dat
     heatmap_z = page.context["heatmap"]["data"][0]["z"][0]
     exported = [float(r["value"]) if r["value"] else None for r in rows]
     assert exported == heatmap_z
-    yesterday = next(r for r in rows if r["date"] == str(data - dt.timedelta(days=1)))
-    assert yesterday["value"] == ""
-    assert yesterday["note"] == "fewer than 5 check-ins"
+    hidden = next(r for r in rows if r["date"] == str(data + dt.timedelta(days=1)))
+    assert hidden["value"] == ""
+    assert hidden["note"] == "fewer than 5 check-ins"
     assert "10.0" not in export.content.decode()
-    assert rows[-1]["contributors"] == "5-9 people"
+    shown = next(r for r in rows if r["date"] == str(data))
+    assert shown["contributors"] == "5-9 people"
+    assert shown["participation"] == "75% or more"
+    today = next(r for r in rows if r["date"] == str(timezone.localdate()))
+    assert today["value"] == ""
+    assert today["participation"] == ""
+    assert "not published yet" in today["note"]
 
 
 def test_api_refuses_anonymous(api_client, team):
@@ -120,15 +129,30 @@ def test_api_gives_the_team_cells_with_suppression(api_client_for, request, team
     hidden, shown = body["cells"]
     assert hidden == {
         "date": str(data - dt.timedelta(days=1)),
+        "status": "suppressed",
         "value": None,
         "suppressed": True,
         "rolling_mean_7d": None,
-        "participation": None,
+        "participation": "",
         "contributors": "fewer than 5",
         "note": "fewer than 5 check-ins",
     }
-    assert shown["value"] == 72.0
-    assert shown["participation"] == 1.0
+    assert shown["status"] == "published"
+    assert shown["value"] == pytest.approx(72.0, abs=1e-3)
+    assert shown["participation"] == "75% or more"
+
+
+def test_api_never_shows_today_or_an_open_day(api_client_for, manager, team, noiseless):
+    today = timezone.localdate()
+    add_day(add_members(team, 6), today, flow=72.0)
+    publish(through=today - dt.timedelta(days=1))
+
+    (cell,) = api_client_for(manager).get(heatmap_url(team), {"from": str(today)}).json()["cells"]
+
+    assert cell["status"] == "unpublished"
+    assert cell["value"] is None
+    assert cell["participation"] == ""
+    assert cell["contributors"] == "not published"
 
 
 def test_api_gives_admins_404_for_a_missing_team(api_client_for, admin_user):

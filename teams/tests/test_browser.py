@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.demo import seed_demo_organisation
 from accounts.models import User
 
-from .helpers import add_day
+from .helpers import add_day, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +21,11 @@ def test_a_demo_manager_sees_the_heatmap_render(page, browser_login, password, l
     lead.save()
     members = list(lead.managed_teams.get().members.all())
     today = timezone.localdate()
-    for back in range(10):
+    for back in range(1, 11):
         add_day(members, today - dt.timedelta(days=back), flow=60.0 + back)
     add_day(members[:3], today - dt.timedelta(days=12), flow=20.0)  # a hidden day
+    add_day(members, today, flow=99.0)  # today: not published, never shown
+    publish(through=today - dt.timedelta(days=1))
     scripts: list[str] = []
     page.on("request", lambda r: r.resource_type == "script" and scripts.append(r.url))
 
@@ -35,6 +37,8 @@ def test_a_demo_manager_sees_the_heatmap_render(page, browser_login, password, l
     assert page.locator("#heatmap .heatmaplayer").count() == 1
     assert page.locator("#heatmap .hm").count() == 2  # values and the grey suppressed layer
     assert "Platform" in page.locator("#heatmap").inner_text()
+    assert "99" not in page.locator("#team-summary").inner_text()
+    assert "once it has ended for everyone" in page.locator("#publication-note").inner_text()
     assert "Mobile" not in page.locator("#team-summary").inner_text()
     assert page.locator("#team-alerts").count() == 1
     assert any(urlparse(u).path == "/static/vendor/plotly.min.js" for u in scripts)

@@ -5,7 +5,8 @@ import datetime as dt
 import plotly.graph_objects as go
 
 from teams.charts import SUPPRESSED_COLOR, heatmap_figure, trend_figure
-from teams.selectors import Cell, TeamDayAggregates, TeamInfo, contributor_band
+from teams.privacy import contributor_band
+from teams.selectors import UNPUBLISHED, Cell, TeamDayAggregates, TeamInfo
 
 D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
 
@@ -14,14 +15,15 @@ def shown(team_id: int, day: dt.date, flow: float, contributors: int = 6) -> Cel
     return Cell(
         team_id=team_id,
         date=day,
-        suppressed=False,
+        status="published",
         band=contributor_band(contributors, k=5),
+        participation_band="75% or more",
         values={
             "flow_score": flow,
             "fatigue": 0.25,
             "stress": None,
             "burnout": 0.4,
-            "participation": 0.75,
+            "participation": 0.875,
         },
     )
 
@@ -34,6 +36,14 @@ def sample() -> TeamDayAggregates:
     )
     aggregates.cells[(1, D1)] = shown(1, D1, 71.25)
     aggregates.cells[(1, D2)] = shown(1, D2, 65.0, contributors=7)
+    aggregates.cells[(2, D1)] = Cell(
+        team_id=2,
+        date=D1,
+        status="suppressed",
+        band="fewer than 5",
+        participation_band="",
+        values=dict.fromkeys(["flow_score", "fatigue", "stress", "burnout", "participation"]),
+    )
     return aggregates
 
 
@@ -46,7 +56,11 @@ def test_heatmap_has_teams_by_days_and_a_separate_suppressed_layer():
     assert values["z"] == [[71.25, 65.0], [None, None]]
     assert hidden["z"] == [[None, None], [1, 1]]
     assert hidden["colorscale"][0][1] == SUPPRESSED_COLOR
-    assert "fewer than 5 check-ins" in hidden["hovertemplate"]
+    # Why each cell is empty: too few people, or the day is not published yet.
+    assert hidden["customdata"][1][0] == "fewer than 5 check-ins"
+    assert "not published yet" in hidden["customdata"][1][1]
+    assert hidden["text"][1] == ["\u00d7", "\u2026"]
+    assert aggregates_status(sample()) == ["published", "published", "suppressed", UNPUBLISHED]
     assert values["colorscale"] == "Viridis"
     assert values["reversescale"] is False
     go.Figure(figure)  # raises on anything Plotly does not accept
@@ -56,9 +70,25 @@ def test_heatmap_hover_shows_a_band_not_an_exact_count():
     figure = heatmap_figure(sample(), metric="flow_score")
     detail = figure["data"][0]["customdata"][0][0]
 
-    assert detail == ["-", "75%", "5-9 people"]
+    assert detail == ["-", "75% or more", "5-9 people"]
     assert "%{z:.1f}" in figure["data"][0]["hovertemplate"]
     assert figure["data"][0]["customdata"][1] == [None, None]
+
+
+def test_participation_hover_shows_the_band_never_a_share():
+    figure = heatmap_figure(sample(), metric="participation")
+    values = figure["data"][0]
+
+    assert "%{customdata[1]}" in values["hovertemplate"]
+    assert "%{z" not in values["hovertemplate"]
+
+
+def aggregates_status(aggregates: TeamDayAggregates) -> list[str]:
+    return [
+        aggregates.cell(team.id, day).status
+        for team in aggregates.teams
+        for day in aggregates.dates
+    ]
 
 
 def test_heatmap_of_a_risk_metric_reverses_the_scale_and_hides_missing_components():

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.demo import seed_demo_organisation
 from alerts.services import alerts_evaluate
 from metrics.demo import seed_demo_history
+from teams.publication import team_days_publish
 
 
 class Command(BaseCommand):
@@ -30,9 +31,16 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for line in seed_demo_history(days=days, seed=seed):
             self.stdout.write(line)
+        # Individual alerts first: publication releases the (noised) share of people at risk.
+        individual = alerts_evaluate(on_date=timezone.localdate(), team_ids=[], notify=False)
+        published = team_days_publish(announce=False)
+        self.stdout.write(
+            f"Published {published.published} team-days ({published.suppressed} suppressed: "
+            "too few people)."
+        )
         # Alerts as of today, so the demo shows them; no emails for the seeded backlog.
         alerts = alerts_evaluate(on_date=timezone.localdate(), notify=False)
         self.stdout.write(
-            f"Alerts: {alerts['individual']['created']} individual and "
+            f"Alerts: {individual['individual']['created']} individual and "
             f"{alerts['team']['created']} team alerts raised."
         )

@@ -1,0 +1,122 @@
+"""Differentially private releases and bands for published team aggregates (pure, OpenDP).
+
+The privacy unit is one employee's row on one team-day: a ``DailyMetric`` holds at most one
+row per person and day, so neighbouring data sets differ by one person's row being there or
+not. Each released number (a count or a sum) is an OpenDP measurement calibrated so that it
+costs at most ``epsilon`` for that unit. A mean is a noisy sum of values clipped to the
+metric's range divided by a noisy count. Values are centred on the middle of their range
+first, so the count's noise only scales the distance from the middle; the sum's sensitivity
+is OpenDP's own (the whole width of the range for a sum of floats of unknown length).
+
+Noise is drawn by OpenDP's own secure sampler and cannot be seeded: the caller stores what
+it releases and never draws again for the same cell.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+
+import opendp.prelude as dp
+
+# Clamping and sums of floats are in OpenDP's "contrib" set (vetted, not yet proven).
+dp.enable_features("contrib")
+
+# The range every published metric is clipped to before summing.
+METRIC_BOUNDS: dict[str, tuple[float, float]] = {
+    "flow_score": (0.0, 100.0),
+    "fatigue": (0.0, 1.0),
+    "stress": (0.0, 1.0),
+    "burnout": (0.0, 1.0),
+}
+
+# (lowest share in the band, label, the value the heatmap colours the band with)
+PARTICIPATION_BANDS: tuple[tuple[float, str, float], ...] = (
+    (0.75, "75% or more", 0.875),
+    (0.5, "50-74%", 0.625),
+    (0.25, "25-49%", 0.375),
+    (0.0, "under 25%", 0.125),
+)
+AT_RISK_BANDS: tuple[tuple[float, str], ...] = (
+    (0.75, "75% or more"),
+    (0.5, "50-74%"),
+    (0.3, "30-49%"),
+    (0.0, "under 30%"),
+)
+_CONTRIBUTOR_EDGES = (10, 20, 50, 100, 200, 500, 1000)
+
+
+def _float_vectors() -> dp.Domain:
+    return dp.vector_domain(dp.atom_domain(T=float, nan=False))
+
+
+@functools.lru_cache(maxsize=64)
+def count_measurement(epsilon: float) -> dp.Measurement:
+    """Count of records with discrete Laplace noise, ``epsilon``-DP for one record."""
+    count = dp.t.make_count(_float_vectors(), dp.symmetric_distance())
+    scale = dp.binary_search_param(
+        lambda s: count >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
+    )
+    return count >> dp.m.then_laplace(scale=scale)
+
+
+@functools.lru_cache(maxsize=64)
+def centred_sum_measurement(half_width: float, epsilon: float) -> dp.Measurement:
+    """Sum of values clamped to ``[-half_width, half_width]`` plus Laplace noise."""
+    space = (_float_vectors(), dp.symmetric_distance())
+    clamped_sum = space >> dp.t.then_clamp((-half_width, half_width)) >> dp.t.then_sum()
+    scale = dp.binary_search_param(
+        lambda s: clamped_sum >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
+    )
+    return clamped_sum >> dp.m.then_laplace(scale=scale)
+
+
+def release_count(records: int, *, epsilon: float) -> int:
+    """A noisy count of ``records`` (may be below zero: callers floor it where they use it)."""
+    return int(count_measurement(epsilon)([0.0] * records))
+
+
+def release_mean(
+    values: Sequence[float], *, metric: str, epsilon: float, noisy_count: int, floor: int
+) -> float:
+    """Noisy mean of ``values`` clipped to the metric's range, using a released count.
+
+    ``epsilon`` pays for the sum only; ``noisy_count`` is a count released on its own (its
+    noise is already paid for). The denominator never drops below ``floor`` (the smallest
+    group that is published at all), and the result is clipped to the metric's range.
+    """
+    low, high = METRIC_BOUNDS[metric]
+    middle, half_width = (low + high) / 2, (high - low) / 2
+    noisy_sum = centred_sum_measurement(half_width, epsilon)([v - middle for v in values])
+    mean = middle + noisy_sum / max(noisy_count, floor)
+    return min(high, max(low, mean))
+
+
+# --- Bands: the only form in which a count or a share leaves this app -----------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def contributor_band(contributors: int, *, k: int) -> str:
+    """A coarse band ("5-9 people") so no response shows an exact count."""
+    if contributors < k:
+        return f"fewer than {k}"
+    edges = [k] + [e for e in _CONTRIBUTOR_EDGES if e > k]
+    for low, high in itertools.pairwise(edges):
+        if low <= contributors < high:
+            return f"{low}-{high - 1} people"
+    return f"{edges[-1]}+ people"
+
+
+def participation_band(share: float) -> str:
+    return next(label for floor, label, _ in PARTICIPATION_BANDS if share >= floor)
+
+
+def participation_band_value(label: str) -> float | None:
+    """The value a participation band is drawn with (its middle); None for an unknown label."""
+    return next((value for _, band, value in PARTICIPATION_BANDS if band == label), None)
+
+
+def at_risk_band(share: float) -> str:
+    """ "100%" would tell a manager that every member has an alert; a band does not."""
+    return next(label for floor, label in AT_RISK_BANDS if share >= floor)
