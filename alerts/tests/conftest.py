@@ -3,7 +3,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from alerts.services import alerts_evaluate
 from metrics.models import DailyMetric
+from teams.tests.helpers import publish
 from tests.factories import UserFactory
 
 ON = dt.date(2026, 11, 20)
@@ -33,6 +35,16 @@ def add_days(
             for i, (flow, b) in enumerate(zip(flows, burnouts, strict=True))
         ]
     )
+
+
+def evaluate_after_publication(on_date: dt.date = ON, **kwargs) -> dict:
+    """The day as production lives it: individual alerts first (check-ins raise them, and
+    publication reads who has one), then the publication of every day through ``on_date``,
+    then the daily evaluation, whose team rules read the published days. Returns the
+    summary of that last evaluation."""
+    alerts_evaluate(on_date=on_date, notify=False)
+    publish(through=on_date, announce=False)
+    return alerts_evaluate(on_date=on_date, **kwargs)
 
 
 @pytest.fixture

@@ -1,24 +1,35 @@
 """A manager acknowledges a team alert on the real dashboard in headless Chromium."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate
+from teams.tests.helpers import publish
 
 from .conftest import add_days
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("noiseless"),
+]
 
 
 def test_manager_acknowledges_a_team_alert_on_the_dashboard(
     page, browser_login, crew, manager, employee
 ):
     today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
     for user in crew:
-        add_days(user, [45.0] * 7, end=today)
+        add_days(user, [45.0] * 7, end=yesterday)
     # One member is clearly low: an individual alert the manager must never see.
     employee.daily_metrics.update(flow_score=25.0)
+    alerts_evaluate(on_date=today, notify=False)
+    # The days up to yesterday have closed: the team mean (41) is published, then evaluated.
+    publish(through=yesterday, announce=False)
     alerts_evaluate(on_date=today, notify=False)
     team_alert = BurnoutAlert.objects.get(scope="team", rule="team_low_flow")
     individual = BurnoutAlert.objects.get(user=employee, rule="low_flow")

@@ -1,23 +1,30 @@
-"""Evaluation service: creation, idempotency, update, resolution, team rules, query count."""
+"""Evaluation service: creation, idempotency, update, resolution, team rules over published
+team-days, privacy of team alerts, query count."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from alerts import services as alerts_services
 from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate, alerts_evaluate_for_user
 from metrics.models import DailyMetric
+from teams.models import PublishedTeamDay
+from teams.privacy import AT_RISK_BANDS
+from teams.tests.helpers import publish
 from tests.factories import TeamFactory, UserFactory
 
-from .conftest import ON, add_days
+from .conftest import ON, add_days, evaluate_after_publication
 
 pytestmark = pytest.mark.django_db
 
 HEALTHY = [80.0] * 14
 LOW = [80.0] * 7 + [35.0] * 7  # low_flow (medium) and decline
+NOTHING = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
 
 
 def rules_of(**filters) -> set[str]:
@@ -51,16 +58,21 @@ def test_healthy_users_get_nothing(employee):
     assert not BurnoutAlert.objects.exists()
 
 
+@pytest.mark.usefixtures("noiseless")
 def test_running_twice_creates_nothing_new(crew):
     for user in crew:
         add_days(user, LOW, burnout=[0.9] * 14)
     first = alerts_evaluate(on_date=ON)
+    publish(through=ON)
+    after_publication = alerts_evaluate(on_date=ON)
     snapshot = list(BurnoutAlert.objects.order_by("pk").values())
-    second = alerts_evaluate(on_date=ON)
+    again = alerts_evaluate(on_date=ON)
     assert first["individual"]["created"] == 15
-    assert first["team"]["created"] == 3
-    assert second["individual"] == {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
-    assert second["team"] == {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
+    assert first["team"]["created"] == 0  # nothing published yet
+    assert after_publication["individual"] == NOTHING
+    assert after_publication["team"]["created"] == 3
+    assert again["individual"] == NOTHING
+    assert again["team"] == NOTHING
     assert list(BurnoutAlert.objects.order_by("pk").values()) == snapshot
 
 
@@ -80,21 +92,22 @@ def test_an_open_alert_is_updated_in_place_and_escalates(employee):
     assert BurnoutAlert.objects.filter(user=employee).count() == 1
 
 
+@pytest.mark.usefixtures("noiseless")
 def test_an_escalation_reopens_an_acknowledged_team_alert(team, crew, manager):
+    yesterday = ON - dt.timedelta(days=1)
     for user in crew:
-        add_days(user, [45.0] * 7)
-    alerts_evaluate(on_date=ON)
+        add_days(user, [45.0] * 7, end=yesterday)
+    evaluate_after_publication(on_date=yesterday)
     alert = BurnoutAlert.objects.get(rule="team_low_flow")
     alerts_services.alert_acknowledge(alert=alert, user=manager)
 
-    DailyMetric.objects.update(flow_score=44.0)  # still low, same severity: stays acknowledged
-    alerts_evaluate(on_date=ON)
+    # A newly published day lowers the mean, same severity: it stays acknowledged.
+    for user in crew:
+        add_days(user, [38.0], end=ON)
+    evaluate_after_publication(on_date=ON)
     alert.refresh_from_db()
-    assert (alert.status, alert.acknowledged_by, alert.snapshot["mean_flow"]) == (
-        "acknowledged",
-        manager,
-        44.0,
-    )
+    assert (alert.status, alert.acknowledged_by, alert.window_end) == ("acknowledged", manager, ON)
+    assert alert.snapshot == {"mean_flow": 44.0, "days_published": 7}
 
     alert.severity = "low"  # as if raised at a lower severity; medium is now an escalation
     alert.save()
@@ -146,29 +159,20 @@ def test_scoped_evaluation_leaves_other_users_alone(employee, teammate):
     assert BurnoutAlert.objects.get(user=teammate).status == "open"
 
 
+@pytest.mark.usefixtures("noiseless")
 class TestTeamAlerts:
-    def test_team_alerts_need_min_group_size(self, team, employee, teammate, settings):
-        for user in [employee, teammate, *[UserFactory(team=team) for _ in range(2)]]:
-            add_days(user, [30.0] * 14)
-        alerts_evaluate(on_date=ON)
-        assert not BurnoutAlert.objects.filter(scope="team").exists()
-
-        settings.MIN_GROUP_SIZE = 4
-        alerts_evaluate(on_date=ON)
-        assert rules_of(scope="team") == {"team_low_flow", "team_at_risk"}
-
-    def test_team_rules_fire_with_aggregates_only(self, team, crew):
+    def test_team_rules_fire_from_published_days_only(self, team, crew):
         for user in crew:
             add_days(user, [75.0] * 7 + [62.0] * 7)
         # Two members with a low-flow alert each: 2 of 5 = 40% at risk.
         DailyMetric.objects.filter(user__in=crew[:2], date__gt=ON - dt.timedelta(days=7)).update(
             flow_score=20.0
         )
-        alerts_evaluate(on_date=ON)
+        evaluate_after_publication()
         team_alerts = BurnoutAlert.objects.filter(scope="team", team=team)
         assert {a.rule for a in team_alerts} == {"team_low_flow", "team_decline", "team_at_risk"}
         at_risk = team_alerts.get(rule="team_at_risk")
-        assert at_risk.snapshot == {"share_at_risk_band": "30-49%", "contributors": 5}
+        assert at_risk.snapshot == {"share_at_risk_band": "30-49%", "days_published": 7}
         assert "30-49%" in at_risk.message
         for alert in team_alerts:
             assert alert.user_id is None
@@ -179,29 +183,176 @@ class TestTeamAlerts:
             assert "20.0" not in text
             assert "62.0" not in text
         low = team_alerts.get(rule="team_low_flow")
-        assert low.snapshot == {"mean_flow": 45.2, "contributors": 5}
+        assert low.snapshot == {"mean_flow": 45.2, "days_published": 7}
+        decline = team_alerts.get(rule="team_decline")
+        assert (decline.snapshot["drop"], decline.snapshot["previous_days_published"]) == (29.8, 7)
+
+    def test_nothing_fires_before_the_days_are_published(self, team, crew):
+        for user in crew:
+            add_days(user, [20.0] * 14)
+        result = alerts_evaluate(on_date=ON)
+        assert result["team"] == NOTHING
+        assert not BurnoutAlert.objects.filter(scope="team").exists()
+
+    def test_unpublished_days_are_ignored(self, team, crew):
+        for user in crew:
+            add_days(user, [70.0] * 4 + [20.0] * 3)
+        # ON-2 to ON have not closed yet: only the four days at 70 are published.
+        publish(through=ON - dt.timedelta(days=3))
+        alerts_evaluate(on_date=ON)
+        assert not BurnoutAlert.objects.filter(scope="team").exists()
+
+        publish(through=ON)
+        alerts_evaluate(on_date=ON)
+        alert = BurnoutAlert.objects.get(scope="team")
+        assert alert.rule == "team_low_flow"
+        assert alert.snapshot == {"mean_flow": 48.6, "days_published": 7}
+
+    def test_days_hidden_for_too_few_people_are_ignored(self, team, employee, teammate):
+        four = [employee, teammate, *[UserFactory(team=team) for _ in range(2)]]
+        for user in four:
+            add_days(user, [30.0] * 14)
+        # A fifth member checks in from ON-2: only the last three days reach MIN_GROUP_SIZE.
+        add_days(UserFactory(team=team), [30.0] * 3)
+        publish(through=ON)
+        statuses = dict(
+            PublishedTeamDay.objects.filter(team=team, date__gte=ON - dt.timedelta(days=13))
+            .values_list("status")
+            .annotate(days=Count("pk"))
+        )
+        assert statuses == {"suppressed": 11, "published": 3}
+
+        alerts_evaluate(on_date=ON)
+        alert = BurnoutAlert.objects.get(scope="team")
+        assert alert.rule == "team_low_flow"
+        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 3}
+
+    def test_a_team_too_small_every_day_gets_no_alert(self, team, employee, teammate, settings):
+        for user in [employee, teammate, *[UserFactory(team=team) for _ in range(2)]]:
+            add_days(user, [30.0] * 14)
+        evaluate_after_publication()
+        assert not BurnoutAlert.objects.filter(scope="team").exists()
+
+        # Hidden days stay hidden: a smaller group size later does not reveal them.
+        settings.MIN_GROUP_SIZE = 4
+        publish(through=ON)
+        alerts_evaluate(on_date=ON)
+        assert not BurnoutAlert.objects.filter(scope="team").exists()
 
     def test_team_at_risk_below_share(self, team, crew):
         for user in crew:
             add_days(user, [75.0] * 7)
         DailyMetric.objects.filter(user=crew[0]).update(flow_score=20.0)
-        alerts_evaluate(on_date=ON)
+        evaluate_after_publication()
+        assert BurnoutAlert.objects.filter(user=crew[0], rule="low_flow").exists()
         assert not BurnoutAlert.objects.filter(rule="team_at_risk").exists()
 
-    def test_after_checkin_evaluates_the_user_and_team_only(self, team, crew, other_team):
+    def test_after_checkin_evaluates_that_users_individual_rules_only(self, team, crew, other_team):
         others = [UserFactory(team=other_team) for _ in range(5)]
         for user in [*crew, *others]:
             add_days(user, [30.0] * 7)
+        publish(through=ON)
         result = alerts_evaluate_for_user(user_id=crew[0].pk, on_date=ON)
         assert result["individual"]["created"] == 1
+        assert result["team"] == NOTHING
         assert rules_of(scope="individual") == {"low_flow"}
-        assert set(BurnoutAlert.objects.values_list("user_id", flat=True)) - {None} == {crew[0].pk}
-        assert set(BurnoutAlert.objects.filter(scope="team").values_list("team_id", flat=True)) == {
-            team.pk
-        }
+        assert set(BurnoutAlert.objects.values_list("user_id", flat=True)) == {crew[0].pk}
 
     def test_after_checkin_for_a_deleted_user_is_harmless(self):
         assert alerts_evaluate_for_user(user_id=987654, on_date=ON)["skipped"]
+
+    def test_evaluating_some_teams_leaves_the_others_alone(self, team, crew, other_team):
+        for user in [*crew, *[UserFactory(team=other_team) for _ in range(5)]]:
+            add_days(user, [30.0] * 7)
+        publish(through=ON)
+        result = alerts_services.alerts_evaluate_for_teams(team_ids=[team.pk], on_date=ON)
+        assert result["individual"] == NOTHING
+        assert result["team"]["created"] == 1
+        assert set(BurnoutAlert.objects.values_list("team_id", flat=True)) == {team.pk}
+
+
+@pytest.mark.usefixtures("noiseless")
+class TestPrivacy:
+    """Team alerts release nothing that the published days do not already release."""
+
+    def team_alerts(self) -> list[dict]:
+        return list(
+            BurnoutAlert.objects.filter(scope="team")
+            .order_by("rule")
+            .values("rule", "severity", "status", "message", "snapshot", "updated_at")
+        )
+
+    def test_a_check_in_on_an_unpublished_day_does_not_move_a_team_alert(self, team, crew):
+        yesterday = ON - dt.timedelta(days=1)
+        for user in crew:
+            add_days(user, [45.0] * 7, end=yesterday)
+        evaluate_after_publication(on_date=yesterday)
+        alerts_evaluate(on_date=ON)
+        before = self.team_alerts()
+        assert [a["rule"] for a in before] == ["team_low_flow"]
+
+        # Today's check-ins: one very low, which raises that member's individual alert.
+        add_days(crew[0], [0.0], end=ON)
+        for user in crew[1:]:
+            add_days(user, [10.0], end=ON)
+        alerts_evaluate_for_user(user_id=crew[0].pk, on_date=ON)
+        assert BurnoutAlert.objects.filter(user=crew[0], rule="low_flow").exists()
+        assert self.team_alerts() == before
+        alerts_evaluate(on_date=ON)
+        assert self.team_alerts() == before
+
+    def test_no_team_alert_holds_a_count_of_people(self, team, crew):
+        eight = [*crew, *[UserFactory(team=team) for _ in range(3)]]
+        for user in eight:
+            add_days(user, LOW, burnout=[0.9] * 14)
+        evaluate_after_publication()
+        alerts = BurnoutAlert.objects.filter(scope="team")
+        assert {a.rule for a in alerts} == {"team_low_flow", "team_decline", "team_at_risk"}
+        for alert in alerts:
+            assert "contributor" not in alert.message
+            assert not re.search(r"\b8\b", alert.message)
+            assert not {"contributors", "previous_contributors", "at_risk"} & set(alert.snapshot)
+            assert 8 not in alert.snapshot.values()
+
+    def test_the_at_risk_share_is_the_one_published_with_the_days(self, team, crew):
+        for user in crew:
+            add_days(user, [60.0] * 7, burnout=[0.9 if user in crew[:2] else 0.2] * 7)
+        alerts_evaluate(on_date=ON)
+        assert rules_of(scope="individual") == {"sustained_risk"}
+        publish(through=ON)
+        shares = set(
+            PublishedTeamDay.objects.filter(team=team, status="published").values_list(
+                "at_risk_share", "at_risk_band"
+            )
+        )
+        assert shares == {(0.4, "30-49%")}
+
+        alerts_evaluate(on_date=ON)
+        alert = BurnoutAlert.objects.get(scope="team")
+        assert alert.rule == "team_at_risk"
+        assert alert.snapshot == {"share_at_risk_band": "30-49%", "days_published": 7}
+
+    def test_alerts_raised_after_publication_do_not_count_for_published_days(self, team, crew):
+        for user in crew:
+            add_days(user, [60.0] * 7, burnout=[0.9] * 7)
+        publish(through=ON)  # nobody has an alert yet
+        alerts_evaluate(on_date=ON)
+        assert rules_of(scope="individual") == {"sustained_risk"}
+        assert not BurnoutAlert.objects.filter(scope="team").exists()
+
+
+def test_with_real_noise_the_at_risk_share_shows_as_a_band_only(team, crew):
+    ten = [*crew, *[UserFactory(team=team) for _ in range(5)]]
+    for user in ten:
+        add_days(user, [60.0] * 7, burnout=[0.9] * 7)
+    evaluate_after_publication()
+    alert = BurnoutAlert.objects.get(scope="team", rule="team_at_risk")
+    band = alert.snapshot["share_at_risk_band"]
+    assert band in {label for _, label in AT_RISK_BANDS if label != "under 30%"}
+    assert alert.snapshot == {"share_at_risk_band": band, "days_published": 7}
+    assert alert.message.startswith(band.capitalize())
+    # Beyond the band, no number: neither a share nor a count of people.
+    assert not re.search(r"\d", alert.message.removeprefix(band.capitalize()))
 
 
 class TestConstraint:
@@ -249,25 +400,30 @@ class TestConstraint:
 
 
 def _population(n_teams: int, per_team: int) -> None:
+    # One in five members falls from 80 to 20: each team's mean falls from 80 to 68.
     for t in range(n_teams):
         team = TeamFactory(name=f"Scale {n_teams}-{t}")
         for i, user in enumerate(UserFactory.create_batch(per_team, team=team)):
-            flows = LOW if i % 5 == 1 else HEALTHY
+            flows = [80.0] * 7 + [20.0] * 7 if i % 5 == 1 else HEALTHY
             add_days(user, flows, burnout=[0.8 if i % 10 == 0 else 0.2] * 14)
 
 
+@pytest.mark.usefixtures("noiseless")
 def test_query_count_does_not_grow_with_employees():
     # Alert counts stay below one SQLite insert batch (999 parameters); PostgreSQL has no
     # such split, so there the count is constant whatever the number of alerts.
     _population(2, 5)
+    publish(through=ON)
     with CaptureQueriesContext(connection) as small:
         alerts_evaluate(on_date=ON)
     small_alerts = BurnoutAlert.objects.count()
-    assert BurnoutAlert.objects.filter(scope="team").exists()
+    assert rules_of(scope="team") == {"team_decline"}
     BurnoutAlert.objects.all().delete()
     _population(8, 10)
+    publish(through=ON)
     with CaptureQueriesContext(connection) as large:
         alerts_evaluate(on_date=ON)
     assert BurnoutAlert.objects.count() > 3 * small_alerts
+    assert BurnoutAlert.objects.filter(scope="team").count() == 10
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(large.captured_queries) <= 15

@@ -1,16 +1,20 @@
-"""Alert emails (once per alert per day, opt-out), check-in reminders, tasks and schedule."""
+"""Alert emails (once per alert per day, opt-out), check-in reminders, tasks, schedule, and
+the team evaluation that follows each publication."""
 
 import datetime as dt
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from alerts import services, tasks
 from alerts.models import BurnoutAlert, CheckinReminder
 from metrics.models import CheckIn, DailyMetric
 from resonance.celery import app as celery_app
+from teams.tests.helpers import publish
 from tests.factories import UserFactory
 
 from .conftest import ON, add_days
@@ -74,16 +78,19 @@ def test_employees_can_opt_out_of_alert_emails(employee, evaluate):
     assert mail.outbox == []
 
 
+@pytest.mark.usefixtures("noiseless")
 def test_team_alerts_email_the_teams_managers_only(crew, manager, other_manager, evaluate):
     silent = UserFactory(role="manager", team=None, username="silent", email_alerts=False)
     crew[0].team.managers.add(silent)
     for user in crew:
         add_days(user, [45.0] * 7)
+    publish(through=ON)
     evaluate()
     assert BurnoutAlert.objects.get().rule == "team_low_flow"
     recipients = [m.to for m in mail.outbox]
     assert recipients == [[manager.email]]
     body = mail.outbox[0].body
+    assert "about 45.0" in body
     for member in crew:
         assert member.username not in body
 
@@ -155,10 +162,12 @@ def test_beat_schedule_runs_evaluation_and_reminders_daily(settings):
         "alerts.tasks.evaluate_all_alerts",
         "alerts.tasks.send_checkin_reminders",
         "alerts.tasks.evaluate_alerts_after_checkin",
+        "alerts.tasks.evaluate_team_alerts",
     ):
         assert name in celery_app.tasks
 
 
+@pytest.mark.usefixtures("noiseless")
 def test_tasks_call_the_evaluation(crew, django_capture_on_commit_callbacks):
     for user in crew:
         add_days(user, [35.0] * 7)
@@ -166,7 +175,75 @@ def test_tasks_call_the_evaluation(crew, django_capture_on_commit_callbacks):
     assert after["individual"]["created"] == 1
     everyone = tasks.evaluate_all_alerts(ON.isoformat())
     assert everyone["individual"]["created"] == 4
-    assert BurnoutAlert.objects.filter(scope="team").count() == 2
+    assert everyone["team"]["created"] == 0  # nothing published yet
+
+    publish(through=ON)  # all five have an alert: 100% at risk, low mean
+    teams = tasks.evaluate_team_alerts([crew[0].team_id], ON.isoformat())
+    assert teams["individual"]["created"] == 0
+    assert teams["team"]["created"] == 2
+    assert set(BurnoutAlert.objects.filter(scope="team").values_list("rule", flat=True)) == {
+        "team_low_flow",
+        "team_at_risk",
+    }
+
+
+class TestAfterPublication:
+    def test_new_published_days_enqueue_the_team_evaluation_after_commit(
+        self, crew, django_capture_on_commit_callbacks
+    ):
+        for user in crew:
+            add_days(user, [70.0] * 7)
+        with mock.patch("alerts.tasks.evaluate_team_alerts.delay") as delay:
+            with django_capture_on_commit_callbacks(execute=False) as callbacks:
+                publish(through=ON)
+            delay.assert_not_called()  # not before the published days are committed
+            for callback in callbacks:
+                callback()
+        delay.assert_called_once_with([crew[0].team_id], timezone.localdate().isoformat())
+
+    def test_a_publication_with_nothing_new_enqueues_nothing(
+        self, crew, django_capture_on_commit_callbacks
+    ):
+        for user in crew:
+            add_days(user, [70.0] * 7)
+        publish(through=ON)
+        with (
+            mock.patch("alerts.tasks.evaluate_team_alerts.delay") as delay,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            publish(through=ON)
+        delay.assert_not_called()
+
+    @pytest.mark.usefixtures("noiseless")
+    def test_publication_raises_the_team_alert_and_emails_the_managers(
+        self, crew, manager, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+        today = timezone.localdate()
+        yesterday = today - dt.timedelta(days=1)
+        for user in crew:
+            add_days(user, [30.0] * 7, end=yesterday)
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(through=yesterday)
+        alert = BurnoutAlert.objects.get(scope="team")
+        assert (alert.team, alert.rule, alert.window_end) == (crew[0].team, "team_low_flow", today)
+        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 6}
+        assert [m.to for m in mail.outbox] == [[manager.email]]
+
+    def test_a_broker_outage_leaves_the_publication_done(
+        self, crew, django_capture_on_commit_callbacks, caplog
+    ):
+        for user in crew:
+            add_days(user, [30.0] * 7)
+        down = ConnectionError("broker down")
+        with (
+            mock.patch("alerts.tasks.evaluate_team_alerts.delay", side_effect=down),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            summary = publish(through=ON)
+        assert summary.published == 7
+        assert "Could not enqueue team alert evaluation" in caplog.text
+        assert not BurnoutAlert.objects.exists()
 
 
 def test_generate_alerts_command(employee):

@@ -1,5 +1,7 @@
 """Each rule at its boundaries, without a database."""
 
+import re
+
 import pytest
 
 from alerts import rules
@@ -67,39 +69,73 @@ class TestDecline:
 
 
 class TestTeamRules:
+    """Team rules read published team-days: ``days`` is how many the window holds."""
+
     def test_team_low_flow_below_fifty(self):
-        assert rules.team_low_flow(49.9, 5, T) is not None
-        assert rules.team_low_flow(50.0, 5, T) is None
+        assert rules.team_low_flow(49.9, 3, T) is not None
+        assert rules.team_low_flow(50.0, 7, T) is None
+        assert rules.team_low_flow(None, 0, T) is None
 
-    def test_team_rules_need_min_group_size(self):
-        assert rules.team_low_flow(10.0, 4, T) is None
-        assert rules.team_decline(10.0, 4, 90.0, 9, T) is None
-        assert rules.team_decline(10.0, 9, 90.0, 4, T) is None
-        assert rules.team_at_risk(4, 4, T) is None
+    def test_team_rules_need_three_published_days(self):
+        assert rules.team_low_flow(10.0, 2, T) is None
+        assert rules.team_decline(10.0, 2, 90.0, 7, T) is None
+        assert rules.team_decline(10.0, 7, 90.0, 2, T) is None
+        assert rules.team_decline(10.0, 7, None, 0, T) is None
+        assert rules.team_at_risk(0.9, 2, T) is None
+        assert rules.team_at_risk(None, 0, T) is None
 
-    def test_min_group_size_follows_the_setting(self):
-        strict = rules.Thresholds(min_group_size=8)
-        assert rules.team_low_flow(10.0, 7, strict) is None
-        assert rules.team_low_flow(10.0, 8, strict) is not None
+    def test_min_days_follows_the_thresholds(self):
+        strict = rules.Thresholds(min_days=5)
+        assert rules.team_low_flow(10.0, 4, strict) is None
+        assert rules.team_low_flow(10.0, 5, strict) is not None
+        assert rules.team_at_risk(0.9, 4, strict) is None
+        assert rules.team_at_risk(0.9, 5, strict) is not None
+
+    def test_group_size_is_left_to_publication(self):
+        # A published day already has MIN_GROUP_SIZE contributors; rules see no head count.
+        large_groups_only = rules.Thresholds(min_group_size=50)
+        assert rules.team_low_flow(10.0, 3, large_groups_only) is not None
 
     def test_team_decline_ten_points(self):
-        assert rules.team_decline(60.0, 5, 70.0, 5, T) is not None
+        finding = rules.team_decline(60.0, 5, 70.0, 4, T)
+        assert finding is not None
+        assert finding.snapshot == {
+            "mean_flow": 60.0,
+            "previous_mean_flow": 70.0,
+            "drop": 10.0,
+            "days_published": 5,
+            "previous_days_published": 4,
+        }
         assert rules.team_decline(60.1, 5, 70.0, 5, T) is None
 
+    def test_team_low_flow_reports_published_days(self):
+        finding = rules.team_low_flow(44.04, 6, T)
+        assert finding.snapshot == {"mean_flow": 44.0, "days_published": 6}
+        assert "about 44.0" in finding.message
+        assert "over 6 published days" in finding.message
+
     def test_team_at_risk_share_boundary(self):
-        finding = rules.team_at_risk(10, 3, T)
+        finding = rules.team_at_risk(0.3, 3, T)
         assert finding is not None
-        assert finding.snapshot == {"share_at_risk_band": "30-49%", "contributors": 10}
-        assert "30-49% of the team" in finding.message
-        assert rules.team_at_risk(10, 2, T) is None
+        assert finding.snapshot == {"share_at_risk_band": "30-49%", "days_published": 3}
+        assert finding.message.startswith("30-49% of the team")
+        assert rules.team_at_risk(0.2999, 7, T) is None
+
+    def test_team_at_risk_shows_a_band_never_the_share(self):
+        finding = rules.team_at_risk(1.0, 7, T)
+        assert finding.snapshot["share_at_risk_band"] == "75% or more"
+        assert finding.message.startswith("75% or more of the team")
+        assert "100%" not in finding.message
+        assert "1.0" not in finding.message + str(finding.snapshot)
 
     def test_team_findings_hold_only_team_level_numbers(self):
         findings = rules.team_findings(
             mean_flow=35.0,
-            contributors=6,
+            days=6,
             previous_mean_flow=60.0,
-            previous_contributors=6,
-            at_risk=3,
+            previous_days=6,
+            at_risk_share=0.42,
+            at_risk_days=6,
             t=T,
         )
         assert {f.rule for f in findings} == {"team_low_flow", "team_decline", "team_at_risk"}
@@ -107,12 +143,27 @@ class TestTeamRules:
             "mean_flow",
             "previous_mean_flow",
             "drop",
-            "contributors",
-            "previous_contributors",
+            "days_published",
+            "previous_days_published",
             "share_at_risk_band",
         }
         for finding in findings:
             assert set(finding.snapshot) <= allowed
+            assert "contributors" not in finding.message
+            assert not re.search(r"\d+ (people|members|contributors)", finding.message)
+            assert "0.42" not in finding.message + str(finding.snapshot)
+
+    def test_team_findings_need_published_at_risk_days_of_their_own(self):
+        findings = rules.team_findings(
+            mean_flow=70.0,
+            days=7,
+            previous_mean_flow=70.0,
+            previous_days=7,
+            at_risk_share=0.9,
+            at_risk_days=2,
+            t=T,
+        )
+        assert findings == []
 
 
 def test_thresholds_from_settings_mapping():
@@ -130,6 +181,8 @@ def test_escalation_order():
 @pytest.mark.parametrize(
     ("share", "band"),
     [
+        (0.0, "under 30%"),
+        (0.2999, "under 30%"),
         (0.3, "30-49%"),
         (0.49, "30-49%"),
         (0.5, "50-74%"),
