@@ -11,7 +11,7 @@ class AlertsConfig(AppConfig):
         from teams.publication import register_at_risk_source, team_days_published
 
         from . import handlers
-        from .services import active_alert_user_ids
+        from .services import individual_alert_periods
 
-        register_at_risk_source(active_alert_user_ids)
+        register_at_risk_source(individual_alert_periods)
         team_days_published.connect(handlers.evaluate_after_publication, dispatch_uid="alerts")

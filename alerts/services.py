@@ -324,14 +324,17 @@ def alerts_evaluate_for_teams(*, team_ids: list[int], on_date: dt.date) -> dict[
     return alerts_evaluate(on_date=on_date, user_ids=[], team_ids=team_ids)
 
 
-def active_alert_user_ids(user_ids: Iterable[int]) -> set[int]:
-    """Which of ``user_ids`` have an open or acknowledged individual alert (for publication)."""
-    return set(
+def individual_alert_periods(
+    user_ids: Iterable[int],
+) -> list[tuple[int, dt.datetime, dt.datetime | None]]:
+    """When each of ``user_ids`` had an individual alert active: (user, opened, resolved).
+
+    Publication reads this to release the share of a day's contributors at risk that day.
+    """
+    return list(
         BurnoutAlert.objects.filter(
-            scope=BurnoutAlert.Scope.INDIVIDUAL,
-            status__in=BurnoutAlert.ACTIVE_STATUSES,
-            user_id__in=list(user_ids),
-        ).values_list("user_id", flat=True)
+            scope=BurnoutAlert.Scope.INDIVIDUAL, user_id__in=list(user_ids)
+        ).values_list("user_id", "created_at", "resolved_at")
     )
 
 

@@ -38,12 +38,14 @@ SCORE_METRICS = ("flow_score", "fatigue", "stress", "burnout")
 # Sent after commit with ``team_ids`` (a sorted list) whenever days were published.
 team_days_published = django.dispatch.Signal()
 
-# Who has an open individual alert, among some user ids. Filled by the alerts app (it sits
-# above this one), so publication can release a noisy at-risk share without importing it.
-_at_risk_sources: list[Callable[[Iterable[int]], set[int]]] = []
+# When each of some users had an individual alert open: (user id, opened, resolved or None).
+# Filled by the alerts app (it sits above this one), so publication can release a noisy
+# at-risk share without importing it.
+AtRiskPeriods = Callable[[Iterable[int]], Iterable[tuple[int, dt.datetime, dt.datetime | None]]]
+_at_risk_sources: list[AtRiskPeriods] = []
 
 
-def register_at_risk_source(source: Callable[[Iterable[int]], set[int]]) -> None:
+def register_at_risk_source(source: AtRiskPeriods) -> None:
     if source not in _at_risk_sources:
         _at_risk_sources.append(source)
 
@@ -200,14 +202,32 @@ def _rows_by_team_day(
     return rows
 
 
-def _at_risk_users(rows: Iterable[DayRows]) -> set[int] | None:
+class AtRiskLookup:
+    """Who had an individual alert open at the end of a given day (the day's own state, so
+    a backfill or a late publication never lends a day alerts raised after it)."""
+
+    def __init__(self, periods: Iterable[tuple[int, dt.datetime, dt.datetime | None]]):
+        self._periods: dict[int, list[tuple[dt.datetime, dt.datetime | None]]] = defaultdict(list)
+        for user_id, opened, resolved in periods:
+            self._periods[user_id].append((opened, resolved))
+
+    def count(self, user_ids: Iterable[int], day: dt.date) -> int:
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return sum(
+            1
+            for user_id in user_ids
+            if any(
+                opened < end and (resolved is None or resolved >= end)
+                for opened, resolved in self._periods.get(user_id, ())
+            )
+        )
+
+
+def _at_risk_lookup(rows: Iterable[DayRows]) -> AtRiskLookup | None:
     if not _at_risk_sources:
         return None
     user_ids = {user_id for day in rows for user_id in day.user_ids}
-    at_risk: set[int] = set()
-    for source in _at_risk_sources:
-        at_risk |= source(user_ids)
-    return at_risk
+    return AtRiskLookup(period for source in _at_risk_sources for period in source(user_ids))
 
 
 def _month(day: dt.date) -> tuple[int, int]:
@@ -278,14 +298,14 @@ def team_days_publish(
         return PublicationSummary(0, 0, 0, [])
 
     rows = _rows_by_team_day(candidates=candidates)
-    at_risk_users = _at_risk_users(rows.values())
+    at_risk_lookup = _at_risk_lookup(rows.values())
     spent = _spent_by_team_month(candidates=candidates)
     cells: list[PublishedTeamDay] = []
     for team_id, day in sorted(candidates):
         day_rows = rows.get((team_id, day))
         at_risk = None
-        if at_risk_users is not None:
-            at_risk = len(set(day_rows.user_ids) & at_risk_users) if day_rows else 0
+        if at_risk_lookup is not None:
+            at_risk = at_risk_lookup.count(day_rows.user_ids, day) if day_rows else 0
         key = (team_id, *_month(day))
         fields = publish_cell(
             day_rows,

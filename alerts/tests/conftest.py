@@ -3,6 +3,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate
 from metrics.models import DailyMetric
 from teams.tests.helpers import publish
@@ -37,12 +38,21 @@ def add_days(
     )
 
 
+def as_if_raised_on(day: dt.date) -> None:
+    """Date the individual alerts of this test back to ``day``, when the check-ins that
+    raised them happened (tests evaluate past days today; publication counts an alert for a
+    day only if it was open at the end of that day)."""
+    raised = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    BurnoutAlert.objects.filter(scope=BurnoutAlert.Scope.INDIVIDUAL).update(created_at=raised)
+
+
 def evaluate_after_publication(on_date: dt.date = ON, **kwargs) -> dict:
     """The day as production lives it: individual alerts first (check-ins raise them, and
-    publication reads who has one), then the publication of every day through ``on_date``,
-    then the daily evaluation, whose team rules read the published days. Returns the
-    summary of that last evaluation."""
+    publication reads who had one), then the publication of every day through ``on_date``,
+    then the daily evaluation, whose team rules read the published days. The individual
+    alerts count from the start of the window. Returns the last evaluation's summary."""
     alerts_evaluate(on_date=on_date, notify=False)
+    as_if_raised_on(on_date - dt.timedelta(days=13))
     publish(through=on_date, announce=False)
     return alerts_evaluate(on_date=on_date, **kwargs)
 

@@ -18,7 +18,7 @@ from teams.privacy import AT_RISK_BANDS
 from teams.tests.helpers import publish
 from tests.factories import TeamFactory, UserFactory
 
-from .conftest import ON, add_days, evaluate_after_publication
+from .conftest import ON, add_days, as_if_raised_on, evaluate_after_publication
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,7 @@ def test_running_twice_creates_nothing_new(crew):
     for user in crew:
         add_days(user, LOW, burnout=[0.9] * 14)
     first = alerts_evaluate(on_date=ON)
+    as_if_raised_on(ON - dt.timedelta(days=13))
     publish(through=ON)
     after_publication = alerts_evaluate(on_date=ON)
     snapshot = list(BurnoutAlert.objects.order_by("pk").values())
@@ -319,6 +320,7 @@ class TestPrivacy:
             add_days(user, [60.0] * 7, burnout=[0.9 if user in crew[:2] else 0.2] * 7)
         alerts_evaluate(on_date=ON)
         assert rules_of(scope="individual") == {"sustained_risk"}
+        as_if_raised_on(ON - dt.timedelta(days=6))
         publish(through=ON)
         shares = set(
             PublishedTeamDay.objects.filter(team=team, status="published").values_list(

@@ -17,7 +17,7 @@ from resonance.celery import app as celery_app
 from teams.tests.helpers import publish
 from tests.factories import UserFactory
 
-from .conftest import ON, add_days
+from .conftest import ON, add_days, as_if_raised_on
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +177,7 @@ def test_tasks_call_the_evaluation(crew, django_capture_on_commit_callbacks):
     assert everyone["individual"]["created"] == 4
     assert everyone["team"]["created"] == 0  # nothing published yet
 
+    as_if_raised_on(ON - dt.timedelta(days=6))
     publish(through=ON)  # all five have an alert: 100% at risk, low mean
     teams = tasks.evaluate_team_alerts([crew[0].team_id], ON.isoformat())
     assert teams["individual"]["created"] == 0

@@ -2,10 +2,11 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from metrics.models import DailyMetric
-from teams.models import Team
+from teams.models import PublishedTeamDay, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +58,28 @@ def test_reset_leaves_other_users_and_teams_alone(employee):
     call_command("seed_scale", *ARGS, "--reset")
     assert User.objects.filter(pk=employee.pk).exists()
     assert Team.objects.filter(pk=employee.team_id).exists()
+
+
+def test_it_publishes_the_closed_days_of_the_scale_teams_only(capsys, employee):
+    end = timezone.localdate() - dt.timedelta(days=3)
+    args = ["--employees", "60", "--teams", "3", "--days", "4", "--end-date", end.isoformat()]
+    call_command("seed_scale", *args)
+
+    assert "Published " in capsys.readouterr().out
+    seeded = [end - dt.timedelta(days=i) for i in range(4)]
+    for team in Team.objects.filter(name__startswith="scale-t"):
+        days = set(PublishedTeamDay.objects.filter(team=team).values_list("date", flat=True))
+        assert set(seeded) <= days  # every seeded day has closed by now, for UTC members
+        assert timezone.localdate() not in days  # today has not
+    assert PublishedTeamDay.objects.filter(
+        status=PublishedTeamDay.Status.PUBLISHED, date__in=seeded
+    ).exists()
+    assert not PublishedTeamDay.objects.filter(team_id=employee.team_id).exists()
+
+    frozen = list(PublishedTeamDay.objects.order_by("pk").values())
+    call_command("seed_scale", *args)
+    assert "Published 0 team-days, 0 suppressed" in capsys.readouterr().out
+    assert list(PublishedTeamDay.objects.order_by("pk").values()) == frozen
 
 
 def test_it_refuses_impossible_shapes():
