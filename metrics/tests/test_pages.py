@@ -251,3 +251,10 @@ def test_erase_reevaluates_alerts_so_they_resolve(
         client.post("/me/data/erase/", {"confirm": "erase"})
     delay.assert_called_once()
     assert delay.call_args.args[0] == employee.pk
+
+
+def test_the_erase_section_says_published_team_figures_stay(client, employee):
+    client.force_login(employee)
+    body = client.get("/me/data/").content.decode()
+    assert 'id="erase-published-note"' in body
+    assert "already published to managers stay as they are" in body
