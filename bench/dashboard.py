@@ -4,12 +4,18 @@
     .venv/bin/python bench/dashboard.py --runs 30 --large 5000:50
 
 Uses ``DATABASE_URL`` when it points at PostgreSQL, else ``resonance_bench`` on 127.0.0.1
-(created when missing). For each size it (re)generates the scale data with ``seed_scale``,
-then measures through Django's full request stack (middleware, auth, template, JSON):
-the dashboard page as a manager of one team and as an admin (every team), the heatmap API,
-the number of SQL queries of each, and, in the same run, the raw GROUP BY over DailyMetric for
-the same teams and days (what the page would run without the TeamDayStat rollup). The
-"first view (cold)" line is one request right after every past day was invalidated.
+(created when missing). For each size it (re)generates the scale data with ``seed_scale``'s
+service, then times the publication of the whole history (``team_days_publish``: every team x
+every closed day, computed once with noise and frozen) and a second, incremental publication
+right after (nothing new: it should publish nothing, quickly). Today and the last day or two
+stay unpublished (a day is published once it has closed everywhere, plus the grace hours).
+
+Then it measures through Django's full request stack (middleware, auth, template, JSON): the
+dashboard page as a manager of one team and as an admin (every team), the heatmap API, and the
+number of SQL queries of each. The pages read ``PublishedTeamDay`` only. The "live GROUP BY"
+column is, in the same run, the GROUP BY (team, day) over ``DailyMetric`` for the same teams
+and days, executed and fetched with nothing on top: what a dashboard aggregating live would pay
+for its main query alone.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/resonance_bench"
+# The 7-day rolling mean needs the 6 days before the range, live or published.
+LEAD_IN_DAYS = 6
 
 
 def _database_url() -> str:
@@ -86,16 +94,33 @@ def _time_requests(client, url: str, runs: int, **extra) -> tuple[list[float], i
     return timings, query_count
 
 
-def _time_raw_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[float]:
-    """The selector's GROUP BY executed directly and fetched, without any Python on top."""
+def _live_group_by(*, team_ids: list[int], date_from, date_to):
+    """The GROUP BY (team, day) over DailyMetric: counts and means per metric."""
+    from django.db.models import Avg, Count
+
+    from metrics.models import DailyMetric
+    from teams.selectors import SCORE_METRICS
+
+    annotations = {"contributors": Count("id")}
+    for metric, column in SCORE_METRICS.items():
+        annotations[f"n_{metric}"] = Count(column)
+        annotations[f"avg_{metric}"] = Avg(column)
+    return (
+        DailyMetric.objects.filter(team_id__in=team_ids, date__gte=date_from, date__lte=date_to)
+        .values("team_id", "date")
+        .annotate(**annotations)
+        .order_by()
+    )
+
+
+def _time_live_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[float]:
+    """The live aggregate executed directly and fetched, without any Python on top."""
     import datetime as dt
 
     from django.db import connection
 
-    from teams.selectors import ROLLING_WINDOW_DAYS, aggregate_queryset
-
-    lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
-    qs = aggregate_queryset(team_ids=team_ids, date_from=lead_from, date_to=date_to)
+    lead_from = date_from - dt.timedelta(days=LEAD_IN_DAYS)
+    qs = _live_group_by(team_ids=team_ids, date_from=lead_from, date_to=date_to)
     sql, params = qs.query.sql_with_params()
     timings = []
     with connection.cursor() as cursor:
@@ -108,23 +133,37 @@ def _time_raw_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[fl
     return timings
 
 
-def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> list[dict]:
+def _time_publication(label: str) -> str:
+    """Publish every closed day not yet published (no alert evaluation) and say how long."""
+    from teams.publication import team_days_publish
+
+    started = time.perf_counter()
+    summary = team_days_publish(announce=False)
+    seconds = time.perf_counter() - started
+    line = (
+        f"{label} of {summary.cells:,} team-days: {seconds:.2f} s "
+        f"({summary.published:,} published, {summary.suppressed:,} suppressed, "
+        f"{summary.withheld:,} withheld)"
+    )
+    print(line)
+    return line
+
+
+def _bench_size(
+    employees: int, teams: int, days: int, runs: int, seed: int
+) -> tuple[list[str], list[dict]]:
     import datetime as dt
 
-    from django.db import connection, reset_queries
+    from django.db import connection
+    from django.db.models import Max
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
     from metrics.models import DailyMetric
-    from teams.models import Team
-    from teams.services import (
-        SCALE_ADMIN_USERNAME,
-        scale_data_create,
-        team_day_stats_invalidate,
-    )
+    from teams.models import PublishedTeamDay, Team
+    from teams.services import SCALE_ADMIN_USERNAME, scale_data_create
 
     started = time.perf_counter()
     scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)
@@ -137,24 +176,34 @@ def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> 
         f"\n{employees} employees, {teams} teams, {days} days: {rows:,} DailyMetric rows "
         f"(seeded in {seed_seconds:.1f} s)"
     )
+    size = f"{employees}/{teams}"
+    publication = [
+        f"{size:>15}: {_time_publication('publication')}",
+        # Nothing has closed since: this is the hourly task's cost on a quiet hour.
+        f"{size:>15}: {_time_publication('incremental publication')}",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {PublishedTeamDay._meta.db_table}")
+    today = timezone.localdate()
+    latest = PublishedTeamDay.objects.aggregate(latest=Max("date"))["latest"]
+    print(f"latest published day {latest}, today {today} (later days are not closed yet)")
 
     manager = User.objects.get(username="scale-m001")
     admin = User.objects.get(username=SCALE_ADMIN_USERNAME)
     own_team = manager.managed_teams.get()
     all_team_ids = list(Team.objects.values_list("pk", flat=True))
-    today = timezone.localdate()
     results = []
 
-    def record(view: str, timings: list[float], queries: int, raw: list[float]) -> None:
+    def record(view: str, timings: list[float], queries: int, live: list[float]) -> None:
         results.append(
             {
-                "size": f"{employees}/{teams}",
+                "size": size,
                 "rows": rows,
                 "view": view,
                 "p50": statistics.median(timings),
                 "p95": _p(timings, 0.95),
                 "queries": queries,
-                "raw_p50": statistics.median(raw),
+                "live_p50": statistics.median(live),
             }
         )
 
@@ -166,21 +215,9 @@ def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> 
         client.force_login(user)
         for range_days in (30, 90):
             timings, queries = _time_requests(client, f"/dashboard/?days={range_days}", runs)
-            raw = _time_raw_sql(team_ids, today - dt.timedelta(days=range_days - 1), today, runs)
-            record(f"page {range_days}d, {label}", timings, queries, raw)
-
-    # The first view after every past day was invalidated: the rollup is rebuilt in-request.
-    team_day_stats_invalidate(dates=[today - dt.timedelta(days=i) for i in range(days + 7)])
-    client = Client()
-    client.force_login(admin)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        assert client.get("/dashboard/?days=90").status_code == 200
-        cold = (time.perf_counter() - started) * 1000
-        cold_queries = len(queries)
-    raw = _time_raw_sql(all_team_ids, today - dt.timedelta(days=89), today, runs)
-    record("page 90d, admin, first view (cold)", [cold], cold_queries, raw)
+            date_from = today - dt.timedelta(days=range_days - 1)
+            live = _time_live_sql(team_ids, date_from, today, runs)
+            record(f"page {range_days}d, {label}", timings, queries, live)
 
     token = RefreshToken.for_user(manager).access_token
     api = Client()
@@ -192,9 +229,9 @@ def _bench_size(employees: int, teams: int, days: int, runs: int, seed: int) -> 
             runs,
             HTTP_AUTHORIZATION=f"Bearer {token}",
         )
-        raw = _time_raw_sql([own_team.pk], date_from, today, runs)
-        record(f"heatmap API {range_days}d, manager", timings, queries, raw)
-    return results
+        live = _time_live_sql([own_team.pk], date_from, today, runs)
+        record(f"heatmap API {range_days}d, manager", timings, queries, live)
+    return publication, results
 
 
 def main() -> None:
@@ -213,23 +250,27 @@ def main() -> None:
         f"PostgreSQL {connection.cursor().connection.info.server_version}, database "
         f"{connection.settings_dict['NAME']}, {os.cpu_count()} CPUs, {args.runs} runs each"
     )
-    results = []
+    publication: list[str] = []
+    views: list[dict] = []
     for spec in (args.small, args.large):
         employees, teams = (int(x) for x in spec.split(":"))
-        results += _bench_size(employees, teams, args.days, args.runs, args.seed)
+        lines, results = _bench_size(employees, teams, args.days, args.runs, args.seed)
+        publication += lines
+        views += results
 
+    print("\n" + "\n".join(publication))
     header = (
-        f"{'employees/teams':>15} {'rows':>8}  {'view':<36} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'queries':>7} {'raw SQL p50':>11} {'p50/raw':>7}"
+        f"{'employees/teams':>15} {'rows':>8}  {'view':<30} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'queries':>7} {'live GROUP BY p50':>17}"
     )
     print("\n" + header + "\n" + "-" * len(header))
-    for r in results:
+    for r in views:
         print(
-            f"{r['size']:>15} {r['rows']:>8,}  {r['view']:<36} {r['p50']:>7.1f} {r['p95']:>7.1f} "
-            f"{r['queries']:>7} {r['raw_p50']:>11.1f} {r['p50'] / r['raw_p50']:>7.2f}"
+            f"{r['size']:>15} {r['rows']:>8,}  {r['view']:<30} {r['p50']:>7.1f} {r['p95']:>7.1f} "
+            f"{r['queries']:>7} {r['live_p50']:>17.1f}"
         )
     by_view: dict[str, set[int]] = {}
-    for r in results:
+    for r in views:
         by_view.setdefault(r["view"], set()).add(r["queries"])
     constant = all(len(counts) == 1 for counts in by_view.values())
     print(f"\nQuery counts identical at both sizes: {'yes' if constant else 'NO'}")
