@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Team
+from .models import PublishedTeamDay, Team
 
 
 @admin.register(Team)
@@ -13,3 +13,31 @@ class TeamAdmin(admin.ModelAdmin):
     @admin.display(description="members")
     def member_count(self, team: Team) -> int:
         return team.members.count()
+
+
+@admin.register(PublishedTeamDay)
+class PublishedTeamDayAdmin(admin.ModelAdmin):
+    """Read-only: a published day is frozen (editing one would let two views be subtracted)."""
+
+    list_display = [
+        "team",
+        "date",
+        "status",
+        "flow_score",
+        "contributors_band",
+        "participation_band",
+        "at_risk_band",
+        "epsilon_spent",
+        "published_at",
+    ]
+    list_filter = ["status", "team"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -15,6 +15,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from alerts.models import BurnoutAlert
 from metrics.models import CheckIn, DailyMetric
+from teams.models import PublishedTeamDay
+from teams.tests.helpers import publish
 from tests.factories import UserFactory
 
 PERSONAS = ["anonymous", "employee", "teammate", "outsider", "manager", "other_manager", "admin"]
@@ -114,8 +116,12 @@ def test_every_url_has_a_matrix_entry():
 
 
 @pytest.fixture
-def world(employee, teammate, outsider, manager, other_manager, admin_user, team, tiny_models):
-    """A team of exactly MIN_GROUP_SIZE members with distinctive scores, alerts, a check-in."""
+def world(
+    employee, teammate, outsider, manager, other_manager, admin_user, team, tiny_models, noiseless
+):
+    """A team of exactly MIN_GROUP_SIZE members with distinctive scores, alerts, a check-in;
+    the two days before today are published (negligible noise: the team mean is exact, so
+    a leak of an individual value could not hide behind the noise)."""
     members = [employee, teammate] + [UserFactory(team=team) for _ in range(3)]
     today = timezone.localdate()
     for member, flow, fatigue in zip(members, INDIVIDUAL_FLOW, INDIVIDUAL_FATIGUE, strict=True):
@@ -130,6 +136,8 @@ def world(employee, teammate, outsider, manager, other_manager, admin_user, team
                 flow_score=flow,
                 checkin_count=1,
             )
+    publish(through=today - dt.timedelta(days=1))
+    assert PublishedTeamDay.objects.filter(team=team, status="published").count() == 2
     checkin = CheckIn.objects.create(
         user=employee,
         status=CheckIn.Status.DONE,

@@ -76,13 +76,39 @@ def test_web_password_change_revokes_api_tokens(client, employee, password, api_
     assert reuse.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/accounts/user/", "/admin/teams/team/"])
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/accounts/user/",
+    "/admin/teams/team/",
+    "/admin/teams/publishedteamday/",
+]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
 def test_admin_pages_load_for_admins(client, admin_user, employee, path):
     client.force_login(admin_user)
 
     response = client.get(path)
 
     assert response.status_code == 200
+
+
+def test_published_team_days_are_read_only_in_the_admin(client, admin_user, team):
+    from teams.tests.helpers import DAY, add_day, add_members, publish
+
+    add_day(add_members(team, 5), DAY)
+    publish(through=DAY)
+    client.force_login(admin_user)
+    listing = client.get("/admin/teams/publishedteamday/")
+    cell = team.published_days.get(date=DAY)
+
+    assert listing.status_code == 200
+    assert "5-9 people" in listing.content.decode()
+    assert client.get("/admin/teams/publishedteamday/add/").status_code == 403
+    page = client.get(f"/admin/teams/publishedteamday/{cell.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(f"/admin/teams/publishedteamday/{cell.pk}/delete/").status_code == 403
 
 
 def test_admin_user_list_searches_and_filters(client, admin_user, employee, teammate):
@@ -95,7 +121,7 @@ def test_admin_user_list_searches_and_filters(client, admin_user, employee, team
 
 
 @pytest.mark.parametrize("persona", ["employee", "manager"])
-@pytest.mark.parametrize("path", ["/admin/", "/admin/accounts/user/", "/admin/teams/team/"])
+@pytest.mark.parametrize("path", ADMIN_PAGES)
 def test_admin_pages_are_closed_to_others(client, request, persona, path):
     client.force_login(request.getfixturevalue(persona))
 
