@@ -49,7 +49,7 @@ def test_the_team_alerts_point_at_mobile(demo):
             "rule", flat=True
         )
     )
-    assert "team_low_flow" in mobile
+    assert {"team_low_flow", "team_at_risk"} <= mobile
     assert not BurnoutAlert.objects.filter(
         scope="team", team__name="Platform", rule="team_low_flow"
     )

@@ -3,10 +3,13 @@
 Idempotent: running it again keeps existing users and passwords.
 """
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts.demo import seed_demo_organisation
+from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate
 from metrics.demo import seed_demo_history
 from teams.publication import team_days_publish
@@ -32,7 +35,14 @@ class Command(BaseCommand):
         for line in seed_demo_history(days=days, seed=seed):
             self.stdout.write(line)
         # Individual alerts first: publication releases the (noised) share of people at risk.
+        started = timezone.now()
         individual = alerts_evaluate(on_date=timezone.localdate(), team_ids=[], notify=False)
+        # The seeded history was never lived: date each new alert to the start of the window
+        # that raised it, as if it had been raised then (publication counts an alert for a day
+        # only if it was open at the end of that day).
+        for alert in BurnoutAlert.objects.filter(created_at__gte=started, scope="individual"):
+            alert.created_at = dt.datetime.combine(alert.window_start, dt.time(12), tzinfo=dt.UTC)
+            alert.save(update_fields=["created_at"])
         published = team_days_publish(announce=False)
         self.stdout.write(
             f"Published {published.published} team-days ({published.suppressed} suppressed: "
