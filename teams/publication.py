@@ -122,6 +122,8 @@ def publish_cell(
         return {"status": PublishedTeamDay.Status.SUPPRESSED, **empty}
     shown = [m for m in SCORE_METRICS if len(rows.values[m]) >= k]
     # The contributor count doubles as the FlowScore count (every row has a FlowScore).
+    if len(rows.values["flow_score"]) != contributors:
+        raise ValueError("Every contributing row needs a FlowScore.")
     released = 1 + sum(1 if m == "flow_score" else 2 for m in shown)
     released += 1 if at_risk is not None else 0
     cost = released * epsilon
@@ -188,8 +190,9 @@ def _rows_by_team_day(
     last = max(day for _, day in candidates)
     team_ids = sorted({team for team, _ in candidates})
     rows: dict[tuple[int, dt.date], DayRows] = {}
+    # A row without a FlowScore holds no score at all: it is no contribution.
     metrics = DailyMetric.objects.filter(
-        team_id__in=team_ids, date__gte=first, date__lte=last
+        team_id__in=team_ids, date__gte=first, date__lte=last, flow_score__isnull=False
     ).values_list("team_id", "date", "user_id", *SCORE_METRICS)
     for team_id, day, user_id, *values in metrics.iterator(chunk_size=5000):
         if (team_id, day) not in candidates:
