@@ -14,13 +14,18 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
+# Evaluation is idempotent, so a failed run is simply tried again, with backoff.
+RETRYING = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
+
 
 @shared_task(
     name="alerts.tasks.evaluate_alerts_after_checkin",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
+    **RETRYING,
 )
 def evaluate_alerts_after_checkin(user_id: int, date_iso: str) -> dict:
     """Evaluate the individual rules of one user for ``date_iso``.
@@ -34,10 +39,7 @@ def evaluate_alerts_after_checkin(user_id: int, date_iso: str) -> dict:
 
 @shared_task(
     name="alerts.tasks.evaluate_team_alerts",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
+    **RETRYING,
 )
 def evaluate_team_alerts(team_ids: list[int], date_iso: str) -> dict:
     """Evaluate the team rules of ``team_ids`` after new days were published for them."""
@@ -47,10 +49,7 @@ def evaluate_team_alerts(team_ids: list[int], date_iso: str) -> dict:
 
 @shared_task(
     name="alerts.tasks.evaluate_all_alerts",
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=3,
+    **RETRYING,
 )
 def evaluate_all_alerts(date_iso: str | None = None) -> dict:
     """Daily evaluation of every user and team (Celery beat); defaults to today's date."""

@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
+from resonance.admin import ReadOnlyAdminMixin
+
 from . import selectors
 from .models import ExcuseEmail
 
 
 @admin.register(ExcuseEmail)
-class ExcuseEmailAdmin(admin.ModelAdmin):
+class ExcuseEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Counts only: who wrote what, to whom, and the wording stay private to the author."""
 
     change_list_template = "excuses/admin_change_list.html"
@@ -16,15 +18,6 @@ class ExcuseEmailAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_display_links = None
     show_full_result_count = True
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from resonance.admin import ReadOnlyAdminMixin
+
 from .models import PublishedTeamDay, Team
 
 
@@ -16,7 +18,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishedTeamDay)
-class PublishedTeamDayAdmin(admin.ModelAdmin):
+class PublishedTeamDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a published day is frozen (editing one would let two views be subtracted)."""
 
     list_display = [
@@ -32,12 +34,3 @@ class PublishedTeamDayAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "team"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
