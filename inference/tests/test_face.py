@@ -1,0 +1,120 @@
+"""The face path on real pixels: MediaPipe's detector and face mesh (as ONNX) and the gate.
+
+The fixture is NASA's public-domain portrait of astronaut Eileen Collins (as shipped in
+scikit-image's sample data), cropped to the head and shoulders.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+from PIL import Image, ImageDraw, ImageFilter
+
+from inference import face
+from inference.registry import sha256_of
+
+FIXTURE = Path(__file__).parent / "fixtures" / "astronaut.jpg"
+
+
+@pytest.fixture
+def portrait() -> Image.Image:
+    return Image.open(FIXTURE).convert("RGB")
+
+
+def rejection(image: Image.Image) -> str:
+    with pytest.raises(face.PhotoRejected) as caught:
+        face.analyse_face(image)
+    assert "again" in caught.value.message  # every refusal says how to retake
+    return caught.value.reason
+
+
+def test_the_shipped_models_match_their_manifest():
+    manifest = json.loads((Path(settings.MODELS_DIR) / "face" / "manifest.json").read_text())
+    for entry in manifest["models"].values():
+        assert sha256_of(Path(settings.MODELS_DIR) / "face" / entry["file"]) == entry["sha256"]
+        assert entry["max_relative_difference"] < 1e-3  # checked against TFLite when converted
+    assert "Apache License" in (Path(settings.MODELS_DIR) / "face" / "LICENSE").read_text()
+
+
+def test_it_finds_one_face_and_measures_open_eyes_and_a_closed_mouth(portrait):
+    analysis = face.analyse_face(portrait)
+
+    x0, y0, x1, y1 = analysis.detection.box
+    assert analysis.detection.score > 0.8
+    assert 60 < x0 < 120 and 50 < y0 < 110 and 170 < x1 < 230 and 160 < y1 < 220
+    assert analysis.landmarks.shape == (468, 3)
+    # Landmarks land on the face: eyes above the mouth, inside the detected box.
+    eyes_y = analysis.landmarks[list(face.RIGHT_EYE + face.LEFT_EYE), 1].mean()
+    mouth_y = analysis.landmarks[list(face.MOUTH_INNER), 1].mean()
+    assert y0 < eyes_y < mouth_y < y1
+    assert all(0.22 < ear < 0.45 for ear in analysis.eye_aspect_ratio)
+    assert analysis.mouth_aspect_ratio < 0.3
+    yaw, _pitch, roll = analysis.head_pose
+    assert abs(yaw) < 15 and abs(roll) < 10
+
+
+def test_it_follows_a_tilted_head(portrait):
+    upright = face.analyse_face(portrait)
+    tilted = face.analyse_face(portrait.rotate(20, resample=Image.Resampling.BILINEAR))
+
+    assert tilted.head_pose[2] == pytest.approx(upright.head_pose[2] - 20, abs=5)
+    assert np.mean(tilted.eye_aspect_ratio) == pytest.approx(
+        np.mean(upright.eye_aspect_ratio), abs=0.06
+    )
+
+
+def test_closing_the_eyes_lowers_the_eye_aspect_ratio(portrait):
+    """Paint skin over both eyes: the mesh then sees lids, not irises."""
+    open_eyes = face.analyse_face(portrait)
+    closed = portrait.copy()
+    draw = ImageDraw.Draw(closed)
+    skin = tuple(int(v) for v in np.asarray(portrait)[150, 150])
+    for eye in (face.RIGHT_EYE, face.LEFT_EYE):
+        points = open_eyes.landmarks[list(eye), :2]
+        (x0, y0), (x1, y1) = points.min(0) - 2, points.max(0) + 2
+        draw.ellipse([x0, y0, x1, y1], fill=skin)
+        draw.line([x0, (y0 + y1) / 2, x1, (y0 + y1) / 2], fill=(60, 40, 30), width=2)
+    closed_eyes = face.analyse_face(closed.filter(ImageFilter.GaussianBlur(0.8)))
+
+    assert np.mean(closed_eyes.eye_aspect_ratio) < np.mean(open_eyes.eye_aspect_ratio) - 0.05
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: Image.new("RGB", (320, 240)), "no_face"),
+        (lambda p: Image.new("RGB", (1, 1), (200, 150, 120)), "no_face"),
+        (
+            lambda p: Image.fromarray(
+                np.random.default_rng(0).integers(0, 255, (240, 320, 3), dtype=np.uint8)
+            ),
+            "no_face",
+        ),
+        (lambda p: Image.linear_gradient("L").convert("RGB"), "no_face"),
+        (lambda p: p.point(lambda v: int(v * 0.12)), "too_dark"),
+        (lambda p: p.resize((160, 160)).crop((-80, -80, 240, 240)), "face_too_small"),
+        (lambda p: p.filter(ImageFilter.GaussianBlur(2)), "blurry"),
+    ],
+    ids=["black", "one-pixel", "noise", "gradient", "dark", "tiny-face", "blurred"],
+)
+def test_it_refuses_photos_it_cannot_score(portrait, make, reason):
+    assert rejection(make(portrait)) == reason
+
+
+def test_it_refuses_two_faces(portrait):
+    pair = Image.new("RGB", (640, 320))
+    pair.paste(portrait, (0, 0))
+    pair.paste(portrait, (320, 0))
+    assert rejection(pair) == "several_faces"
+
+
+def test_a_missing_model_file_is_reported_not_faked(settings, tmp_path):
+    settings.MODELS_DIR = tmp_path
+    face.reset()
+    try:
+        problems = face.check_face_models()
+        assert problems and "missing" in problems[0]
+    finally:
+        face.reset()
