@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,6 +17,9 @@ pytest_plugins = ["inference.fixtures"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The fake microphone plays this (looped) instead of its default beep, which is not speech and
+# which the speech detector rightly refuses.
+FAKE_MICROPHONE_WAV = Path(__file__).parent / "inference/tests/fixtures/speech/a-little-tired.wav"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -26,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
+    f"--use-file-for-fake-audio-capture={FAKE_MICROPHONE_WAV}",
 ]
 
 
@@ -139,30 +144,80 @@ def api_client_for() -> Callable[..., APIClient]:
 # --- Browser -------------------------------------------------------------------
 
 
+# The fake camera shows this portrait (one real face, see inference/tests/media.py) instead of
+# Chromium's animated test pattern, which holds no face and which the photo gate refuses.
+FAKE_CAMERA_IMAGE = Path(__file__).parent / "inference/tests/fixtures/astronaut.jpg"
+
+
+def write_y4m(image_path: Path, target: Path, *, size: int = 480) -> Path:
+    """One 4:2:0 frame of ``image_path`` as Y4M, the format Chromium's fake camera loops."""
+    from PIL import Image
+
+    frame = Image.open(image_path).convert("RGB").resize((size, size)).convert("YCbCr")
+    y, cb, cr = frame.split()
+    half = (size // 2, size // 2)
+    target.write_bytes(
+        f"YUV4MPEG2 W{size} H{size} F30:1 Ip A1:1 C420jpeg\n".encode()
+        + b"FRAME\n"
+        + y.tobytes()
+        + cb.resize(half).tobytes()
+        + cr.resize(half).tobytes()
+    )
+    return target
+
+
 @pytest.fixture(scope="session")
-def chromium() -> Iterator:
+def playwright_session() -> Iterator:
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM_PATH):
         pytest.fail(f"Chromium not found at {CHROMIUM_PATH}; install Debian's 'chromium'.")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+        yield playwright
 
 
-@pytest.fixture
-def page(chromium, live_server) -> Iterator:
-    """A fresh browser context; console errors are collected in ``page.console_errors``."""
-    context = chromium.new_context(base_url=live_server.url, permissions=["camera", "microphone"])
+@pytest.fixture(scope="session")
+def chromium(playwright_session, tmp_path_factory) -> Iterator:
+    camera = write_y4m(FAKE_CAMERA_IMAGE, tmp_path_factory.mktemp("camera") / "face.y4m")
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM_PATH,
+        headless=True,
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera}"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def faceless_chromium(playwright_session) -> Iterator:
+    """Chromium whose fake camera shows its own test pattern: no face anywhere."""
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+def _open_page(browser, live_server) -> Iterator:
+    context = browser.new_context(base_url=live_server.url, permissions=["camera", "microphone"])
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(chromium, live_server) -> Iterator:
+    """A fresh browser context; console errors are collected in ``page.console_errors``."""
+    yield from _open_page(chromium, live_server)
+
+
+@pytest.fixture
+def faceless_page(faceless_chromium, live_server) -> Iterator:
+    """Like ``page``, with a camera that shows no face."""
+    yield from _open_page(faceless_chromium, live_server)
 
 
 @pytest.fixture

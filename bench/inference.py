@@ -5,6 +5,7 @@
 Models are random-initialised from transformers configs (timing does not depend on the
 weights): ResNet-18 and ResNet-50 (224x224 image), Wav2Vec2 with the base-sized config
 (3 s and 5 s of 16 kHz audio) and an XGBoost burnout regressor trained on synthetic rows.
+The audio is the committed test sentences (real speech, which the speech detector keeps).
 Quantisation: static QDQ int8 for the CNNs; for Wav2Vec2 dynamic int8 on MatMul/Gemm only, and
 the same plus static QDQ int8 on its convolutional feature encoder (the check-in uses the faster).
 
@@ -33,6 +34,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "results" / "inference"
+SPEECH_DIR = ROOT / "inference" / "tests" / "fixtures" / "speech"
 VOICE_LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
 VOICE_WEIGHTS = [0.3, 0.2, 0.1, 0.6, 0.9, 0.85, 0.8, 0.4]
 
@@ -110,21 +112,22 @@ def sample_image(work: Path) -> Path:
     return path
 
 
-def synthetic_speech(seconds: float, *, seed: int, rate: int = 16000) -> np.ndarray:
-    """Voiced-sounding harmonics with a syllable-rate envelope, pitch varied by ``seed``."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * rate)) / rate
-    pitch = 110 + 60 * rng.random()
-    voice = sum(np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 5))
-    signal = 0.25 * voice * (0.6 + 0.4 * np.sin(2 * np.pi * (2 + 2 * rng.random()) * t))
-    return (signal + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
+def real_speech(seconds: float, *, seed: int) -> np.ndarray:
+    """``seconds`` of the committed test sentences (real speech, 16 kHz) back to back, starting
+    ``seed`` seconds in; synthetic tones would be refused by the speech detector."""
+    import soundfile
+
+    voice = np.concatenate(
+        [soundfile.read(path, dtype="float32")[0] for path in sorted(SPEECH_DIR.glob("*.wav"))]
+    )
+    return np.resize(np.roll(voice, -seed * 16000), int(seconds * 16000))
 
 
 def sample_clip(work: Path, seconds: float) -> Path:
     import soundfile
 
     path = work / f"speech-{seconds:g}s.wav"
-    soundfile.write(path, synthetic_speech(seconds, seed=int(seconds * 10) + 100), 16000)
+    soundfile.write(path, real_speech(seconds, seed=int(seconds)), 16000)
     return path
 
 
@@ -397,7 +400,7 @@ def bench_wav2vec2(clips, work, repeats, threads, skip_export, rows, results):
         export(LogitsOnly.audio(model), waves[5], fp32, "input_values", 1)
         quantize_transformer(fp32, int8)
         calibration = [
-            prepare_waveform(synthetic_speech(5.0, seed=seed), min_speech_seconds=0)
+            prepare_waveform(real_speech(5.0, seed=3 * seed), min_speech_seconds=0)
             for seed in range(4)
         ]
         quantize_conv_front_end(fp32.with_name(fp32.stem + "-pre.onnx"), conv_qdq, calibration)
@@ -560,6 +563,22 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
     }
 
 
+def bench_vad(clips: dict[int, Path], repeats: int, threads: int, results: dict) -> None:
+    """The speech detector alone (it runs at upload and again in the worker), per clip length."""
+    from django.conf import settings
+
+    from inference import vad
+    from inference.preprocessing import decode_audio
+
+    settings.ORT_INTRA_OP_THREADS = threads
+    vad.reset()
+    samples = {seconds: decode_audio(path) for seconds, path in clips.items()}
+    fns = {seconds: (lambda x=x: vad.speech_segments(x)) for seconds, x in samples.items()}
+    results["vad"] = {
+        "ms": {f"{seconds}s": t for seconds, t in compare(fns, repeats=repeats).items()}
+    }
+
+
 WORKER_SCRIPT = textwrap.dedent(
     """
     import json, sys, time
@@ -649,6 +668,7 @@ def main() -> None:
     )
     burnout = burnout_model(WORK / "registry-src")
     bench_checkin(image, clips[5], cnn, audio, burnout, args.repeats, args.threads, results)
+    bench_vad(clips, args.repeats, args.threads, results)
     bench_worker(image, clips[10], args.threads, results)
     results["load_average_at_end"] = os.getloadavg()
     results["total_s"] = time.perf_counter() - started
@@ -678,6 +698,7 @@ def print_report(rows: list[tuple], results: dict) -> None:
         )
     c, w = results["checkin"], results["worker"]
     t = c["ms"]
+    vad_ms = ", ".join(f"{clip} {cell(ms)}" for clip, ms in results["vad"]["ms"].items())
     print(
         f"\nFull check-in (ResNet-50 + 5 s Wav2Vec2-base (+ QDQ Conv) + burnout), end to end:\n"
         f"  PyTorch eager pipeline   {cell(t['torch'])} ms\n"
@@ -688,6 +709,7 @@ def print_report(rows: list[tuple], results: dict) -> None:
         f"  max |p int8 - p fp32|    fatigue {c['max_prob_diff_fatigue']:.4f}, "
         f"voice {c['max_prob_diff_voice']:.4f} (target <= 0.02); "
         f"burnout vs XGBoost {c['burnout_diff_vs_xgboost']:.5f}\n"
+        f"Speech detector (Silero VAD, part of the worker path above), per clip: {vad_ms} ms\n"
         f"Worker process (torch imported: {w['torch_imported']}):\n"
         f"  start-up (interpreter + imports + 3 sessions) {w['startup_s']:.2f} s wall, "
         f"{w['startup_cpu_s']:.2f} s CPU (target <= 3)\n"

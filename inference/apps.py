@@ -14,11 +14,14 @@ class InferenceConfig(AppConfig):
 
 
 def _load_models_in_worker(**kwargs) -> None:
-    """Build every session when a worker process starts, so the first check-in is not slow."""
+    """Build every session (and the speech detector's) when a worker process starts, so the
+    first check-in is not slow."""
     import logging
 
     from django.db import DatabaseError
 
+    from inference import vad
+    from inference.errors import ModelUnavailable
     from inference.runtime import load_active_models
 
     logger = logging.getLogger("inference")
@@ -27,3 +30,8 @@ def _load_models_in_worker(**kwargs) -> None:
     except DatabaseError:
         # Not fatal: each task loads its model on first use and reports what is missing.
         logger.exception("Could not read the model registry at worker start")
+    try:
+        logger.info("Speech detector loaded: %s", vad.load())
+    except ModelUnavailable as exc:
+        # Not fatal either: each voice clip then fails with this reason.
+        logger.error("%s", exc.message)

@@ -1,4 +1,5 @@
-"""``manage.py check`` warns when a kind has no usable active model."""
+"""``manage.py check`` warns when a kind has no usable active model or the speech detector is
+missing or altered."""
 
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connection
@@ -27,4 +28,22 @@ def check_active_models(app_configs=None, **kwargs) -> list[Warning]:
         )
         for kind, status in describe_active_models().items()
         if not status["ok"]
+    ]
+
+
+@register(Tags.models)
+def check_speech_detector(app_configs=None, **kwargs) -> list[Warning]:
+    from inference import vad
+
+    status = vad.status()
+    if status["ok"]:
+        return []
+    return [
+        Warning(
+            f"The voice-activity model ({vad.SOURCE}) is unusable: {status['error']}.",
+            hint="Restore models/vad/silero_vad.onnx as models/vad/README.md describes, or point "
+            "VAD_MODEL_PATH at it; every voice clip is refused until then.",
+            obj="inference.vad",
+            id="inference.W002",
+        )
     ]

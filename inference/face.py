@@ -79,6 +79,9 @@ class Detection:
 
 @dataclass(frozen=True)
 class FaceAnalysis:
+    """One face, measured. ``crop`` is the eye-aligned square around it (192 px), the region
+    the fatigue model sees for yawning."""
+
     detection: Detection
     presence: float
     landmarks: np.ndarray  # (468, 3) in photo pixels (z relative)
@@ -87,6 +90,8 @@ class FaceAnalysis:
     head_pose: tuple[float, float, float]  # yaw, pitch, roll in degrees (rough)
     brightness: float
     sharpness: float
+    crop: Image.Image
+    angle: float  # radians of the eye line in the photo
 
     def features(self) -> dict[str, float]:
         yaw, pitch, roll = self.head_pose
@@ -109,7 +114,8 @@ _sessions: dict[str, object] = {}
 
 
 def face_models_dir() -> Path:
-    return Path(settings.MODELS_DIR) / "face"
+    """Shipped with the code (not registered model versions): ``FACE_MODELS_DIR``."""
+    return Path(settings.FACE_MODELS_DIR)
 
 
 @lru_cache(maxsize=1)
@@ -421,4 +427,31 @@ def analyse_face(image: Image.Image) -> FaceAnalysis:
         head_pose=head_pose(landmarks),
         brightness=brightness,
         sharpness=sharp,
+        crop=patch,
+        angle=_face_crop(best).angle,
     )
+
+
+# Eye crops are cut like the eye images the eye-state model learnt from: the eye's corners
+# spanning about two thirds of a square, centred a little above the eye (the brow at the top).
+EYE_CROP_SCALE = 1.5
+EYE_CROP_LIFT = 0.08
+EYE_CROP_SIZE = 128
+
+
+def eye_crops(image: Image.Image, analysis: FaceAnalysis) -> list[Image.Image]:
+    """The right and the left eye of ``analysis``, each an eye-aligned square crop."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    crops = []
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        points = analysis.landmarks[list(eye), :2]
+        corner_a, corner_b = points[0], points[3]
+        width = float(np.linalg.norm(corner_b - corner_a))
+        centre = points.mean(0)
+        side = max(8.0, width * EYE_CROP_SCALE)
+        # "Up" in the face's own frame is perpendicular to the eye line.
+        up = np.array([math.sin(analysis.angle), -math.cos(analysis.angle)])
+        centre = centre + up * EYE_CROP_LIFT * side
+        region = _Crop(centre=(float(centre[0]), float(centre[1])), side=side, angle=analysis.angle)
+        crops.append(_crop(image, region, EYE_CROP_SIZE))
+    return crops

@@ -1,12 +1,14 @@
-"""Turn uploaded bytes into model inputs. Pure functions: no database, no models, no torch.
+"""Turn uploaded bytes into model inputs. Pure functions: no database, no torch.
 
 Images: content-sniffed JPEG/PNG/WebP only, decompression-bomb guard, EXIF orientation, RGB,
 resize the shorter side + centre crop, ImageNet mean/std, NCHW float32.
 
 Audio: WAV, FLAC, OGG (Vorbis/Opus) and MP3 through soundfile; WebM and MP4/M4A (what browsers
-record) through an ``ffmpeg`` subprocess reading a temporary file. Mono, resampled with soxr,
-leading/trailing silence trimmed, zero-mean/unit-variance. Clips longer than ``max_seconds`` are
-cropped to their central ``max_seconds`` (one model run per clip keeps worker time bounded).
+record) through an ``ffmpeg`` subprocess reading a temporary file. Mono, resampled with soxr;
+only the speech that the voice-activity detector (``inference.vad``, a small bundled ONNX
+model) finds is kept, and a clip with too little of it is refused; zero-mean/unit-variance.
+Speech longer than ``max_seconds`` is cropped to its central ``max_seconds`` (one model run per
+clip keeps worker time bounded).
 
 The training pipeline imports these functions so that a model sees the same input in training
 and in production.
@@ -44,7 +46,6 @@ DEFAULT_AUDIO_PREPROCESSING = {
     "sample_rate": 16000,
     "max_seconds": 8,
     "min_speech_seconds": 1.0,
-    "top_db": 30,
 }
 
 # Uploads are capped upstream too; these bound what this module will ever read into memory.
@@ -341,29 +342,27 @@ def _decode_with_ffmpeg(
     return samples
 
 
-def trim_silence(
-    samples: np.ndarray, *, top_db: float = 30, frame_length: int = 2048, hop_length: int = 512
-) -> np.ndarray:
-    """Drop leading/trailing frames quieter than ``top_db`` below the loudest frame.
+def keep_speech(samples: np.ndarray, *, sample_rate: int = 16000) -> np.ndarray:
+    """The speech in ``samples``, as found by the voice-activity detector, segments joined.
 
-    Same rule as ``librosa.effects.trim`` (RMS per frame against the peak frame), without the
-    numba start-up cost.
+    Pauses, leading and trailing silence, noise, hum, tones and music are dropped. The detector
+    runs at 16 kHz; other rates are resampled for detection only. Raises ``ModelUnavailable``
+    when the bundled detector is missing or altered.
     """
-    if samples.size == 0:
-        return samples
-    padded = np.pad(samples, (frame_length // 2, frame_length // 2))
-    if padded.size < frame_length:
-        padded = np.pad(padded, (0, frame_length - padded.size))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, frame_length)[::hop_length]
-    power = np.mean(np.square(frames, dtype=np.float64), axis=1)
-    peak = power.max()
-    if peak <= 0:
-        return samples[:0]
-    db = 10.0 * np.log10(np.maximum(power, 1e-20) / peak)
-    loud = np.flatnonzero(db > -top_db)
-    start = int(loud[0] * hop_length)
-    end = min(samples.size, int((loud[-1] + 1) * hop_length))
-    return samples[start:end]
+    from inference import vad
+
+    if sample_rate == vad.SAMPLE_RATE:
+        detect = samples
+    else:
+        import soxr
+
+        detect = soxr.resample(samples, sample_rate, vad.SAMPLE_RATE).astype(np.float32)
+    scale = sample_rate / vad.SAMPLE_RATE
+    parts = [
+        samples[round(segment.start * scale) : round(segment.end * scale)]
+        for segment in vad.speech_segments(detect)
+    ]
+    return np.concatenate(parts) if parts else samples[:0]
 
 
 def prepare_waveform(
@@ -372,23 +371,23 @@ def prepare_waveform(
     sample_rate: int = 16000,
     max_seconds: float = 8,
     min_speech_seconds: float = 1.0,
-    top_db: float = 30,
 ) -> np.ndarray:
-    """Trim, check, crop and normalise decoded mono samples; returns (1, T) float32.
+    """Keep the detected speech, check it, crop and normalise; returns (1, T) float32.
 
-    Raises ``InvalidMedia`` for a silent clip or one with less than ``min_speech_seconds`` left
-    after trimming.
+    Raises ``InvalidMedia`` for a silent clip or one with less than ``min_speech_seconds`` of
+    detected speech, and ``ModelUnavailable`` when the speech detector cannot be loaded.
     """
     if samples.size == 0:
         raise InvalidMedia("The audio clip is empty.")
     if float(np.max(np.abs(samples))) < SILENCE_PEAK:
         raise InvalidMedia("The audio clip is silent; record again closer to the microphone.")
-    speech = trim_silence(samples, top_db=top_db)
+    speech = keep_speech(samples, sample_rate=sample_rate)
     seconds = speech.size / sample_rate
     if seconds < min_speech_seconds:
         raise InvalidMedia(
-            f"The audio clip has {seconds:.1f} s of speech; at least "
-            f"{min_speech_seconds:g} s is needed."
+            f"We could not hear enough speech in the clip ({seconds:.1f} s detected, at least "
+            f"{min_speech_seconds:g} s needed). Record again somewhere quiet and speak for a "
+            "few seconds."
         )
     limit = int(max_seconds * sample_rate)
     if speech.size > limit:
@@ -400,14 +399,20 @@ def prepare_waveform(
     return speech[np.newaxis, :]
 
 
+def waveform_options(params: dict) -> dict:
+    """``prepare_waveform``'s keyword arguments from sidecar parameters, defaults filled in.
+
+    Other keys are ignored: sidecars written before the speech detector also carry ``top_db``.
+    """
+    options = {**DEFAULT_AUDIO_PREPROCESSING, **params}
+    return {
+        "sample_rate": int(options["sample_rate"]),
+        "max_seconds": float(options["max_seconds"]),
+        "min_speech_seconds": float(options["min_speech_seconds"]),
+    }
+
+
 def preprocess_audio(source: MediaSource, **params) -> np.ndarray:
     """Decode and normalise an upload for the voice model; params from the model sidecar."""
-    options = {**DEFAULT_AUDIO_PREPROCESSING, **params}
-    sample_rate = int(options["sample_rate"])
-    return prepare_waveform(
-        decode_audio(source, sample_rate=sample_rate),
-        sample_rate=sample_rate,
-        max_seconds=float(options["max_seconds"]),
-        min_speech_seconds=float(options["min_speech_seconds"]),
-        top_db=float(options["top_db"]),
-    )
+    options = waveform_options(params)
+    return prepare_waveform(decode_audio(source, sample_rate=options["sample_rate"]), **options)

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from inference import preprocessing, tabular
+from inference import face, fatigue, preprocessing, tabular
 from inference.errors import ModelUnavailable
 from inference.runtime import LoadedModel, active_metadata, get_model
 
@@ -58,15 +58,34 @@ def classifier_score(model: LoadedModel, output: np.ndarray) -> Score:
     )
 
 
-def score_image(source: str | Path | BinaryIO) -> Score:
-    """Fatigue score of a face/eye photo.
+def _fatigued_scores(model: LoadedModel):
+    """The model's P(fatigued) per row of a batch of crops."""
+    labels = list(model.metadata.get("labels", ["alert", "fatigued"]))
+    column = labels.index("fatigued")
 
-    Raises ``InvalidMedia`` for an unacceptable image and ``ModelUnavailable`` when there is no
-    usable fatigue model. No side effects beyond loading the model once per process.
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return softmax(np.asarray(model.run(batch), dtype=np.float64))[:, column]
+
+    return predict
+
+
+def score_image(source: str | Path | BinaryIO) -> Score:
+    """Fatigue score of a face photo (``inference.fatigue``: gate, landmark crops, combiner).
+
+    Raises ``InvalidMedia`` for an unacceptable image (``face.PhotoRejected`` for one without a
+    single usable face) and ``ModelUnavailable`` when the fatigue or face models are missing.
+    No side effects beyond loading the models once per process.
     """
     model = get_model("fatigue")
-    array = preprocessing.preprocess_image(source, **model.metadata.get("preprocessing", {}))
-    return classifier_score(model, model.run(array))
+    image = preprocessing.decode_image(source)
+    result = fatigue.estimate(image, metadata=model.metadata, predict=_fatigued_scores(model))
+    p = result.probability
+    return Score(
+        score=p,
+        label="fatigued" if p >= 0.5 else "alert",
+        probabilities={"alert": 1 - p, "fatigued": p},
+        model_version=model.version,
+    )
 
 
 def score_audio(source: str | Path | BinaryIO) -> Score:
@@ -106,19 +125,23 @@ def score_burnout(features: Mapping[str, float | int | str | bool | None]) -> Sc
 
 
 def validate_image_upload(source: Any) -> None:
-    """Cheap check at upload time: decodable JPEG/PNG/WebP, not a bomb. Raises ``InvalidMedia``.
+    """Check at upload time: a decodable JPEG/PNG/WebP, not a bomb, with exactly one usable
+    face (``face.analyse_face``). Raises ``InvalidMedia`` (``face.PhotoRejected`` says how to
+    retake the photo) and ``ModelUnavailable`` when the face models are missing.
 
     Leaves a file object rewound to its start.
     """
-    preprocessing.decode_image(source)
+    face.analyse_face(preprocessing.decode_image(source))
 
 
 def validate_audio_upload(source: Any) -> None:
     """Check at upload time that the clip decodes and holds enough speech; raises ``InvalidMedia``.
 
-    Uses the active voice model's preprocessing parameters when there is one, the defaults
-    otherwise, so a valid clip is never refused only because no model is registered yet.
-    Leaves a file object rewound to its start.
+    The same path as scoring (``preprocess_audio``, speech detector included). Uses the active
+    voice model's preprocessing parameters when there is one, the defaults otherwise, so a valid
+    clip is never refused only because no model is registered yet; raises ``ModelUnavailable``
+    when the speech detector itself is missing or altered. Leaves a file object rewound to its
+    start.
     """
     metadata = active_metadata("voice") or {}
     preprocessing.preprocess_audio(source, **metadata.get("preprocessing", {}))

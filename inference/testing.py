@@ -139,6 +139,12 @@ def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
             "labels": ["alert", "fatigued"],
             "score_weights": {"alert": 0.0, "fatigued": 1.0},
             "output": "probabilities",
+            # P(yawn) = the CNN's face score, P(eyes closed) = its mean eye score.
+            "pipeline": "face-landmarks-v1",
+            "combiner": {
+                "yawn": {"coef": [0.0, 1.0], "intercept": 0.0},
+                "eyes": {"coef": [1.0], "intercept": 0.0},
+            },
             "preprocessing": {
                 "image_size": 224,
                 "resize": 256,
@@ -157,7 +163,6 @@ def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
                 "sample_rate": 16000,
                 "max_seconds": 8,
                 "min_speech_seconds": 1.0,
-                "top_db": 30,
             },
         }
     else:

@@ -272,6 +272,14 @@ CELERY_BEAT_SCHEDULE = {
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(BASE_DIR / "models")))
 # ONNX Runtime threads per session: worker concurrency x threads must not exceed cores.
 ORT_INTRA_OP_THREADS = env.int("ORT_INTRA_OP_THREADS", default=1)
+# The bundled voice-activity model (Silero VAD, pinned by sha256 in inference/vad.py). Not under
+# MODELS_DIR: that folder holds registered, replaceable models and may be a separate volume.
+VAD_MODEL_PATH = Path(
+    env.str("VAD_MODEL_PATH", default=str(BASE_DIR / "models" / "vad" / "silero_vad.onnx"))
+)
+# The bundled face detector and face mesh (MediaPipe's, converted to ONNX; manifest.json pins
+# their sha256). Shipped with the code for the same reason.
+FACE_MODELS_DIR = Path(env.str("FACE_MODELS_DIR", default=str(BASE_DIR / "models" / "face")))
 
 # --- Product rules --------------------------------------------------------
 # Aggregates over fewer distinct employees than this are suppressed everywhere.

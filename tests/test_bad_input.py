@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from excuses.models import ExcuseEmail
+from inference.tests.media import SPEECH_FIXTURES, not_speech, speech, speech_fixture
 from metrics.models import CheckIn, DailyMetric
 from metrics.tests.media import png_bytes, wav_bytes
 
@@ -37,6 +38,10 @@ def audio_bytes(samples: np.ndarray, fmt: str = "WAV") -> bytes:
     return buffer.getvalue()
 
 
+NO_SPEECH = (
+    "We could not hear enough speech in the clip (0.0 s detected, at least 1 s needed). "
+    "Record again somewhere quiet and speak for a few seconds."
+)
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 # name -> (multipart fields, expected status, a phrase the message must contain)
@@ -56,6 +61,16 @@ UPLOAD_CORPUS = {
     "text renamed .wav": ({"audio": ("voice.wav", b"hello, this is not audio" * 20)}, 415, "audio"),
     "silence": ({"audio": ("voice.wav", audio_bytes(np.zeros(16000 * 3)))}, 400, "silent"),
     "0.2 s clip": ({"audio": ("voice.wav", wav_bytes(seconds=0.2))}, 400, "at least 1 s"),
+    "0.6 s of speech in 5 s of silence": (
+        {"audio": ("voice.wav", audio_bytes(speech(0.6, pad=2.2)))},
+        400,
+        "could not hear enough speech",
+    ),
+    **{
+        f"{name} (no speech)": ({"audio": ("voice.wav", audio_bytes(clip))}, 400, NO_SPEECH)
+        for name, clip in not_speech().items()
+        if name != "silence"
+    },
     "6 MB file": ({"image": ("face.png", b"\x89PNG" + b"\x00" * 6 * 1024 * 1024)}, 413, "MB"),
     "wrong field names": ({"photo": ("face.png", png_bytes())}, 400, "image"),
     "no files at all": ({"hours_worked": "8"}, 400, "image"),
@@ -104,6 +119,39 @@ def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
     assert phrase.lower() in message.lower(), message
     assert not CheckIn.objects.exists()
     assert not DailyMetric.objects.exists()
+    assert stored_files(settings) == []
+
+
+SPEECH_CLIPS = {
+    **{name: speech_fixture(name) for name in SPEECH_FIXTURES},
+    "2 s of speech in 5 s of silence": speech(2.0, pad=1.5),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPEECH_CLIPS))
+def test_real_speech_is_accepted(case, api_client_for, employee, tiny_models):
+    fields = {"audio": ("voice.wav", audio_bytes(SPEECH_CLIPS[case]))}
+
+    response = api_client_for(employee).post(SYNC_URL, multipart(fields), format="multipart")
+
+    assert response.status_code == 202, response.content[:400]
+    assert CheckIn.objects.get().audio
+
+
+def test_without_the_speech_detector_voice_clips_are_refused_with_503(
+    api_client_for, employee, tiny_models, settings, tmp_path
+):
+    from inference import vad
+
+    settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"
+    vad.reset()
+    fields = {"audio": ("voice.wav", wav_bytes())}
+
+    response = api_client_for(employee).post(SYNC_URL, multipart(fields), format="multipart")
+
+    assert response.status_code == 503
+    assert "Speech detection is unavailable" in response.json()["detail"]
+    assert not CheckIn.objects.exists()
     assert stored_files(settings) == []
 
 

@@ -63,10 +63,9 @@ def evaluate_model_file(
     if kind == "fatigue":
         from training import fatigue
 
-        samples = fatigue.held_out(options, part=part)
-        arrays = fatigue.load_eval_arrays(samples, meta["preprocessing"])
-        probs = fatigue._predict(session, arrays, onnx=True)
-        return fatigue.evaluate_arrays(probs, samples, meta["labels"])
+        return fatigue.evaluate_pipeline(
+            fatigue.held_out(options, part=part), session=session, metadata=meta
+        )
     if kind == "voice":
         from training import voice
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageEnhance, ImageOps
 
+from inference import face
+from inference import fatigue as pipeline
 from inference.preprocessing import IMAGENET_MEAN, IMAGENET_STD, decode_image, image_to_tensor
 from training import artifacts, cards, dedup
 from training.config import TrainOptions, TrainResult
 from training.datasets import (
     FATIGUE_LABEL_MAP,
     FATIGUE_LABELS,
+    DatasetError,
     ImageSample,
     image_folder_samples,
 )
@@ -208,8 +213,184 @@ def evaluate_arrays(
     return result
 
 
-def load_eval_arrays(samples: list[ImageSample], prep: dict) -> list[np.ndarray]:
-    return [image_to_tensor(decode_image(s.path), **prep) for s in samples]
+# Subsets of whole-face photos: the CNN learns from their landmark face crop, as it is fed at
+# check-in. The other subsets (eye images) are crops already.
+FACE_SUBSETS = frozenset({"yawn"})
+
+
+@dataclass
+class Prepared:
+    """What one sample gives the pipeline: the CNN's input image and, for a face photo, the
+    whole photo and its landmark analysis."""
+
+    sample: ImageSample
+    image: Image.Image
+    photo: Image.Image | None = None
+    analysis: face.FaceAnalysis | None = None
+
+
+def prepare(samples: list[ImageSample]) -> tuple[list[Prepared], list[ImageSample]]:
+    """Each sample as the pipeline sees it; face photos the face gate refuses come back apart."""
+    prepared, refused = [], []
+    for sample in samples:
+        image = decode_image(sample.path)
+        if sample.subset not in FACE_SUBSETS:
+            prepared.append(Prepared(sample=sample, image=image))
+            continue
+        try:
+            analysis = face.analyse_face(image)
+        except face.PhotoRejected:
+            refused.append(sample)
+            continue
+        prepared.append(
+            Prepared(sample=sample, image=analysis.crop, photo=image, analysis=analysis)
+        )
+    return prepared, refused
+
+
+def load_eval_arrays(prepared: list[Prepared], prep: dict) -> list[np.ndarray]:
+    return [image_to_tensor(p.image, **prep) for p in prepared]
+
+
+def _fatigued(probs: np.ndarray) -> np.ndarray:
+    return probs[:, FATIGUE_LABELS.index("fatigued")]
+
+
+def _scores(predict, arrays: list[np.ndarray]) -> np.ndarray:
+    """The CNN's P(fatigued) of each input, in batches of 64."""
+    return np.concatenate(
+        [predict(np.concatenate(arrays[i : i + 64])) for i in range(0, len(arrays), 64)]
+    )
+
+
+def fit_combiner(prepared: list[Prepared], cnn_fatigued: np.ndarray) -> dict:
+    """Logistic ``P(yawn)`` on [mouth aspect ratio, logit CNN(face)] from the face photos and
+    ``P(eyes closed)`` on [logit CNN(eye)] from the eye images (validation split)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))
+
+    faces = [i for i, p in enumerate(prepared) if p.analysis is not None]
+    eyes = [i for i, p in enumerate(prepared) if p.analysis is None]
+    combiner = {}
+    for name, idx, columns in (
+        (
+            "yawn",
+            faces,
+            lambda i: [prepared[i].analysis.mouth_aspect_ratio, logit(cnn_fatigued[i])],
+        ),
+        ("eyes", eyes, lambda i: [logit(cnn_fatigued[i])]),
+    ):
+        labels = np.asarray([prepared[i].sample.label == "fatigued" for i in idx])
+        if len(set(labels)) < 2:
+            raise DatasetError(f"The {name} combiner needs both classes in the validation split.")
+        x = np.asarray([columns(i) for i in idx], dtype=np.float64)
+        fitted = LogisticRegression(C=1.0).fit(x, labels)
+        combiner[name] = {
+            "features": ["mouth_aspect_ratio", "logit_face"] if name == "yawn" else ["logit_eyes"],
+            "coef": [round(float(c), 6) for c in fitted.coef_[0]],
+            "intercept": round(float(fitted.intercept_[0]), 6),
+            "n": len(idx),
+        }
+    return combiner
+
+
+def pipeline_probabilities(prepared: list[Prepared], *, metadata: dict, predict) -> np.ndarray:
+    """P(fatigued) of each sample through the check-in pipeline: the whole photo for a face
+    (gate, crops, combiner), the eye-state part of the combiner for an eye image."""
+    prep = metadata["preprocessing"]
+    out = []
+    for p in prepared:
+        if p.photo is not None:
+            out.append(pipeline.estimate(p.photo, metadata=metadata, predict=predict).probability)
+        else:
+            eye = float(predict(image_to_tensor(p.image, **prep))[0])
+            out.append(pipeline.eyes_closed_probability(metadata["combiner"], eye_scores=[eye]))
+    p_fatigued = np.asarray(out)
+    index = FATIGUE_LABELS.index("fatigued")
+    return (
+        np.stack([1 - p_fatigued, p_fatigued], axis=1)
+        if index == 1
+        else np.stack([p_fatigued, 1 - p_fatigued], axis=1)
+    )
+
+
+def onnx_predictor(session) -> Callable[[np.ndarray], np.ndarray]:
+    def predict(batch: np.ndarray) -> np.ndarray:
+        return _fatigued(softmax(session.run(None, {INPUT_NAME: batch})[0]))
+
+    return predict
+
+
+def evaluate_pipeline(samples: list[ImageSample], *, session, metadata: dict) -> dict:
+    """Metrics of the whole check-in pipeline on ``samples`` (any labelled folders); face
+    photos refused by the gate are counted apart, never scored."""
+    prepared, refused = prepare(samples)
+    predict = onnx_predictor(session)
+    if metadata.get("pipeline") != pipeline.PIPELINE:
+        # A model from before the face pipeline: its CNN on the crops, nothing more.
+        probs = softmax(
+            np.concatenate(
+                [
+                    session.run(None, {INPUT_NAME: a})[0]
+                    for a in load_eval_arrays(prepared, metadata["preprocessing"])
+                ]
+            )
+        )
+    else:
+        probs = pipeline_probabilities(prepared, metadata=metadata, predict=predict)
+    result = evaluate_arrays(probs, [p.sample for p in prepared], metadata["labels"])
+    result["refused_face_photos"] = len(refused)
+    return result
+
+
+# Changes a webcam makes between two photos of the same face; the score should barely move.
+ROBUSTNESS_CHANGES = {
+    "darker (brightness x0.6)": lambda im: ImageEnhance.Brightness(im).enhance(0.6),
+    "brighter (brightness x1.4)": lambda im: ImageEnhance.Brightness(im).enhance(1.4),
+    "tilted 10 degrees": lambda im: im.rotate(10, resample=Image.Resampling.BILINEAR),
+    "zoomed in (85% crop)": lambda im: im.crop(
+        (
+            round(im.width * 0.075),
+            round(im.height * 0.075),
+            round(im.width * 0.925),
+            round(im.height * 0.925),
+        )
+    ).resize(im.size),
+    "zoomed out (25% border)": lambda im: ImageOps.expand(
+        im.resize((round(im.width * 0.8), round(im.height * 0.8))),
+        border=(round(im.width * 0.1), round(im.height * 0.1)),
+        fill=(90, 90, 90),
+    ),
+}
+
+
+def robustness(prepared: list[Prepared], *, metadata: dict, predict) -> dict:
+    """How far P(fatigued) moves, and how often the gate refuses, under each change."""
+    photos = [p for p in prepared if p.photo is not None]
+    base = {
+        id(p): pipeline.estimate(p.photo, metadata=metadata, predict=predict).probability
+        for p in photos
+    }
+    result = {}
+    for name, change in ROBUSTNESS_CHANGES.items():
+        moves, refused = [], 0
+        for p in photos:
+            try:
+                moved = pipeline.estimate(change(p.photo), metadata=metadata, predict=predict)
+            except face.PhotoRejected:
+                refused += 1
+                continue
+            moves.append(abs(moved.probability - base[id(p)]))
+        result[name] = {
+            "photos": len(photos),
+            "refused": refused,
+            "mean_abs_change": round(float(np.mean(moves)), 4) if moves else None,
+            "p90_abs_change": round(float(np.percentile(moves, 90)), 4) if moves else None,
+        }
+    return result
 
 
 def _quantize_static(fp32: Path, out: Path, calibration: list[np.ndarray]) -> None:
@@ -265,9 +446,14 @@ def train(options: TrainOptions) -> TrainResult:
 
     samples = _samples(options)
     train_s, val_s, test_s = split(samples, seed=options.seed)
-    train_images = [decode_image(s.path) for s in train_s]
+    # The CNN learns from what it will be fed: landmark crops of face photos, eye images.
+    (train_p, train_refused), (val_p, val_refused), (test_p, test_refused) = (
+        prepare(part) for part in (train_s, val_s, test_s)
+    )
+    train_s, val_s, test_s = ([p.sample for p in part] for part in (train_p, val_p, test_p))
+    train_images = [p.image for p in train_p]
     train_y = [FATIGUE_LABELS.index(s.label) for s in train_s]
-    val_x = load_eval_arrays(val_s, prep)
+    val_x = load_eval_arrays(val_p, prep)
     val_y = np.asarray([FATIGUE_LABELS.index(s.label) for s in val_s])
 
     model = build_model(options)
@@ -307,7 +493,7 @@ def train(options: TrainOptions) -> TrainResult:
         input_name=INPUT_NAME,
         dynamic_axes={0: "batch"},
     )
-    test_x = load_eval_arrays(test_s, prep)
+    test_x = load_eval_arrays(test_p, prep)
     parity = artifacts.check_parity(
         fp32_path,
         INPUT_NAME,
@@ -339,8 +525,26 @@ def train(options: TrainOptions) -> TrainResult:
             shipped = "int8"
     final = work / f"{stem}.onnx"
     artifacts.atomic_copy(variants[shipped], final)
-    metrics = results[shipped]["metrics"]
+    cnn_metrics = results[shipped]["metrics"]
     sha = artifacts.sha256_file(final)
+
+    # The combiner is fitted on the validation split, then the whole check-in pipeline (gate,
+    # crops, CNN, combiner) is measured on the test split.
+    predict = onnx_predictor(artifacts.ort_session(final, threads=options.threads))
+    combiner = fit_combiner(val_p, _scores(predict, val_x))
+    pipeline_meta = {"pipeline": pipeline.PIPELINE, "combiner": combiner, "preprocessing": prep}
+    metrics = evaluate_arrays(
+        pipeline_probabilities(test_p, metadata=pipeline_meta, predict=predict), test_s
+    )
+    robust = robustness(test_p, metadata=pipeline_meta, predict=predict)
+    gate = {
+        "refused_face_photos": {
+            "train": len(train_refused),
+            "val": len(val_refused),
+            "test": len(test_refused),
+        },
+        "face_photos": sum(1 for s in samples if s.subset in FACE_SUBSETS),
+    }
 
     subsets = [k for k in metrics if k != "all"]
     targets = [
@@ -385,6 +589,8 @@ def train(options: TrainOptions) -> TrainResult:
         "labels": list(FATIGUE_LABELS),
         "score_weights": {"alert": 0.0, "fatigued": 1.0},
         "preprocessing": prep,
+        "pipeline": pipeline.PIPELINE,
+        "combiner": combiner,
         "output": "probabilities",
         "quantization": "static-qdq-int8" if shipped == "int8" else "none",
         "metrics": flat_metrics,
@@ -396,13 +602,17 @@ def train(options: TrainOptions) -> TrainResult:
         "kind": "fatigue",
         "version": options.version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "summary": "Classifies a face or eye image as alert or fatigued (yawning or closed "
-        "eyes). The score is P(fatigued).",
+        "summary": "P(fatigued) of a face photo: the face gate refuses photos without one "
+        "usable face; the CNN scores landmark crops (the face for yawning, each eye for "
+        "closed eyes) and a logistic combiner fitted on the validation split turns them and "
+        "the mouth aspect ratio into P(yawn) and P(eyes closed); P(fatigued) = 1 - (1 - "
+        "P(yawn)) (1 - P(eyes closed)).",
         "onnx_file": final.name,
         "sha256": sha,
         "size_bytes": final.stat().st_size,
         "shipped_variant": shipped,
-        "output_description": "softmax over [alert, fatigued]; score = P(fatigued)",
+        "output_description": "CNN: softmax over [alert, fatigued] of one crop; the check-in "
+        "score is the combiner's P(fatigued) (inference.fatigue)",
         "model": {
             "architecture": f"transformers ResNetForImageClassification (basic blocks, "
             f"widths {CONFIGS[options.config]['hidden_sizes']}, depths "
@@ -437,6 +647,10 @@ def train(options: TrainOptions) -> TrainResult:
             "test": len(test_s),
         },
         "metrics": metrics,
+        "cnn_metrics_on_crops": cnn_metrics,
+        "combiner": combiner,
+        "face_gate": gate,
+        "robustness": robust,
         "targets": targets,
         "variants": results,
         "variant_choice": f"Shipped {shipped}: int8 ships when it loses at most "

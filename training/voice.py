@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from inference.errors import InvalidMedia
-from inference.preprocessing import DEFAULT_AUDIO_PREPROCESSING, decode_audio, prepare_waveform
+from inference.preprocessing import (
+    DEFAULT_AUDIO_PREPROCESSING,
+    decode_audio,
+    prepare_waveform,
+    waveform_options,
+)
 from training import artifacts, cards
 from training.config import TrainOptions, TrainResult
 from training.datasets import (
@@ -136,12 +141,13 @@ def preprocessing() -> dict:
 def load_waveforms(
     samples: list[SpeechSample], prep: dict
 ) -> tuple[list[np.ndarray], list[SpeechSample], list[str]]:
-    """Decode + trim + normalise every clip as inference does; clips it rejects are listed."""
+    """Decode, keep the speech, normalise every clip as inference does; rejects are listed."""
     waves, kept, rejected = [], [], []
+    options = waveform_options(prep)
     for s in samples:
         try:
-            audio = decode_audio(s.path, sample_rate=int(prep["sample_rate"]))
-            waves.append(prepare_waveform(audio, **prep))
+            audio = decode_audio(s.path, sample_rate=options["sample_rate"])
+            waves.append(prepare_waveform(audio, **options))
             kept.append(s)
         except InvalidMedia as exc:
             rejected.append(f"{s.path.name}: {exc.message}")
@@ -490,9 +496,9 @@ def train(options: TrainOptions) -> TrainResult:
             "real workplace speech is subtler, so scores are a rough signal.",
             f"Only {len(split.test)} held-out speakers: the balanced accuracy carries a wide "
             "uncertainty (several points); another seed gives other speakers and figures.",
-            f"The scorer crops clips to their central {prep['max_seconds']} s; training used "
-            f"random {cfg['train_seconds']} s windows of the trimmed clips and was evaluated "
-            "on whole clips.",
+            f"The scorer keeps the detected speech and crops it to its central "
+            f"{prep['max_seconds']} s; training used random {cfg['train_seconds']} s windows of "
+            "the same speech and was evaluated on whole clips.",
         ],
     }
     return TrainResult(

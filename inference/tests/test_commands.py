@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from inference import runtime
 from inference.models import ModelVersion
 from inference.testing import write_tiny_model, write_tiny_models
-from inference.tests.media import audio_bytes, ffmpeg_encode, image_bytes
+from inference.tests.media import audio_bytes, face_bytes, ffmpeg_encode, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_register_and_activate_errors_are_command_errors(tmp_path):
 
 def test_predict_images_prints_one_json_object_per_file(tiny_models, tmp_path):
     good = tmp_path / "face.jpg"
-    good.write_bytes(image_bytes("JPEG", color=(240, 240, 240)))
+    good.write_bytes(face_bytes("JPEG", brightness=1.2))
     bad = tmp_path / "fake.png"
     bad.write_text("<html>not an image</html>")
 

@@ -31,11 +31,12 @@ def rejection(image: Image.Image) -> str:
 
 
 def test_the_shipped_models_match_their_manifest():
-    manifest = json.loads((Path(settings.MODELS_DIR) / "face" / "manifest.json").read_text())
+    folder = Path(settings.FACE_MODELS_DIR)
+    manifest = json.loads((folder / "manifest.json").read_text())
     for entry in manifest["models"].values():
-        assert sha256_of(Path(settings.MODELS_DIR) / "face" / entry["file"]) == entry["sha256"]
+        assert sha256_of(folder / entry["file"]) == entry["sha256"]
         assert entry["max_relative_difference"] < 1e-3  # checked against TFLite when converted
-    assert "Apache License" in (Path(settings.MODELS_DIR) / "face" / "LICENSE").read_text()
+    assert "Apache License" in (folder / "LICENSE").read_text()
 
 
 def test_it_finds_one_face_and_measures_open_eyes_and_a_closed_mouth(portrait):
@@ -111,7 +112,7 @@ def test_it_refuses_two_faces(portrait):
 
 
 def test_a_missing_model_file_is_reported_not_faked(settings, tmp_path):
-    settings.MODELS_DIR = tmp_path
+    settings.FACE_MODELS_DIR = tmp_path
     face.reset()
     try:
         problems = face.check_face_models()

@@ -3,7 +3,7 @@
 import pytest
 from django.core import checks
 
-from inference import runtime
+from inference import runtime, vad
 
 
 def test_healthz_reports_every_model(client, tiny_models):
@@ -65,3 +65,29 @@ def test_system_check_is_quiet_when_every_model_is_usable(tiny_models):
     messages = checks.run_checks(tags=[checks.Tags.models])
 
     assert [m for m in messages if m.id == "inference.W001"] == []
+
+
+def test_healthz_reports_the_speech_detector(client, tiny_models):
+    vad.load()
+
+    body = client.get("/healthz").json()
+
+    assert body["models"]["vad"] == {
+        "ok": True,
+        "version": "silero-vad 6.2.3",
+        "sha256_ok": True,
+        "loaded": True,
+        "error": None,
+    }
+
+
+def test_healthz_is_503_when_the_speech_detector_is_missing(
+    client, tiny_models, settings, tmp_path
+):
+    settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["models"]["ok"] is False
+    assert response.json()["models"]["vad"]["error"] == f"file missing: {settings.VAD_MODEL_PATH}"

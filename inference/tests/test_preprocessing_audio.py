@@ -7,7 +7,7 @@ import pytest
 
 from inference import preprocessing
 from inference.errors import InvalidMedia
-from inference.tests.media import RATE, audio_bytes, ffmpeg_encode, speech_like
+from inference.tests.media import RATE, audio_bytes, ffmpeg_encode, speech, speech_fixture
 
 
 @pytest.mark.parametrize(
@@ -26,8 +26,8 @@ def test_it_accepts_soundfile_formats(fmt, subtype):
 
     assert waveform.dtype == np.float32
     assert waveform.shape[0] == 1
-    # 2 s of sound inside 0.5 s of silence either side: the silence is trimmed.
-    assert 1.8 * RATE < waveform.shape[1] < 2.4 * RATE
+    # 2 s of speech inside 0.5 s of silence either side: only the speech is kept.
+    assert 1.6 * RATE < waveform.shape[1] < 2.2 * RATE
 
 
 @pytest.mark.parametrize(
@@ -45,18 +45,18 @@ def test_it_accepts_browser_recordings_through_ffmpeg(tmp_path, suffix, codec):
     with path.open("rb") as handle:  # an upload: no path, decoded via a temporary file
         from_file = preprocessing.preprocess_audio(handle)
 
-    assert 1.8 * RATE < from_path.shape[1] < 2.4 * RATE
+    assert 1.6 * RATE < from_path.shape[1] < 2.2 * RATE
     np.testing.assert_allclose(from_path, from_file)
 
 
 def test_it_resamples_to_the_model_rate_and_mixes_to_mono():
-    stereo = np.stack([speech_like(rate=44100), speech_like(rate=44100)], axis=1)
+    stereo = np.stack([speech(2.0, rate=44100), speech(2.0, rate=44100)], axis=1)
     data = audio_bytes("WAV", samples=stereo, rate=44100)
 
     waveform = preprocessing.preprocess_audio(data, sample_rate=16000)
 
     assert waveform.ndim == 2 and waveform.shape[0] == 1
-    assert 1.8 * 16000 < waveform.shape[1] < 2.4 * 16000
+    assert 1.6 * 16000 < waveform.shape[1] < 2.2 * 16000
 
 
 def test_it_normalises_to_zero_mean_and_unit_variance():
@@ -67,19 +67,35 @@ def test_it_normalises_to_zero_mean_and_unit_variance():
 
 
 def test_it_crops_long_clips_to_their_central_max_seconds():
-    long_clip = speech_like(seconds=12.0, pad=0.0)
+    long_clip = speech(pad=0.0)  # 18.7 s, 17 s of it speech
 
     waveform = preprocessing.prepare_waveform(long_clip, sample_rate=RATE, max_seconds=8)
 
     assert waveform.shape == (1, 8 * RATE)
 
 
-def test_trim_silence_keeps_the_loud_part_only():
-    samples = speech_like(seconds=1.5, pad=1.0)
+def test_it_keeps_only_the_speech_and_drops_the_pauses():
+    pause = np.zeros(RATE, dtype=np.float32)
+    first, second = speech(1.5, pad=0.0), speech_fixture("meeting-ran-long")[: 2 * RATE]
+    clip = np.concatenate([pause, first, pause, pause, second, pause])
 
-    trimmed = preprocessing.trim_silence(samples, top_db=30)
+    kept = preprocessing.keep_speech(clip, sample_rate=RATE)
 
-    assert 1.4 * RATE < trimmed.size < 1.7 * RATE
+    assert 3.0 * RATE < kept.size < 3.7 * RATE  # of 7.5 s in, 4 s of it silence
+    # What is kept is the speech itself, unchanged and in order.
+    windows = np.lib.stride_tricks.sliding_window_view(kept, 64)
+    at = [
+        int(np.flatnonzero((windows == part[RATE : RATE + 64]).all(axis=1))[0])
+        for part in (first, second)
+    ]
+    assert at[0] < 1.5 * RATE < at[1]
+
+
+def test_it_finds_the_same_speech_at_other_sample_rates():
+    at_16k = preprocessing.keep_speech(speech(2.0), sample_rate=RATE)
+    at_44k = preprocessing.keep_speech(speech(2.0, rate=44100), sample_rate=44100)
+
+    assert abs(at_44k.size / 44100 - at_16k.size / RATE) < 0.1
 
 
 def test_it_rejects_silence():
@@ -91,18 +107,26 @@ def test_it_rejects_silence():
 
 
 def test_it_rejects_a_clip_of_a_fifth_of_a_second():
-    short = audio_bytes("WAV", samples=speech_like(seconds=0.2, pad=0.0))
+    short = audio_bytes("WAV", samples=speech(0.2, pad=0.0))
 
-    with pytest.raises(InvalidMedia, match=r"0\.2 s of speech; at least 1 s") as err:
+    with pytest.raises(InvalidMedia, match=r"\(0\.0 s detected, at least 1 s needed\)") as err:
         preprocessing.preprocess_audio(short)
     assert err.value.status_code == 400
 
 
 def test_it_rejects_a_short_word_inside_long_silence():
-    mostly_silent = audio_bytes("WAV", samples=speech_like(seconds=0.4, pad=2.0))
+    mostly_silent = audio_bytes("WAV", samples=speech(0.6, pad=2.2))  # 0.6 s in 5 s
 
-    with pytest.raises(InvalidMedia, match="of speech"):
+    with pytest.raises(InvalidMedia, match=r"not hear enough speech in the clip \(0\.[5-8] s det"):
         preprocessing.preprocess_audio(mostly_silent)
+
+
+def test_it_accepts_two_seconds_of_speech_inside_long_silence():
+    clip = audio_bytes("WAV", samples=speech(2.0, pad=1.5))  # 2 s in 5 s
+
+    waveform = preprocessing.preprocess_audio(clip)
+
+    assert 1.6 * RATE < waveform.shape[1] < 2.2 * RATE
 
 
 def test_it_rejects_text_renamed_to_wav_with_415(tmp_path):

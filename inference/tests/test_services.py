@@ -11,16 +11,17 @@ from inference import services
 from inference.errors import InvalidMedia, ModelUnavailable
 from inference.registry import register_model_file
 from inference.testing import write_tiny_model
-from inference.tests.media import audio_bytes, image_bytes, speech_like
+from inference.tests.media import audio_bytes, face_bytes, image_bytes, speech
 
 
-def test_score_image_uses_the_sidecar_labels_and_weights(tiny_models):
-    bright = services.score_image(io.BytesIO(image_bytes("JPEG", color=(250, 250, 250))))
-    dark = services.score_image(io.BytesIO(image_bytes("PNG", color=(5, 5, 5))))
+def test_score_image_runs_the_face_pipeline_with_the_sidecar_combiner(tiny_models):
+    bright = services.score_image(io.BytesIO(face_bytes("JPEG", brightness=1.25)))
+    dark = services.score_image(io.BytesIO(face_bytes("PNG", brightness=0.4)))
 
-    # Tiny fatigue model: logits = +-(sum of mean normalised RGB), so bright means "fatigued".
+    # Tiny fatigue model: logits = +-(sum of mean normalised RGB) of each landmark crop, so a
+    # bright face means "fatigued"; the combiner is P(yawn) = face, P(closed) = eyes.
     assert bright.label == "fatigued" and dark.label == "alert"
-    assert bright.score > 0.99 and dark.score < 0.01
+    assert bright.score - dark.score > 0.4
     assert set(bright.probabilities) == {"alert", "fatigued"}
     assert math.isclose(sum(bright.probabilities.values()), 1.0, rel_tol=1e-6)
     assert bright.model_version == "tiny-1"
@@ -102,7 +103,7 @@ def test_bad_media_is_refused_before_the_model_runs(tiny_models):
 
 
 def test_validators_accept_good_uploads_and_leave_them_rewound(db):
-    image = io.BytesIO(image_bytes("WEBP"))
+    image = io.BytesIO(face_bytes("WEBP"))
     audio = io.BytesIO(audio_bytes("OGG", "VORBIS"))
 
     services.validate_image_upload(image)
@@ -111,11 +112,34 @@ def test_validators_accept_good_uploads_and_leave_them_rewound(db):
     assert image.tell() == 0 and audio.tell() == 0
 
 
+def test_a_photo_without_a_face_is_refused_with_a_retake_message(tiny_models):
+    with pytest.raises(InvalidMedia) as at_upload:
+        services.validate_image_upload(io.BytesIO(image_bytes("PNG")))
+    with pytest.raises(InvalidMedia) as at_scoring:
+        services.score_image(io.BytesIO(image_bytes("JPEG", color=(250, 250, 250))))
+
+    for error in (at_upload.value, at_scoring.value):
+        assert error.status_code == 400
+        assert error.reason == "no_face"
+        assert "take it again" in error.message
+
+
+def test_a_fatigue_model_from_before_the_face_pipeline_is_unavailable(tiny_models, tmp_path):
+    path = write_tiny_model(tmp_path, "fatigue", version="old-1")
+    meta = json.loads(path.with_suffix(".json").read_text())
+    del meta["pipeline"], meta["combiner"]
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    register_model_file(path, activate=True)
+
+    with pytest.raises(ModelUnavailable, match="predates the face-landmark pipeline"):
+        services.score_image(io.BytesIO(face_bytes()))
+
+
 def test_validators_refuse_bad_uploads(db):
     with pytest.raises(InvalidMedia) as image_error:
         services.validate_image_upload(io.BytesIO(b"<html>hi</html>"))
     with pytest.raises(InvalidMedia) as audio_error:
-        services.validate_audio_upload(io.BytesIO(audio_bytes(samples=speech_like(0.2, pad=0))))
+        services.validate_audio_upload(io.BytesIO(audio_bytes(samples=speech(0.2, pad=0))))
 
     assert image_error.value.status_code == 415
     assert audio_error.value.status_code == 400

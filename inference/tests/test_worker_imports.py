@@ -21,9 +21,9 @@ SCRIPT = textwrap.dedent(
     app.loader.import_default_modules()  # every tasks module a worker loads
     from inference import services
     from inference.testing import register_tiny_models
-    from inference.tests.media import audio_bytes, image_bytes
+    from inference.tests.media import audio_bytes, face_bytes
     register_tiny_models(sys.argv[1])
-    services.score_image(io.BytesIO(image_bytes()))
+    services.score_image(io.BytesIO(face_bytes()))
     services.score_audio(io.BytesIO(audio_bytes("OGG", "OPUS")))
     services.score_burnout({"mental_fatigue": 4})
     heavy = {"torch", "transformers", "librosa"}

@@ -1,4 +1,4 @@
-"""Small media files made in the test itself: a face-sized PNG and a voice-like WAV clip."""
+"""Small media files for check-in tests: a real face as PNG and a WAV clip of real speech."""
 
 import io
 
@@ -7,24 +7,29 @@ import soundfile as sf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from inference.tests.media import face_bytes, harmonic_tone, speech
 
-def png_bytes(color: tuple[int, int, int] = (180, 150, 130), size: int = 96) -> bytes:
+
+def png_bytes(*, size: int = 320, face: bool = True) -> bytes:
+    """A PNG photo: the portrait fixture (one real face, passes the photo gate) at ``size`` px,
+    or with ``face=False`` a skin-coloured noise patch of that size (no face: refused)."""
+    if face:
+        return face_bytes("PNG", size=size)
     rng = np.random.default_rng(1)
-    pixels = np.clip(np.array(color) + rng.normal(0, 12, (size, size, 3)), 0, 255)
+    pixels = np.clip(np.array((180, 150, 130)) + rng.normal(0, 12, (size, size, 3)), 0, 255)
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8)).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
-def wav_bytes(seconds: float = 2.5, sample_rate: int = 16000, loud: float = 0.3) -> bytes:
-    """Speech-like audio: a harmonic voice at ~140 Hz with syllable-rate amplitude modulation."""
-    t = np.arange(int(seconds * sample_rate)) / sample_rate
-    voice = sum(np.sin(2 * np.pi * 140 * k * t) / k for k in range(1, 6))
-    envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
-    rng = np.random.default_rng(2)
-    signal = loud * voice * envelope / 2.3 + 0.005 * rng.normal(size=t.size)
+def wav_bytes(seconds: float = 2.5, sample_rate: int = 16000, *, tone: bool = False) -> bytes:
+    """A WAV clip of ``seconds`` of real speech (committed fixtures, see ``inference.tests.media``)
+    with 0.25 s of silence either side; ``tone=True`` gives a synthetic harmonic tone instead,
+    which the speech detector refuses."""
+    make = harmonic_tone if tone else speech
+    signal = make(seconds, pad=0.25, rate=sample_rate)
     buffer = io.BytesIO()
-    sf.write(buffer, signal.astype(np.float32), sample_rate, format="WAV", subtype="PCM_16")
+    sf.write(buffer, signal, sample_rate, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
 
 

@@ -57,6 +57,27 @@ def test_camera_snapshot_and_microphone_recording_are_uploaded(
     assert page.console_errors == []
 
 
+def test_a_camera_frame_without_a_face_gets_the_retake_message(
+    faceless_page, employee, browser_login, tiny_models
+):
+    """Chromium's own fake camera shows a test pattern: the photo is refused, nothing stored."""
+    page = faceless_page
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1000)
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured:not([hidden])")
+    page.click("#checkin-submit")
+    page.wait_for_selector("#status-text.error", timeout=30_000)
+
+    message = page.text_content("#status-text")
+    assert "No face found in the photo" in message
+    assert "take it again" in message
+    assert not CheckIn.objects.filter(user=employee).exists()
+
+
 def test_trends_draws_the_chart_without_errors(page, employee, browser_login):
     today = dt.date.today()
     for offset in range(5):

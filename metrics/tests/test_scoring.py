@@ -187,6 +187,22 @@ def test_a_missing_model_fails_with_a_reason_and_keeps_the_upload(tiny_models, e
     assert checkin.fatigue is None  # nothing half-written
 
 
+def test_a_missing_speech_detector_fails_the_checkin_with_a_reason(
+    tiny_models, employee, settings, tmp_path
+):
+    from inference import vad
+
+    checkin = services.checkin_submit(user=employee, audio=audio_upload())
+    settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"  # gone after the upload was checked
+    vad.reset()
+
+    assert score_checkin.run(checkin.pk) == "failed"
+    checkin.refresh_from_db()
+    assert "Speech detection is unavailable" in checkin.failure_reason
+    assert checkin.stress is None and not DailyMetric.objects.exists()
+    assert all(p.exists() for p in _media_paths(checkin))
+
+
 def test_retry_checkins_scores_a_failed_checkin_once_fixed(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):

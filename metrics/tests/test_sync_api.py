@@ -132,6 +132,20 @@ def test_it_refuses_audio_that_is_not_audio(tiny_models, employee, api_client_fo
     assert response.json()["detail"]
 
 
+def test_it_refuses_a_tone_instead_of_speech_and_stores_nothing(
+    tiny_models, employee, api_client_for, settings
+):
+    tone = audio_upload(content=wav_bytes(4, tone=True))
+
+    response = _post(api_client_for(employee), audio=tone)
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("We could not hear enough speech in the clip")
+    assert not CheckIn.objects.exists()
+    media = settings.MEDIA_ROOT
+    assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
+
+
 def test_it_refuses_a_corrupt_image_without_leaving_files(
     tiny_models, employee, api_client_for, settings
 ):

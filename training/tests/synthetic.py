@@ -9,16 +9,32 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+PORTRAIT = (
+    Path(__file__).resolve().parents[2] / "inference" / "tests" / "fixtures" / "astronaut.jpg"
+)
+
 
 def write_image_folders(root: Path, *, per_class: int = 6, size: int = 40) -> dict[str, Path]:
-    """``root/yawn/{yawn,no_yawn}`` and ``root/eyes/{closed,open}``: bright = fatigued."""
+    """``root/yawn/{yawn,no_yawn}``: whole-face photos (the portrait fixture on different
+    backgrounds and offsets, so the face gate passes them), brighter when fatigued; and
+    ``root/eyes/{closed,open}``: eye-sized noise images, bright = fatigued."""
     rng = np.random.default_rng(0)
+    portrait = Image.open(PORTRAIT).convert("RGB").resize((200, 200))
     layout = {"yawn": ("yawn", "no_yawn"), "eyes": ("closed", "open")}
     for subset, (fatigued, alert) in layout.items():
         for folder, base in ((fatigued, 200), (alert, 40)):
             target = root / subset / folder
             target.mkdir(parents=True)
             for i in range(per_class):
+                if subset == "yawn":
+                    # A smooth random backdrop and position: no two photos look alike to the
+                    # perceptual hash, so the grouped split can spread them.
+                    blocks = rng.integers(0, 255, (3, 3, 3), dtype=np.uint8)
+                    canvas = Image.fromarray(blocks).resize((320, 320), Image.Resampling.BICUBIC)
+                    face = portrait.point(lambda v, b=base: min(255, int(v * (0.8 + b / 1000))))
+                    canvas.paste(face, tuple(int(v) for v in rng.integers(0, 120, 2)))
+                    canvas.save(target / f"{folder}_{i}.jpg")
+                    continue
                 pixels = np.clip(base + rng.normal(0, 20, (size, size + 8, 3)), 0, 255)
                 Image.fromarray(pixels.astype(np.uint8)).save(target / f"{folder}_{i}.jpg")
     return {subset: root / subset for subset in layout}
@@ -27,18 +43,24 @@ def write_image_folders(root: Path, *, per_class: int = 6, size: int = 40) -> di
 def write_speech_folder(
     root: Path, *, actors: int = 5, emotions=("01", "02", "04", "05"), per_emotion: int = 2
 ) -> Path:
-    """RAVDESS-named FLAC clips (1.6 s tones); stressed emotions get a higher pitch."""
+    """RAVDESS-named FLAC clips of 2 s of real speech (the committed sentences of
+    ``inference.tests.media``, so the speech detector keeps them); stressed emotions are sped
+    up to a higher pitch, the others slowed down a little."""
     import soundfile
+    import soxr
+
+    from inference.tests.media import SPEECH_FIXTURES, speech_fixture
 
     rate = 16000
-    t = np.arange(int(1.6 * rate)) / rate
     for actor in range(1, actors + 1):
         folder = root / f"Actor_{actor:02d}"
         folder.mkdir(parents=True)
+        voice = speech_fixture(SPEECH_FIXTURES[actor % len(SPEECH_FIXTURES)])
         for emotion in emotions:
-            pitch = 440.0 if emotion in {"04", "05", "06", "07"} else 150.0
+            speed = 1.4 if emotion in {"04", "05", "06", "07"} else 0.9
             for rep in range(1, per_emotion + 1):
-                wave = 0.3 * np.sin(2 * np.pi * (pitch + 10 * actor + rep) * t)
+                start = int((0.3 * rep + 0.02 * actor) * rate)
+                wave = soxr.resample(voice[start:], rate, rate / speed)[: 2 * rate]
                 name = f"03-01-{emotion}-01-01-{rep:02d}-{actor:02d}.flac"
                 soundfile.write(folder / name, wave.astype(np.float32), rate)
     return root

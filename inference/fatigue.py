@@ -1,0 +1,106 @@
+"""P(fatigued) from a face photo: the face gate, landmark crops, the CNN, a calibrated combiner.
+
+1. ``inference.face.analyse_face`` refuses a photo without one usable face and measures it.
+2. The fatigue CNN sees only crops cut from the landmarks, never the whole frame: the
+   eye-aligned face square (for yawning) and each eye (for closed eyes).
+3. Two small logistic models, fitted on the validation split when the CNN was trained and
+   stored in its sidecar (``combiner``), turn those into probabilities:
+   ``P(yawn)`` from the mouth aspect ratio and the CNN's face score, ``P(eyes closed)`` from
+   the CNN's score of the two eyes. ``P(fatigued) = 1 - (1 - P(yawn)) (1 - P(eyes closed))``:
+   either sign is enough.
+
+Pure functions of arrays and images plus one model call; no database, no torch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from inference import face
+from inference.errors import ModelUnavailable
+from inference.preprocessing import image_to_tensor
+
+PIPELINE = "face-landmarks-v1"
+
+
+@dataclass(frozen=True)
+class FatigueEstimate:
+    probability: float
+    yawn: float
+    eyes_closed: float
+    face_score: float  # the CNN's P(fatigued) of the face crop
+    eye_scores: tuple[float, float]  # the CNN's P(fatigued) of the right and left eye
+    features: dict[str, float]  # eye/mouth aspect ratios and head pose
+
+
+def _logit(p: float) -> float:
+    p = min(1 - 1e-6, max(1e-6, p))
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-max(-60.0, min(60.0, x))))
+
+
+def yawn_probability(combiner: dict, *, mouth_aspect_ratio: float, face_score: float) -> float:
+    part = combiner["yawn"]
+    weights = part["coef"]
+    return _sigmoid(
+        weights[0] * mouth_aspect_ratio + weights[1] * _logit(face_score) + part["intercept"]
+    )
+
+
+def eyes_closed_probability(combiner: dict, *, eye_scores: Sequence[float]) -> float:
+    part = combiner["eyes"]
+    return _sigmoid(part["coef"][0] * _logit(float(np.mean(eye_scores))) + part["intercept"])
+
+
+def combine(yawn: float, eyes_closed: float) -> float:
+    return 1 - (1 - yawn) * (1 - eyes_closed)
+
+
+def model_inputs(image: Image.Image, preprocessing: dict) -> tuple[face.FaceAnalysis, np.ndarray]:
+    """The gate, then a batch of three CNN inputs: the face crop, the right and the left eye."""
+    analysis = face.analyse_face(image)
+    crops = [analysis.crop, *face.eye_crops(image, analysis)]
+    batch = np.concatenate([image_to_tensor(crop, **preprocessing) for crop in crops])
+    return analysis, batch
+
+
+def estimate(
+    image: Image.Image,
+    *,
+    metadata: dict,
+    predict: Callable[[np.ndarray], np.ndarray],
+) -> FatigueEstimate:
+    """P(fatigued) of ``image``; ``predict`` maps a batch to P(fatigued) per row.
+
+    Raises ``face.PhotoRejected`` (an ``InvalidMedia``) for a photo that fails the gate and
+    ``ModelUnavailable`` for a model without a combiner (one trained before this pipeline).
+    """
+    combiner = metadata.get("combiner")
+    if metadata.get("pipeline") != PIPELINE or not combiner:
+        raise ModelUnavailable(
+            f"The fatigue model {metadata.get('version', '?')} predates the face-landmark "
+            "pipeline (no combiner in its sidecar); retrain it with manage.py train fatigue."
+        )
+    analysis, batch = model_inputs(image, metadata.get("preprocessing", {}))
+    scores = np.asarray(predict(batch), dtype=np.float64).reshape(-1)
+    face_score, right_eye, left_eye = (float(v) for v in scores[:3])
+    yawn = yawn_probability(
+        combiner, mouth_aspect_ratio=analysis.mouth_aspect_ratio, face_score=face_score
+    )
+    closed = eyes_closed_probability(combiner, eye_scores=(right_eye, left_eye))
+    return FatigueEstimate(
+        probability=combine(yawn, closed),
+        yawn=yawn,
+        eyes_closed=closed,
+        face_score=face_score,
+        eye_scores=(right_eye, left_eye),
+        features=analysis.features(),
+    )
