@@ -14,13 +14,13 @@ class InferenceConfig(AppConfig):
 
 
 def _load_models_in_worker(**kwargs) -> None:
-    """Build every session (and the speech detector's) when a worker process starts, so the
-    first check-in is not slow."""
+    """Build every session (and the speech detector's and the face models') when a worker
+    process starts, so the first check-in is not slow."""
     import logging
 
     from django.db import DatabaseError
 
-    from inference import vad
+    from inference import face, vad
     from inference.errors import ModelUnavailable
     from inference.runtime import load_active_models
 
@@ -34,4 +34,8 @@ def _load_models_in_worker(**kwargs) -> None:
         logger.info("Speech detector loaded: %s", vad.load())
     except ModelUnavailable as exc:
         # Not fatal either: each voice clip then fails with this reason.
+        logger.error("%s", exc.message)
+    try:
+        logger.info("Face models loaded: %s", face.load())
+    except ModelUnavailable as exc:
         logger.error("%s", exc.message)

@@ -1,5 +1,5 @@
-"""``manage.py check`` warns when a kind has no usable active model or the speech detector is
-missing or altered."""
+"""``manage.py check`` warns when a kind has no usable active model or the speech detector or
+the face models are missing or altered."""
 
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connection
@@ -46,4 +46,20 @@ def check_speech_detector(app_configs=None, **kwargs) -> list[Warning]:
             obj="inference.vad",
             id="inference.W002",
         )
+    ]
+
+
+@register(Tags.models)
+def check_face_models(app_configs=None, **kwargs) -> list[Warning]:
+    from inference import face
+
+    return [
+        Warning(
+            f"The face models are unusable: {problem}",
+            hint="Restore models/face/ (manage.py convert_face_models --wheel ..., see the "
+            "README) or point FACE_MODELS_DIR at it; every photo is refused until then.",
+            obj="inference.face",
+            id="inference.W003",
+        )
+        for problem in face.check_face_models()
     ]

@@ -155,13 +155,46 @@ def reset() -> None:
 
 
 def check_face_models() -> list[str]:
-    """Problems with the face models, for /healthz and ``manage.py check`` (empty when fine)."""
+    """Problems with the face models, for ``manage.py check`` (empty when fine)."""
+    error = status()["error"]
+    return [error] if error else []
+
+
+def load() -> str:
+    """Build both sessions now (worker start-up); raises ``ModelUnavailable``."""
+    _session(DETECTOR)
+    _session(LANDMARKS)
+    return f"{DETECTOR}, {LANDMARKS}"
+
+
+def status() -> dict:
+    """Health of the bundled face models, in the shape of the other /healthz model entries,
+    without building a session."""
+    loaded = DETECTOR in _sessions and LANDMARKS in _sessions
     try:
-        _session(DETECTOR)
-        _session(LANDMARKS)
-    except ModelUnavailable as exc:
-        return [exc.message]
-    return []
+        entries = _manifest()["models"]
+        for name in (DETECTOR, LANDMARKS):
+            path = face_models_dir() / entries[name]["file"]
+            if not path.is_file():
+                raise ModelUnavailable(f"The face model {path} is missing.")
+            if sha256_of(path) != entries[name]["sha256"]:
+                return {
+                    "ok": False,
+                    "version": name,
+                    "sha256_ok": False,
+                    "loaded": loaded,
+                    "error": f"The face model {path} is altered (sha256 mismatch).",
+                }
+    except (ModelUnavailable, KeyError) as exc:
+        message = exc.message if isinstance(exc, ModelUnavailable) else f"no entry {exc}"
+        return {"ok": False, "version": None, "sha256_ok": None, "loaded": loaded, "error": message}
+    return {
+        "ok": True,
+        "version": f"{DETECTOR}+{LANDMARKS}",
+        "sha256_ok": True,
+        "loaded": loaded,
+        "error": None,
+    }
 
 
 # --- Detection --------------------------------------------------------------------------------

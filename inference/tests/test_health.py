@@ -3,7 +3,7 @@
 import pytest
 from django.core import checks
 
-from inference import runtime, vad
+from inference import face, runtime, vad
 
 
 def test_healthz_reports_every_model(client, tiny_models):
@@ -91,3 +91,33 @@ def test_healthz_is_503_when_the_speech_detector_is_missing(
     assert response.status_code == 503
     assert response.json()["models"]["ok"] is False
     assert response.json()["models"]["vad"]["error"] == f"file missing: {settings.VAD_MODEL_PATH}"
+
+
+def test_healthz_reports_the_face_models(client, tiny_models):
+    face.load()
+
+    entry = client.get("/healthz").json()["models"]["face"]
+
+    assert entry == {
+        "ok": True,
+        "version": "face_detection_short_range+face_landmark",
+        "sha256_ok": True,
+        "loaded": True,
+        "error": None,
+    }
+
+
+def test_healthz_and_check_report_missing_face_models(client, tiny_models, settings, tmp_path):
+    settings.FACE_MODELS_DIR = tmp_path
+    face.reset()
+    try:
+        response = client.get("/healthz")
+        warnings = [
+            m for m in checks.run_checks(tags=[checks.Tags.models]) if m.id == "inference.W003"
+        ]
+    finally:
+        face.reset()
+
+    assert response.status_code == 503
+    assert "missing" in response.json()["models"]["face"]["error"]
+    assert len(warnings) == 1
