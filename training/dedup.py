@@ -71,7 +71,7 @@ def duplicate_groups(hashes: np.ndarray, *, max_distance: int = DEFAULT_MAX_DIST
 
 
 def grouped_split(
-    groups: Sequence[int],
+    groups: Sequence[int | str],
     strata: Sequence[str],
     *,
     seed: int,
@@ -80,7 +80,7 @@ def grouped_split(
 ) -> tuple[list[int], list[int], list[int]]:
     """Seeded train/val/test indices with whole groups on one side, about the wanted fractions
     of each stratum (a group counts for the stratum most of its images are in)."""
-    members: dict[int, list[int]] = {}
+    members: dict[int | str, list[int]] = {}
     for index, group in enumerate(groups):
         members.setdefault(group, []).append(index)
     by_stratum: dict[str, list[int]] = {}

@@ -90,7 +90,8 @@ def split(
     strata = [f"{s.subset}/{s.label}" for s in samples]
     groups = dedup.duplicate_groups(dedup.hash_files(s.path for s in samples))
     # Look-alikes across subsets are different data sets: keep the groups within a subset.
-    keyed = [hash((s.subset, g)) for s, g in zip(samples, groups, strict=True)]
+    # (A plain string key: hash() of a str changes between processes, and the split must not.)
+    keyed = [f"{s.subset}:{g}" for s, g in zip(samples, groups, strict=True)]
     train_idx, val_idx, test_idx = dedup.grouped_split(
         keyed, strata, seed=seed, val_fraction=0.1, test_fraction=0.2
     )
@@ -213,9 +214,10 @@ def evaluate_arrays(
     return result
 
 
-# Subsets of whole-face photos: the CNN learns from their landmark face crop, as it is fed at
-# check-in. The other subsets (eye images) are crops already.
-FACE_SUBSETS = frozenset({"yawn"})
+# Subsets of eye close-ups (crops already, no whole face: the gate would refuse them). Every
+# other subset (yawn/, or an operator's faces/{closed,open}/) holds whole-face photos, which go
+# through the check-in pipeline: the CNN learns from, and is evaluated on, their landmark crops.
+EYE_SUBSETS = frozenset({"eyes"})
 
 
 @dataclass
@@ -234,7 +236,7 @@ def prepare(samples: list[ImageSample]) -> tuple[list[Prepared], list[ImageSampl
     prepared, refused = [], []
     for sample in samples:
         image = decode_image(sample.path)
-        if sample.subset not in FACE_SUBSETS:
+        if sample.subset in EYE_SUBSETS:
             prepared.append(Prepared(sample=sample, image=image))
             continue
         try:
@@ -543,7 +545,7 @@ def train(options: TrainOptions) -> TrainResult:
             "val": len(val_refused),
             "test": len(test_refused),
         },
-        "face_photos": sum(1 for s in samples if s.subset in FACE_SUBSETS),
+        "face_photos": sum(1 for s in samples if s.subset not in EYE_SUBSETS),
     }
 
     subsets = [k for k in metrics if k != "all"]

@@ -64,3 +64,32 @@ def test_leaked_share_counts_test_images_with_a_look_alike_in_training():
     hashes = np.asarray([0b0, 0b1, 0xFFFF_FFFF_0000_0000, 0x0F0F_0F0F_0F0F_0F0F], dtype=np.uint64)
     assert dedup.leaked_share(hashes[:1], hashes[1:]) == 1 / 3
     assert dedup.leaked_share(hashes[:1], hashes[2:]) == 0.0
+
+
+def test_the_fatigue_split_is_the_same_in_every_process(tmp_path):
+    """String hashes differ between Python processes; the split must not."""
+    import subprocess
+    import sys
+
+    from training.tests.synthetic import write_image_folders
+
+    roots = write_image_folders(tmp_path / "data", per_class=4)
+    script = (
+        "import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+        "'resonance.settings'); django.setup()\n"
+        "from training import fatigue; from training.config import TrainOptions\n"
+        "from pathlib import Path\n"
+        "samples = fatigue.image_folder_samples([Path(p) for p in sys.argv[1:]])\n"
+        "print([s.path.name for s in fatigue.split(samples, seed=7)[2]])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script, *map(str, roots.values())],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in (1, 2)
+    }
+    assert len(runs) == 1
