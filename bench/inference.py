@@ -102,13 +102,19 @@ def ort_session(path: Path, threads: int):
 # --- Sample inputs -------------------------------------------------------------
 
 
+PORTRAIT = ROOT / "inference" / "tests" / "fixtures" / "astronaut.jpg"
+STARTER_FATIGUE_SIDECAR = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.json"
+
+
 def sample_image(work: Path) -> Path:
+    """A 960x720 webcam-sized photo with one real face (the portrait fixture): the face gate
+    refuses anything else."""
     from PIL import Image
 
-    rng = np.random.default_rng(1)
     path = work / "face.jpg"
-    pixels = rng.integers(0, 255, size=(720, 960, 3), dtype=np.uint8)
-    Image.fromarray(pixels).save(path, "JPEG", quality=90)
+    canvas = Image.new("RGB", (960, 720), (96, 100, 104))
+    canvas.paste(Image.open(PORTRAIT).convert("RGB").resize((600, 600)), (180, 60))
+    canvas.save(path, "JPEG", quality=90)
     return path
 
 
@@ -197,7 +203,8 @@ class LogitsOnly:
 def export(module, example: np.ndarray, path: Path, input_name: str, dynamic_axis: int | None):
     import torch
 
-    dynamic = {input_name: {dynamic_axis: "samples"}} if dynamic_axis is not None else None
+    axis_name = "batch" if dynamic_axis == 0 else "samples"
+    dynamic = {input_name: {dynamic_axis: axis_name}} if dynamic_axis is not None else None
     with torch.no_grad():
         program = torch.onnx.export(
             module,
@@ -350,7 +357,9 @@ def bench_cnn(name, image, work, repeats, threads, skip_export, rows, results):
     fp32 = work / f"{slug}-fp32.onnx"
     int8 = work / f"{slug}-int8.onnx"
     if not (skip_export and fp32.exists() and int8.exists()):
-        export(LogitsOnly.image(model), x, fp32, "pixel_values", None)
+        # A dynamic batch: the check-in path scores three crops at once. (Exported from a
+        # batch of two, since a dimension of size 1 would be fixed.)
+        export(LogitsOnly.image(model), np.concatenate([x, x]), fp32, "pixel_values", 0)
         from PIL import Image
 
         rng = np.random.default_rng(2)
@@ -446,8 +455,9 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
 
     import torch
 
+    from inference import fatigue as fatigue_pipeline
     from inference import runtime, services, tabular
-    from inference.preprocessing import preprocess_audio, preprocess_image
+    from inference.preprocessing import decode_image, preprocess_audio
     from inference.registry import register_model_file
     from inference.testing import BURNOUT_ENCODING, BURNOUT_FEATURES
 
@@ -472,6 +482,9 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
             "score_weights": {"alert": 0.0, "fatigued": 1.0},
             "output": "probabilities",
             "preprocessing": {"image_size": 224, "resize": 256},
+            # The shipped starter's fitted combiner: the same arithmetic as at check-in.
+            "pipeline": fatigue_pipeline.PIPELINE,
+            "combiner": json.loads(STARTER_FATIGUE_SIDECAR.read_text())["combiner"],
         },
     )
     write_sidecar(
@@ -519,17 +532,32 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
             services.score_burnout(features),
         )
 
+    fatigue_meta = {
+        "pipeline": fatigue_pipeline.PIPELINE,
+        "combiner": json.loads(STARTER_FATIGUE_SIDECAR.read_text())["combiner"],
+        "preprocessing": {"image_size": 224, "resize": 256},
+    }
+
+    def torch_predict(batch: np.ndarray) -> np.ndarray:
+        logits = cnn_model(pixel_values=torch.from_numpy(batch)).logits.numpy()
+        return softmax(logits)[:, 1]
+
     def torch_checkin():
+        # The same work: the face gate, landmarks and crops (ONNX: no torch model exists for
+        # them), the fatigue CNN on the three crops and Wav2Vec2 on the gated speech in torch.
         with torch.no_grad():
-            fatigue = cnn_model(pixel_values=torch.from_numpy(preprocess_image(image))).logits
+            fatigue = fatigue_pipeline.estimate(
+                decode_image(image), metadata=fatigue_meta, predict=torch_predict
+            )
             voice = w2v_model(input_values=torch.from_numpy(preprocess_audio(clip))).logits
         row = tabular.encode_features(
             features, feature_names=BURNOUT_FEATURES, encoding=BURNOUT_ENCODING
         )
-        return softmax(fatigue.numpy()), softmax(voice.numpy()), xgb_model.predict(row)
+        return fatigue.probability, softmax(voice.numpy()), xgb_model.predict(row)
 
     # Pure session.run on the same, already preprocessed inputs: the floor for overhead.
-    img_x, wav_x = preprocess_image(image), preprocess_audio(clip)
+    _, img_x = fatigue_pipeline.model_inputs(decode_image(image), fatigue_meta["preprocessing"])
+    wav_x = preprocess_audio(clip)
     row = tabular.encode_features(
         features, feature_names=BURNOUT_FEATURES, encoding=BURNOUT_ENCODING
     )
@@ -546,9 +574,14 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
     )
     # Parity of the shipped int8 path against fp32 on the same inputs.
     fatigue, voice, burn = ort_checkin()
-    p_fat32 = softmax(ort_session(cnn_fp32, threads).run(None, {"pixel_values": img_x})[0])
+    fp32_session = ort_session(cnn_fp32, threads)
+    p_fat32 = fatigue_pipeline.estimate(
+        decode_image(image),
+        metadata=fatigue_meta,
+        predict=lambda batch: softmax(fp32_session.run(None, {"pixel_values": batch})[0])[:, 1],
+    ).probability
     p_voice32 = softmax(ort_session(w2v_fp32, threads).run(None, {"input_values": wav_x})[0])
-    fat_diff = float(np.abs(np.array(list(fatigue.probabilities.values())) - p_fat32).max())
+    fat_diff = abs(fatigue.score - p_fat32)
     voice_diff = float(np.abs(np.array(list(voice.probabilities.values())) - p_voice32).max())
     burn_diff = float(abs(burn.score - float(np.clip(xgb_model.predict(row)[0], 0, 1))))
     results["checkin"] = {
@@ -561,6 +594,23 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
         "max_prob_diff_voice": voice_diff,
         "burnout_diff_vs_xgboost": burn_diff,
     }
+
+
+def bench_face(image: Path, repeats: int, threads: int, results: dict) -> None:
+    """The photo gate alone: detection, 468 landmarks, light and blur checks, eye crops."""
+    from django.conf import settings
+
+    from inference import face
+    from inference.preprocessing import decode_image
+
+    settings.ORT_INTRA_OP_THREADS = threads
+    face.reset()
+    photo = decode_image(image)
+
+    def gate():
+        face.eye_crops(photo, face.analyse_face(photo))
+
+    results["face"] = {"ms": compare({"gate + landmarks + crops": gate}, repeats=repeats)}
 
 
 def bench_vad(clips: dict[int, Path], repeats: int, threads: int, results: dict) -> None:
@@ -592,8 +642,10 @@ WORKER_SCRIPT = textwrap.dedent(
 
     import django
     django.setup()
-    from inference import runtime, services
+    from inference import face, runtime, services, vad
     loaded = runtime.load_active_models()
+    face.load()
+    vad.load()
     process = psutil.Process()
     ready = time.time() - process.create_time()
     cpu = process.cpu_times()
@@ -669,6 +721,7 @@ def main() -> None:
     burnout = burnout_model(WORK / "registry-src")
     bench_checkin(image, clips[5], cnn, audio, burnout, args.repeats, args.threads, results)
     bench_vad(clips, args.repeats, args.threads, results)
+    bench_face(image, args.repeats, args.threads, results)
     bench_worker(image, clips[10], args.threads, results)
     results["load_average_at_end"] = os.getloadavg()
     results["total_s"] = time.perf_counter() - started
@@ -700,7 +753,8 @@ def print_report(rows: list[tuple], results: dict) -> None:
     t = c["ms"]
     vad_ms = ", ".join(f"{clip} {cell(ms)}" for clip, ms in results["vad"]["ms"].items())
     print(
-        f"\nFull check-in (ResNet-50 + 5 s Wav2Vec2-base (+ QDQ Conv) + burnout), end to end:\n"
+        f"\nFull check-in (photo gate + landmarks + ResNet-50 on 3 crops + speech gate + 5 s "
+        f"Wav2Vec2-base (+ QDQ Conv) + burnout), end to end:\n"
         f"  PyTorch eager pipeline   {cell(t['torch'])} ms\n"
         f"  worker path, ORT int8    {cell(t['worker'])} ms   speed-up {c['speedup']:.2f}x "
         f"(wall {c['speedup_wall']:.2f}x; target >= 2.0)\n"
@@ -710,8 +764,10 @@ def print_report(rows: list[tuple], results: dict) -> None:
         f"voice {c['max_prob_diff_voice']:.4f} (target <= 0.02); "
         f"burnout vs XGBoost {c['burnout_diff_vs_xgboost']:.5f}\n"
         f"Speech detector (Silero VAD, part of the worker path above), per clip: {vad_ms} ms\n"
+        f"Photo gate (face detection + 468 landmarks + checks + eye crops, part of the worker "
+        f"path above): {cell(results['face']['ms']['gate + landmarks + crops'])} ms\n"
         f"Worker process (torch imported: {w['torch_imported']}):\n"
-        f"  start-up (interpreter + imports + 3 sessions) {w['startup_s']:.2f} s wall, "
+        f"  start-up (interpreter + imports + 3 model sessions) {w['startup_s']:.2f} s wall, "
         f"{w['startup_cpu_s']:.2f} s CPU (target <= 3)\n"
         f"  RSS with all models loaded {w['rss_loaded_mb']:.0f} MB, after scoring a 10 s clip "
         f"{w['rss_after_10s_clip_mb']:.0f} MB, peak {w['peak_rss_mb']:.0f} MB (target <= 600)\n"
