@@ -140,6 +140,44 @@ class SyncApi(APIView):
         return Response(CheckinOutputSerializer(checkins, many=True).data)
 
 
+class PhotoCheckThrottle(UserRateThrottle):
+    scope = "photo_check"
+
+
+class PhotoCheckOutputSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class PhotoCheckApi(APIView):
+    """``POST`` a photo (multipart ``image``): would the check-in accept it? Stores nothing.
+
+    200 when it passes the photo gate; 400 with a message that says how to retake it (no face,
+    several faces, too small, too dark or bright, blurred), 413/415 as for a check-in.
+    """
+
+    permission_classes = [IsEmployee]
+    parser_classes = [MultiPartParser]
+    throttle_classes = [PhotoCheckThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        image = serializers.FileField(allow_empty_file=True)
+
+    def initial(self, request, *args, **kwargs):
+        install_size_limit(request._request)
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={200: PhotoCheckOutputSerializer},
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.checkin_photo_check(image=serializer.validated_data["image"])
+        return Response({"ok": True, "detail": "The photo is good: one clear face."})
+
+
 class SyncDetailApi(APIView):
     """Status and scores of one of the caller's own check-ins (others' ids answer 404)."""
 

@@ -107,6 +107,17 @@ def _check_upload(upload: UploadedFile, *, kind: str) -> None:
     upload.seek(0)
 
 
+def checkin_photo_check(*, image: UploadedFile) -> None:
+    """Run the upload checks and the photo gate on ``image`` without storing anything.
+
+    The check-in page calls this right after "Take photo", so the person learns at once
+    whether to retake it. Raises ``UploadTooLarge`` (413), ``InvalidMedia`` (400/415, with
+    the retake message) or ``ModelUnavailable``; returns None when the photo would be accepted.
+    The bytes are read in memory and dropped: nothing is written, no row, no file.
+    """
+    _check_upload(image, kind="image")
+
+
 def checkin_submit(
     *,
     user: User,

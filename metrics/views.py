@@ -74,6 +74,7 @@ def _render_checkin(
         "has_consent": request.user.has_consented,
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "sync_url": reverse("metrics-api:sync"),
+        "photo_check_url": reverse("metrics-api:photo-check"),
     }
     return render(request, "metrics/checkin.html", context, status=status)
 

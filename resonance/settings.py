@@ -178,6 +178,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "resonance.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "checkin": env.str("CHECKIN_RATE", default="30/hour"),
+        # Checking a photo before sending it (a retake each time the gate says no).
+        "photo_check": env.str("PHOTO_CHECK_RATE", default="120/hour"),
         "excuse": env.str("EXCUSE_RATE", default="30/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

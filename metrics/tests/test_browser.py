@@ -45,6 +45,7 @@ def test_camera_snapshot_and_microphone_recording_are_uploaded(
     page.wait_for_timeout(1500)  # let the fake camera deliver frames
     page.click("#camera-snap")
     page.wait_for_selector("#image-captured:not([hidden])")
+    page.wait_for_selector("#image-captured:has-text('Photo ready: one clear face')")
     page.click("#mic-record")
     page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
     page.click("#checkin-submit")
@@ -68,13 +69,14 @@ def test_a_camera_frame_without_a_face_gets_the_retake_message(
     page.wait_for_selector("#camera-snap:not([hidden])")
     page.wait_for_timeout(1000)
     page.click("#camera-snap")
-    page.wait_for_selector("#image-captured:not([hidden])")
-    page.click("#checkin-submit")
-    page.wait_for_selector("#status-text.error", timeout=30_000)
+    # Told at once, before sending anything: the page checks the frame with the photo gate.
+    page.wait_for_selector("#image-captured.error", timeout=15_000)
+    told = page.text_content("#image-captured")
+    assert "No face found in the photo" in told and "retake" in told
 
-    message = page.text_content("#status-text")
-    assert "No face found in the photo" in message
-    assert "take it again" in message
+    page.click("#checkin-submit")  # the refused photo is not sent
+    page.wait_for_selector("#status-text.error", timeout=30_000)
+    assert "Add a face photo, a voice clip, or both" in page.text_content("#status-text")
     assert not CheckIn.objects.filter(user=employee).exists()
 
 

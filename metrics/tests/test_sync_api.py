@@ -1,5 +1,7 @@
 """The check-in API contract: 202 + status polling, own data only, errors with readable detail."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -255,3 +257,45 @@ def test_the_url_names_are_stable():
     assert reverse("metrics-api:sync") == "/api/v1/sync/"
     assert reverse("metrics-api:sync-detail", args=[5]) == "/api/v1/sync/5/"
     assert reverse("metrics-api:my-metrics") == "/api/v1/me/metrics/"
+
+
+PHOTO_CHECK = "/api/v1/sync/photo-check/"
+
+
+def test_the_photo_check_accepts_a_face_and_stores_nothing(tiny_models, employee, api_client_for):
+    response = api_client_for(employee).post(
+        PHOTO_CHECK, {"image": image_upload()}, format="multipart"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["ok"] is True
+    assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (png_bytes(face=False), "No face found in the photo"),
+        (png_bytes(size=120), "too small"),
+    ],
+    ids=["no-face", "tiny-face"],
+)
+def test_the_photo_check_says_how_to_retake(
+    tiny_models, employee, api_client_for, content, expected, settings
+):
+    response = api_client_for(employee).post(
+        PHOTO_CHECK, {"image": image_upload(content=content)}, format="multipart"
+    )
+
+    assert response.status_code == 400
+    assert expected in response.json()["detail"]
+    assert not CheckIn.objects.exists()
+    media = Path(settings.MEDIA_ROOT)
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_the_photo_check_is_for_employees_only(manager, api_client_for):
+    response = api_client_for(manager).post(
+        PHOTO_CHECK, {"image": image_upload()}, format="multipart"
+    )
+    assert response.status_code == 403

@@ -61,7 +61,7 @@
     canvas.toBlob(
       function (blob) {
         imageBlob = blob;
-        show(document.getElementById("image-captured"), Boolean(blob));
+        if (blob) checkPhoto(blob);
       },
       "image/jpeg",
       0.9
@@ -71,6 +71,40 @@
     show(canvas, true);
     show(snap, false);
   });
+
+  // The server runs the same photo gate as the check-in (and stores nothing), so a photo
+  // without one clear face is retaken now rather than refused after sending everything.
+  const captured = document.getElementById("image-captured");
+  async function checkPhoto(blob) {
+    captured.textContent = "Checking the photo…";
+    captured.className = "muted";
+    show(captured, true);
+    const data = new FormData();
+    data.set("image", blob, "snapshot.jpg");
+    try {
+      const response = await fetch(form.dataset.photoCheckUrl, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.ok) {
+        captured.textContent = "Photo ready: one clear face.";
+        return;
+      }
+      if (response.status === 400 || response.status === 413 || response.status === 415) {
+        imageBlob = null;
+        captured.textContent = (body.detail || "This photo cannot be used.") +
+          " Press \u201cUse camera\u201d to retake it.";
+        captured.className = "error";
+        return;
+      }
+      captured.textContent = "Photo taken (it could not be checked now; it is checked on sending).";
+    } catch (err) {
+      captured.textContent = "Photo taken (it could not be checked now; it is checked on sending).";
+    }
+  }
 
   // --- Microphone --------------------------------------------------------------------------
   const recordButton = document.getElementById("mic-record");
