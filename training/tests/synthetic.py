@@ -19,7 +19,7 @@ def write_image_folders(root: Path, *, per_class: int = 6, size: int = 40) -> di
     backgrounds and offsets, so the face gate passes them), brighter when fatigued; and
     ``root/eyes/{closed,open}``: eye-sized noise images, bright = fatigued."""
     rng = np.random.default_rng(0)
-    portrait = Image.open(PORTRAIT).convert("RGB").resize((200, 200))
+    portrait = Image.open(PORTRAIT).convert("RGB").resize((280, 280))
     layout = {"yawn": ("yawn", "no_yawn"), "eyes": ("closed", "open")}
     for subset, (fatigued, alert) in layout.items():
         for folder, base in ((fatigued, 200), (alert, 40)):
@@ -29,8 +29,8 @@ def write_image_folders(root: Path, *, per_class: int = 6, size: int = 40) -> di
                 if subset == "yawn":
                     # A smooth random backdrop and position: no two photos look alike to the
                     # perceptual hash, so the grouped split can spread them.
-                    blocks = rng.integers(0, 255, (3, 3, 3), dtype=np.uint8)
-                    canvas = Image.fromarray(blocks).resize((320, 320), Image.Resampling.BICUBIC)
+                    blocks = rng.integers(0, 255, (5, 5, 3), dtype=np.uint8)
+                    canvas = Image.fromarray(blocks).resize((400, 400), Image.Resampling.BICUBIC)
                     face = portrait.point(lambda v, b=base: min(255, int(v * (0.8 + b / 1000))))
                     canvas.paste(face, tuple(int(v) for v in rng.integers(0, 120, 2)))
                     canvas.save(target / f"{folder}_{i}.jpg")

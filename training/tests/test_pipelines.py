@@ -93,7 +93,7 @@ def test_an_unchanged_run_is_skipped_and_a_changed_one_is_not(tmp_path):
 
 @pytest.mark.django_db
 def test_fatigue_trains_exports_both_variants_registers_and_scores(tmp_path, models_dir):
-    roots = write_image_folders(tmp_path / "data", per_class=4)
+    roots = write_image_folders(tmp_path / "data", per_class=8)
     result = training_run(
         options=_options("fatigue", roots.values(), tmp_path),
         publish_dir=models_dir,
