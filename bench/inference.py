@@ -87,6 +87,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum()
 
 
+def fatigued_rows(logits: np.ndarray) -> np.ndarray:
+    """P(fatigued) of each row of [alert, fatigued] logits."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
+
+
 def ort_session(path: Path, threads: int):
     import onnxruntime
 
@@ -539,8 +545,7 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
     }
 
     def torch_predict(batch: np.ndarray) -> np.ndarray:
-        logits = cnn_model(pixel_values=torch.from_numpy(batch)).logits.numpy()
-        return softmax(logits)[:, 1]
+        return fatigued_rows(cnn_model(pixel_values=torch.from_numpy(batch)).logits.numpy())
 
     def torch_checkin():
         # The same work: the face gate, landmarks and crops (ONNX: no torch model exists for
@@ -578,7 +583,7 @@ def bench_checkin(image, clip, cnn, audio, burnout, repeats, threads, results):
     p_fat32 = fatigue_pipeline.estimate(
         decode_image(image),
         metadata=fatigue_meta,
-        predict=lambda batch: softmax(fp32_session.run(None, {"pixel_values": batch})[0])[:, 1],
+        predict=lambda batch: fatigued_rows(fp32_session.run(None, {"pixel_values": batch})[0]),
     ).probability
     p_voice32 = softmax(ort_session(w2v_fp32, threads).run(None, {"input_values": wav_x})[0])
     fat_diff = abs(fatigue.score - p_fat32)
