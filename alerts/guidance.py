@@ -15,6 +15,11 @@ GUIDANCE: dict[str, str] = {
         "Your FlowScore dropped clearly compared with the week before. Look at what changed "
         "(deadlines, sleep, meetings) and pick one thing to lighten this week."
     ),
+    "below_usual": (
+        "Your FlowScore has been clearly lower than is usual for you on recent days, even if it "
+        "is not low for others. Notice what is different this week and give yourself one "
+        "easier day; if it continues, talk to someone you trust."
+    ),
     "team_low_flow": (
         "The team's average FlowScore has been low this week. Review workload and meeting load "
         "with the team, and make room for focus time."

@@ -19,6 +19,7 @@ class BurnoutAlert(models.Model):
         SUSTAINED_RISK = "sustained_risk", "Sustained burnout risk"
         LOW_FLOW = "low_flow", "Low FlowScore"
         DECLINE = "decline", "FlowScore decline"
+        BELOW_USUAL = "below_usual", "Well below your usual"
         TEAM_LOW_FLOW = "team_low_flow", "Team low FlowScore"
         TEAM_DECLINE = "team_decline", "Team FlowScore decline"
         TEAM_AT_RISK = "team_at_risk", "Team members at risk"

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from metrics.baselines import Comparison
 from teams.privacy import at_risk_band
 
 SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
@@ -27,6 +28,8 @@ class Thresholds:
     team_low_flow: float = 50.0
     team_decline_points: float = 10.0
     team_at_risk_share: float = 0.30
+    below_usual_hits: int = 2
+    below_usual_of_last: int = 3
     min_group_size: int = 5
 
     @classmethod
@@ -119,6 +122,27 @@ def decline(
     )
 
 
+def below_usual(comparisons: Sequence[Comparison], t: Thresholds) -> Finding | None:
+    """FlowScore well below the person's own usual (``metrics.baselines``) on at least
+    ``below_usual_hits`` of their last ``below_usual_of_last`` check-in days (newest first).
+
+    Days without a baseline (the first days) count as neither."""
+    last = list(comparisons)[: t.below_usual_of_last]
+    hits = [c for c in last if c.worse]
+    if len(hits) < t.below_usual_hits:
+        return None
+    usual = hits[0].usual
+    return Finding(
+        rule="below_usual",
+        severity="low",
+        message=(
+            f"Your FlowScore was well below your usual (about {_r(usual)}) on {len(hits)} of "
+            f"your last {len(last)} check-in days."
+        ),
+        snapshot={"usual_flow": _r(usual), "below_days": len(hits), "checkin_days": len(last)},
+    )
+
+
 def individual_findings(
     *,
     mean_flow: float | None,
@@ -127,12 +151,17 @@ def individual_findings(
     previous_days: int,
     recent_burnout: Sequence[float],
     t: Thresholds,
+    recent_comparisons: Sequence[Comparison] = (),
 ) -> list[Finding]:
     findings = [
         sustained_risk(recent_burnout, t),
         low_flow(mean_flow, days, t),
         decline(mean_flow, days, previous_mean_flow, previous_days, t),
     ]
+    # "Below your usual" catches what the shared thresholds miss; when low_flow or decline
+    # already speaks about the FlowScore, a second alert would only repeat it.
+    if findings[1] is None and findings[2] is None:
+        findings.append(below_usual(recent_comparisons, t))
     return [f for f in findings if f is not None]
 
 

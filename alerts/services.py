@@ -22,6 +22,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from metrics import baselines
 from metrics.models import CheckIn, DailyMetric
 from resonance.exceptions import DomainError
 from teams.models import PublishedTeamDay, Team
@@ -31,6 +32,8 @@ from .models import BurnoutAlert, CheckinReminder
 
 logger = logging.getLogger(__name__)
 
+# Individual rules that make a person count as "at risk" for the team_at_risk share.
+AT_RISK_RULES = ("sustained_risk", "low_flow", "decline")
 # Rules that compare against the previous window report the two-window span.
 _TWO_WINDOW_RULES = {"decline", "team_decline", "sustained_risk"}
 _SEVERITY_ESCALATIONS = (
@@ -80,6 +83,7 @@ def _individual_findings(
     for user_id, burnout in recent:
         burnout_by_user[user_id].append(burnout)
     by_user = {row["user_id"]: row for row in aggregates}
+    comparisons = _recent_comparisons(user_ids=user_ids, end=end, t=t)
 
     findings: dict[tuple[int, str], rules.Finding] = {}
     for user_id in by_user.keys() | burnout_by_user.keys():
@@ -90,10 +94,39 @@ def _individual_findings(
             previous_mean_flow=row.get("previous_mean_flow"),
             previous_days=row.get("previous_days", 0),
             recent_burnout=burnout_by_user.get(user_id, []),
+            recent_comparisons=comparisons.get(user_id, []),
             t=t,
         ):
             findings[(user_id, finding.rule)] = finding
     return findings
+
+
+def _recent_comparisons(
+    *, user_ids: list[int] | None, end: dt.date, t
+) -> dict[int, list[baselines.Comparison]]:
+    """Each user's last check-in days (newest first, at most ``below_usual_of_last``, within
+    the alert window) compared with their own baseline of the days before (one query)."""
+    window_start = end - dt.timedelta(days=t.window_days - 1)
+    start = window_start - dt.timedelta(days=baselines.BASELINE_DAYS)
+    rows = DailyMetric.objects.filter(
+        date__gte=start, date__lte=end, flow_score__isnull=False
+    ).order_by("user_id", "date")
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    history: dict[int, dict[dt.date, dict]] = defaultdict(dict)
+    for user_id, day, flow in rows.values_list("user_id", "date", "flow_score").iterator(
+        chunk_size=10_000
+    ):
+        history[user_id][day] = {"flow_score": flow}
+    result: dict[int, list[baselines.Comparison]] = {}
+    for user_id, days in history.items():
+        recent = sorted((d for d in days if d >= window_start), reverse=True)
+        compared = [
+            baselines.compare(days, day=d, metric="flow_score")
+            for d in recent[: t.below_usual_of_last]
+        ]
+        result[user_id] = [c for c in compared if c is not None]
+    return result
 
 
 def _team_findings(
@@ -330,10 +363,13 @@ def individual_alert_periods(
     """When each of ``user_ids`` had an individual alert active: (user, opened, resolved).
 
     Publication reads this to release the share of a day's contributors at risk that day.
+    Only the burnout rules count: "below your usual" is about the person's own rhythm.
     """
     return list(
         BurnoutAlert.objects.filter(
-            scope=BurnoutAlert.Scope.INDIVIDUAL, user_id__in=list(user_ids)
+            scope=BurnoutAlert.Scope.INDIVIDUAL,
+            rule__in=AT_RISK_RULES,
+            user_id__in=list(user_ids),
         ).values_list("user_id", "created_at", "resolved_at")
     )
 

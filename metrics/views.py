@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.services import user_set_consent
 from resonance.exceptions import DomainError
 
-from . import selectors, services
+from . import baselines, selectors, services
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
@@ -117,9 +117,21 @@ def trends(request: HttpRequest) -> HttpResponse:
             user=request.user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
         ).values("date", "flow_score", "fatigue", "stress", "burnout")
     )
+    history = {row["date"]: row for row in rows}
+    latest_day = max(history) if history else None
+    comparisons = [
+        c
+        for metric in baselines.METRICS
+        if latest_day and (c := baselines.compare(history, day=latest_day, metric=metric))
+    ]
     context = {
         "figure": trends_figure(rows),
         "has_data": bool(rows),
+        "comparisons": comparisons,
+        "comparison_day": latest_day,
+        "baseline_days_to_go": baselines.days_until_baseline(history),
+        "baseline_window": baselines.BASELINE_DAYS,
+        "baseline_min_days": baselines.MIN_BASELINE_DAYS,
         "latest": selectors.daily_metrics_for(user=request.user).last(),
         "history": selectors.checkins_for(user=request.user)[:HISTORY_LIMIT],
         "days": TRENDS_DAYS,

@@ -428,4 +428,21 @@ def test_query_count_does_not_grow_with_employees():
     assert BurnoutAlert.objects.count() > 3 * small_alerts
     assert BurnoutAlert.objects.filter(scope="team").count() == 10
     assert len(large.captured_queries) == len(small.captured_queries)
-    assert len(large.captured_queries) <= 15
+    assert len(large.captured_queries) <= 16  # the 16th reads the days for "below your usual"
+
+
+def test_a_day_well_below_the_persons_usual_raises_an_individual_alert(employee):
+    """72 is this person's usual; 55 twice is unusual for them though not low for anyone."""
+    add_days(employee, [72.0, 71.0, 73.0, 72.0, 74.0, 72.0, 71.0, 73.0, 55.0, 72.0, 54.0])
+    alerts_evaluate(on_date=ON)
+
+    alert = BurnoutAlert.objects.get(user=employee, rule="below_usual")
+    assert alert.scope == "individual"
+    assert alert.snapshot["below_days"] == 2
+    assert not BurnoutAlert.objects.filter(user=employee, rule="low_flow").exists()
+
+
+def test_a_new_users_first_days_raise_no_below_usual_alert(employee):
+    add_days(employee, [72.0, 71.0, 55.0, 54.0])
+    alerts_evaluate(on_date=ON)
+    assert not BurnoutAlert.objects.filter(user=employee, rule="below_usual").exists()

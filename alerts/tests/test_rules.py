@@ -193,3 +193,31 @@ def test_escalation_order():
 )
 def test_the_at_risk_share_is_shown_as_a_band(share, band):
     assert rules.share_band(share) == band
+
+
+class TestBelowUsual:
+    def comparison(self, z: float, usual: float = 72.0):
+        from metrics.baselines import Comparison
+
+        return Comparison(
+            metric="flow_score", value=usual + 3 * z, usual=usual, spread=3.0, days=20, z=z
+        )
+
+    def test_it_fires_on_two_of_the_last_three_days_well_below_usual(self):
+        t = rules.Thresholds()
+        finding = rules.below_usual(
+            [self.comparison(-2.5), self.comparison(0.1), self.comparison(-2.0)], t
+        )
+        assert finding.rule == "below_usual"
+        assert finding.severity == "low"
+        assert finding.snapshot == {"usual_flow": 72.0, "below_days": 2, "checkin_days": 3}
+        assert "well below your usual (about 72.0)" in finding.message
+
+    def test_one_bad_day_or_older_ones_do_not_count(self):
+        t = rules.Thresholds()
+        assert rules.below_usual([self.comparison(-3.0), self.comparison(0.0)], t) is None
+        older = [self.comparison(0.0), self.comparison(0.0), self.comparison(-1.0)]
+        assert rules.below_usual([*older, self.comparison(-3), self.comparison(-3)], t) is None
+
+    def test_without_a_baseline_nothing_fires(self):
+        assert rules.below_usual([], rules.Thresholds()) is None

@@ -1,0 +1,96 @@
+"""Personal baselines: each score against the person's own recent days (pure functions).
+
+People differ more from one another than from themselves: a FlowScore of 55 is usual for one
+person and a bad day for another. Once someone has ``MIN_BASELINE_DAYS`` scored days, a day is
+compared with the median of their previous ``BASELINE_DAYS`` days, in units of a robust spread
+(1.4826 x the median absolute deviation, never below ``SPREAD_FLOORS`` so a very steady person
+is not alarmed by a two-point dip). Before that there is no baseline: the first days build it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+BASELINE_DAYS = 28
+MIN_BASELINE_DAYS = 5
+METRICS = ("flow_score", "fatigue", "stress", "burnout")
+# Smallest spread a baseline may have, per metric (FlowScore points; components 0-1).
+SPREAD_FLOORS = {"flow_score": 3.0, "fatigue": 0.03, "stress": 0.03, "burnout": 0.03}
+# |z| from which a day counts as well away from the usual.
+UNUSUAL_Z = 2.0
+HIGHER_IS_BETTER = {"flow_score": True}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric: str
+    value: float
+    usual: float  # median of the baseline days
+    spread: float
+    days: int  # baseline days used
+    z: float  # (value - usual) / spread
+
+    @property
+    def worse(self) -> bool:
+        """Well on the bad side of the usual (low FlowScore, high risk)."""
+        bad = -self.z if HIGHER_IS_BETTER.get(self.metric) else self.z
+        return bad >= UNUSUAL_Z
+
+    @property
+    def better(self) -> bool:
+        good = self.z if HIGHER_IS_BETTER.get(self.metric) else -self.z
+        return good >= UNUSUAL_Z
+
+    @property
+    def words(self) -> str:
+        if self.worse:
+            return (
+                "well below your usual"
+                if HIGHER_IS_BETTER.get(self.metric)
+                else ("well above your usual")
+            )
+        if self.better:
+            return "better than your usual"
+        return "about your usual"
+
+
+def baseline(values: Iterable[float], *, metric: str) -> tuple[float, float, int] | None:
+    """(median, robust spread, n) of ``values``, or None with fewer than MIN_BASELINE_DAYS."""
+    values = [float(v) for v in values if v is not None]
+    if len(values) < MIN_BASELINE_DAYS:
+        return None
+    median = statistics.median(values)
+    mad = statistics.median(abs(v - median) for v in values)
+    return median, max(1.4826 * mad, SPREAD_FLOORS[metric]), len(values)
+
+
+def compare(
+    history: Mapping[dt.date, Mapping[str, float | None]], *, day: dt.date, metric: str
+) -> Comparison | None:
+    """``day``'s ``metric`` against the BASELINE_DAYS before it (None: no value or no baseline)."""
+    value = history.get(day, {}).get(metric)
+    if value is None:
+        return None
+    start = day - dt.timedelta(days=BASELINE_DAYS)
+    window = [row.get(metric) for d, row in history.items() if start <= d < day]
+    stats = baseline(window, metric=metric)
+    if stats is None:
+        return None
+    usual, spread, days = stats
+    return Comparison(
+        metric=metric,
+        value=float(value),
+        usual=usual,
+        spread=spread,
+        days=days,
+        z=(float(value) - usual) / spread,
+    )
+
+
+def days_until_baseline(history: Mapping[dt.date, Mapping[str, float | None]]) -> int:
+    """How many more scored days the person needs before their days are compared."""
+    scored = sum(1 for row in history.values() if row.get("flow_score") is not None)
+    return max(0, MIN_BASELINE_DAYS + 1 - scored)
