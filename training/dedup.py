@@ -86,7 +86,8 @@ def grouped_split(
     by_stratum: dict[str, list[int]] = {}
     for group, indices in members.items():
         labels = [strata[i] for i in indices]
-        by_stratum.setdefault(max(set(labels), key=labels.count), []).append(group)
+        # Ties go to the first stratum by name (a set's order changes between processes).
+        by_stratum.setdefault(max(sorted(set(labels)), key=labels.count), []).append(group)
     rng = np.random.default_rng(seed)
     train: list[int] = []
     val: list[int] = []

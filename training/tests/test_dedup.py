@@ -1,6 +1,7 @@
 """Perceptual hashes find re-encoded and resized copies; grouped splits keep them on one side."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -91,5 +92,33 @@ def test_the_fatigue_split_is_the_same_in_every_process(tmp_path):
             env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)},
         ).stdout
         for seed in (1, 2)
+    }
+    assert len(runs) == 1
+
+
+def test_groups_split_evenly_between_strata_go_the_same_way_in_every_process():
+    """A tie between two strata is broken by name, not by a set's (hash-seeded) order."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from training import dedup\n"
+        # Groups 0-9 hold one image of each stratum (a tie); 10-29 and 30-49 are pure.
+        "groups = [g // 2 for g in range(20)] + list(range(10, 50))\n"
+        "a, b = 'yawn/alert', 'yawn/fatigued'\n"
+        "strata = [a, b] * 10 + [a] * 20 + [b] * 20\n"
+        "print(dedup.grouped_split(groups, strata, seed=7))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(1, 9)
     }
     assert len(runs) == 1
