@@ -1,14 +1,13 @@
 """Concurrent evaluations on PostgreSQL: no duplicate alerts, one email per alert."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection
 
 from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate
 from teams.tests.helpers import publish
+from tests.support.concurrency import run_at_once
 
 from .conftest import ON, add_days
 
@@ -30,23 +29,7 @@ def test_parallel_evaluations_create_each_alert_once_and_email_it_once(crew, man
         add_days(user, [80.0] * 7 + [30.0] * 7, burnout=[0.9] * 14)
     # Published before anyone has an alert: the days carry no one at risk.
     publish(through=ON, announce=False)
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-
-    def evaluate() -> None:
-        try:
-            start.wait()
-            alerts_evaluate(on_date=ON)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=evaluate) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_at_once(lambda: alerts_evaluate(on_date=ON))
     assert errors == []
 
     # 5 members x (sustained_risk, low_flow, decline) + team_low_flow and team_decline.

@@ -1,13 +1,12 @@
 """Publication of team-days: when a day closes, what is released, what it costs, once only."""
 
 import datetime as dt
-import threading
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from alerts.models import BurnoutAlert
 from metrics.models import DailyMetric
@@ -19,6 +18,7 @@ from teams.publication import (
     values_per_day,
 )
 from teams.selectors import dashboard_rows, team_day_aggregates
+from tests.support.concurrency import run_at_once
 
 from .helpers import DAY, add_day, add_members, closing_time, publish
 
@@ -210,24 +210,7 @@ def test_parallel_publications_publish_each_day_once(team, noiseless):
     if connection.vendor != "postgresql":
         pytest.skip("Concurrent inserts need PostgreSQL (set DATABASE_URL).")
     add_day(add_members(team, 6), DAY, flow=70.0)
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            start.wait()
-            team_days_publish(now=closing_time(DAY), announce=False)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    errors = run_at_once(lambda: team_days_publish(now=closing_time(DAY), announce=False))
     assert errors == []
     assert PublishedTeamDay.objects.filter(team=team, date=DAY).count() == 1
     assert DailyMetric.objects.filter(team=team, date=DAY).count() == 6
