@@ -30,12 +30,11 @@ class Thresholds:
     team_at_risk_share: float = 0.30
     below_usual_hits: int = 2
     below_usual_of_last: int = 3
-    min_group_size: int = 5
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], *, min_group_size: int) -> "Thresholds":
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Thresholds":
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
-        return cls(**known, min_group_size=min_group_size)
+        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -218,18 +217,13 @@ def team_decline(
     )
 
 
-def share_band(share: float) -> str:
-    """A coarse band instead of the exact share: "100%" would tell a manager that every
-    member has an individual alert, and share x contributors would give the exact count."""
-    return at_risk_band(share)
-
-
 def team_at_risk(at_risk_share: float | None, days: int, t: Thresholds) -> Finding | None:
     """The published (noised) share of contributors with an open individual alert, averaged
     over the window's published days, is at least the threshold. Only its band is reported."""
     if at_risk_share is None or days < t.min_days or at_risk_share < t.team_at_risk_share:
         return None
-    band = share_band(at_risk_share)
+    # A band, never the share: "100%" would say every member has an alert.
+    band = at_risk_band(at_risk_share)
     return Finding(
         rule="team_at_risk",
         severity="medium",

@@ -44,9 +44,8 @@ _SEVERITY_ESCALATIONS = (
 
 
 def current_thresholds() -> rules.Thresholds:
-    return rules.Thresholds.from_mapping(
-        settings.ALERT_THRESHOLDS, min_group_size=settings.MIN_GROUP_SIZE
-    )
+    # Group size is settled at publication: team rules only ever see published days.
+    return rules.Thresholds.from_mapping(settings.ALERT_THRESHOLDS)
 
 
 # --- Evaluation ----------------------------------------------------------------------------

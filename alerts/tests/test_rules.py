@@ -5,6 +5,7 @@ import re
 import pytest
 
 from alerts import rules
+from teams.privacy import at_risk_band
 
 T = rules.Thresholds()
 
@@ -91,11 +92,6 @@ class TestTeamRules:
         assert rules.team_at_risk(0.9, 4, strict) is None
         assert rules.team_at_risk(0.9, 5, strict) is not None
 
-    def test_group_size_is_left_to_publication(self):
-        # A published day already has MIN_GROUP_SIZE contributors; rules see no head count.
-        large_groups_only = rules.Thresholds(min_group_size=50)
-        assert rules.team_low_flow(10.0, 3, large_groups_only) is not None
-
     def test_team_decline_ten_points(self):
         finding = rules.team_decline(60.0, 5, 70.0, 4, T)
         assert finding is not None
@@ -167,9 +163,9 @@ class TestTeamRules:
 
 
 def test_thresholds_from_settings_mapping():
-    t = rules.Thresholds.from_mapping({"low_flow_medium": 45.0, "unknown": 1}, min_group_size=6)
+    t = rules.Thresholds.from_mapping({"low_flow_medium": 45.0, "unknown": 1})
     assert t.low_flow_medium == 45.0
-    assert t.min_group_size == 6
+    assert not hasattr(t, "unknown")
 
 
 def test_escalation_order():
@@ -192,7 +188,7 @@ def test_escalation_order():
     ],
 )
 def test_the_at_risk_share_is_shown_as_a_band(share, band):
-    assert rules.share_band(share) == band
+    assert at_risk_band(share) == band
 
 
 class TestBelowUsual:
