@@ -282,6 +282,10 @@ VAD_MODEL_PATH = Path(
 # The bundled face detector and face mesh (MediaPipe's, converted to ONNX; manifest.json pins
 # their sha256). Shipped with the code for the same reason.
 FACE_MODELS_DIR = Path(env.str("FACE_MODELS_DIR", default=str(BASE_DIR / "models" / "face")))
+# The bundled pretrained voice encoder (resemblyzer's, converted to ONNX; manifest.json pins it).
+VOICE_ENCODER_DIR = Path(
+    env.str("VOICE_ENCODER_DIR", default=str(BASE_DIR / "models" / "voice_encoder"))
+)
 
 # --- Product rules --------------------------------------------------------
 # Aggregates over fewer distinct employees than this are suppressed everywhere.
