@@ -14,13 +14,13 @@ class InferenceConfig(AppConfig):
 
 
 def _load_models_in_worker(**kwargs) -> None:
-    """Build every session (and the speech detector's and the face models') when a worker
-    process starts, so the first check-in is not slow."""
+    """Build every session (and those of the speech detector, the face models and the voice
+    encoder) when a worker process starts, so the first check-in is not slow."""
     import logging
 
     from django.db import DatabaseError
 
-    from inference import face, vad
+    from inference import face, vad, voice_features
     from inference.errors import ModelUnavailable
     from inference.runtime import load_active_models
 
@@ -37,5 +37,9 @@ def _load_models_in_worker(**kwargs) -> None:
         logger.error("%s", exc.message)
     try:
         logger.info("Face models loaded: %s", face.load())
+    except ModelUnavailable as exc:
+        logger.error("%s", exc.message)
+    try:
+        logger.info("Voice encoder loaded: %s", voice_features.load())
     except ModelUnavailable as exc:
         logger.error("%s", exc.message)

@@ -1,5 +1,5 @@
-"""``manage.py check`` warns when a kind has no usable active model or the speech detector or
-the face models are missing or altered."""
+"""``manage.py check`` warns when a kind has no usable active model or the speech detector,
+the face models or the voice encoder are missing or altered."""
 
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connection
@@ -62,4 +62,23 @@ def check_face_models(app_configs=None, **kwargs) -> list[Warning]:
             id="inference.W003",
         )
         for problem in face.check_face_models()
+    ]
+
+
+@register(Tags.models)
+def check_voice_encoder(app_configs=None, **kwargs) -> list[Warning]:
+    from inference import voice_features
+
+    status = voice_features.status()
+    if status["ok"]:
+        return []
+    return [
+        Warning(
+            f"The voice encoder is unusable: {status['error']}",
+            hint="Restore models/voice_encoder/ (manage.py convert_voice_encoder --wheel ..., "
+            "see the README) or point VOICE_ENCODER_DIR at it; voice models that use it "
+            "cannot score until then.",
+            obj="inference.voice_encoder",
+            id="inference.W004",
+        )
     ]

@@ -1,10 +1,15 @@
-"""Model health for /healthz: each kind's active model, the bundled speech detector and the
-bundled face models."""
+"""Model health for /healthz: each kind's active model, the bundled speech detector, the
+bundled face models and the bundled voice encoder."""
 
 
 def models_status() -> dict:
-    from inference import face, vad
+    from inference import face, vad, voice_features
     from inference.runtime import describe_active_models
 
-    models = {**describe_active_models(), "vad": vad.status(), "face": face.status()}
+    models = {
+        **describe_active_models(),
+        "vad": vad.status(),
+        "face": face.status(),
+        "voice_encoder": voice_features.status(),
+    }
     return {"ok": all(m["ok"] for m in models.values()), **models}

@@ -342,13 +342,10 @@ def _decode_with_ffmpeg(
     return samples
 
 
-def keep_speech(samples: np.ndarray, *, sample_rate: int = 16000) -> np.ndarray:
-    """The speech in ``samples``, as found by the voice-activity detector, segments joined.
-
-    Pauses, leading and trailing silence, noise, hum, tones and music are dropped. The detector
-    runs at 16 kHz; other rates are resampled for detection only. Raises ``ModelUnavailable``
-    when the bundled detector is missing or altered.
-    """
+def speech_spans(samples: np.ndarray, *, sample_rate: int = 16000) -> list[tuple[int, int]]:
+    """(start, end) sample positions of the speech in ``samples``, as the voice-activity
+    detector finds it. The detector runs at 16 kHz; other rates are resampled for detection
+    only. Raises ``ModelUnavailable`` when the bundled detector is missing or altered."""
     from inference import vad
 
     if sample_rate == vad.SAMPLE_RATE:
@@ -358,30 +355,36 @@ def keep_speech(samples: np.ndarray, *, sample_rate: int = 16000) -> np.ndarray:
 
         detect = soxr.resample(samples, sample_rate, vad.SAMPLE_RATE).astype(np.float32)
     scale = sample_rate / vad.SAMPLE_RATE
-    parts = [
-        samples[round(segment.start * scale) : round(segment.end * scale)]
+    return [
+        (round(segment.start * scale), round(segment.end * scale))
         for segment in vad.speech_segments(detect)
     ]
+
+
+def keep_speech(samples: np.ndarray, *, sample_rate: int = 16000) -> np.ndarray:
+    """The speech in ``samples`` (``speech_spans``), segments joined: pauses, leading and
+    trailing silence, noise, hum, tones and music are dropped."""
+    parts = [samples[start:end] for start, end in speech_spans(samples, sample_rate=sample_rate)]
     return np.concatenate(parts) if parts else samples[:0]
 
 
-def prepare_waveform(
+def gate_speech(
     samples: np.ndarray,
     *,
     sample_rate: int = 16000,
     max_seconds: float = 8,
     min_speech_seconds: float = 1.0,
-) -> np.ndarray:
-    """Keep the detected speech, check it, crop and normalise; returns (1, T) float32.
-
-    Raises ``InvalidMedia`` for a silent clip or one with less than ``min_speech_seconds`` of
-    detected speech, and ``ModelUnavailable`` when the speech detector cannot be loaded.
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The detected speech (segments joined, the middle ``max_seconds`` of it) and the spans
+    it came from. Raises ``InvalidMedia`` for an empty or silent clip or one with less than
+    ``min_speech_seconds`` of speech, ``ModelUnavailable`` when the detector cannot be loaded.
     """
     if samples.size == 0:
         raise InvalidMedia("The audio clip is empty.")
     if float(np.max(np.abs(samples))) < SILENCE_PEAK:
         raise InvalidMedia("The audio clip is silent; record again closer to the microphone.")
-    speech = keep_speech(samples, sample_rate=sample_rate)
+    spans = speech_spans(samples, sample_rate=sample_rate)
+    speech = np.concatenate([samples[start:end] for start, end in spans]) if spans else samples[:0]
     seconds = speech.size / sample_rate
     if seconds < min_speech_seconds:
         raise InvalidMedia(
@@ -393,7 +396,24 @@ def prepare_waveform(
     if speech.size > limit:
         start = (speech.size - limit) // 2
         speech = speech[start : start + limit]
-    speech = speech.astype(np.float32, copy=True)
+    return speech.astype(np.float32, copy=True), spans
+
+
+def prepare_waveform(
+    samples: np.ndarray,
+    *,
+    sample_rate: int = 16000,
+    max_seconds: float = 8,
+    min_speech_seconds: float = 1.0,
+) -> np.ndarray:
+    """The gated speech (``gate_speech``), zero-mean and unit-variance: (1, T) float32, the
+    input of a waveform model such as Wav2Vec2."""
+    speech, _ = gate_speech(
+        samples,
+        sample_rate=sample_rate,
+        max_seconds=max_seconds,
+        min_speech_seconds=min_speech_seconds,
+    )
     speech -= speech.mean()
     speech /= np.sqrt(speech.var() + 1e-7)
     return speech[np.newaxis, :]

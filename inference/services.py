@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from inference import face, fatigue, preprocessing, tabular
+from inference import face, fatigue, preprocessing, tabular, voice
 from inference.errors import ModelUnavailable
 from inference.runtime import LoadedModel, active_metadata, get_model
 
@@ -89,14 +89,17 @@ def score_image(source: str | Path | BinaryIO) -> Score:
 
 
 def score_audio(source: str | Path | BinaryIO) -> Score:
-    """Voice stress score of a speech clip (see ``preprocessing`` for how long clips are cut).
+    """Voice stress score of a speech clip (``inference.voice``: speech gate, voice features,
+    calibrated head; older Wav2Vec2 models take the gated waveform).
 
-    Raises ``InvalidMedia`` for unacceptable audio and ``ModelUnavailable`` when there is no
-    usable voice model.
+    Raises ``InvalidMedia`` for unacceptable audio (less than a second of speech included)
+    and ``ModelUnavailable`` when the voice model, the speech detector or the voice encoder
+    is missing.
     """
     model = get_model("voice")
-    array = preprocessing.preprocess_audio(source, **model.metadata.get("preprocessing", {}))
-    return classifier_score(model, model.run(array))
+    rate = int(model.metadata.get("preprocessing", {}).get("sample_rate", 16000))
+    samples = preprocessing.decode_audio(source, sample_rate=rate)
+    return classifier_score(model, model.run(voice.model_input(samples, model.metadata)))
 
 
 def score_burnout(features: Mapping[str, float | int | str | bool | None]) -> Score:
