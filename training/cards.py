@@ -33,6 +33,10 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.2f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+
+
 def _size(parameters: object) -> str:
     return f"{parameters:,} parameters" if isinstance(parameters, int) else str(parameters)
 
@@ -75,6 +79,46 @@ def _variant_summary(metrics: Mapping) -> list[str]:
     return parts
 
 
+def _spread(value: object) -> str:
+    if isinstance(value, Mapping) and "mean" in value:
+        text = f"{value['mean']:.3f} ± {value['std']:.3f}"
+        return text + (f" ({value['min']:.3f}-{value['max']:.3f})" if "min" in value else "")
+    return _fmt(value)
+
+
+def _cross_validation(card: Mapping) -> list[str]:
+    comparison = card.get("cross_validation")
+    if not comparison:
+        return []
+    metrics = [k for k, v in next(iter(comparison.values())).items() if isinstance(v, Mapping)]
+    lines = [
+        "## Cross-validation (held-out actors)",
+        "",
+        "| candidate | folds | " + " | ".join(metrics) + " |",
+        "|---" * (len(metrics) + 2) + "|",
+    ]
+    for name, row in comparison.items():
+        figures = " | ".join(_spread(row[m]) for m in metrics)
+        lines.append(f"| {name} | {row.get('folds', '')} | {figures} |")
+    if card.get("cross_validation_note"):
+        lines += ["", card["cross_validation_note"]]
+    return [*lines, ""]
+
+
+def _robustness(card: Mapping) -> list[str]:
+    robust = card.get("robustness")
+    if not robust:
+        return []
+    lines = ["## Robustness", ""]
+    for name, result in robust.items():
+        if isinstance(result, Mapping):
+            parts = ", ".join(f"{k}: {_fmt(v)}" for k, v in result.items())
+        else:
+            parts = _fmt(result)
+        lines.append(f"- **{name}**: {parts}")
+    return [*lines, ""]
+
+
 def render_markdown(card: Mapping) -> str:
     """Human-readable card; every number comes from ``card`` (the JSON twin)."""
     lines = [
@@ -83,7 +127,7 @@ def render_markdown(card: Mapping) -> str:
         card.get("summary", ""),
         "",
         f"- File: `{card['onnx_file']}` (sha256 `{card['sha256'][:16]}…`, "
-        f"{card.get('size_bytes', 0) / 1e6:.2f} MB), variant shipped: "
+        f"{_megabytes(card.get('size_bytes', 0))}), variant shipped: "
         f"**{card.get('shipped_variant', 'fp32')}**",
         f"- Architecture: {card['model']['architecture']} "
         f"({_size(card['model'].get('parameters'))}), "
@@ -110,6 +154,7 @@ def render_markdown(card: Mapping) -> str:
     for name, metrics in card["metrics"].items():
         lines += [f"### {name}", "", "| metric | value |", "|---|---|", *_metric_rows(metrics)]
         lines += [*_confusion(metrics), ""]
+    lines += _cross_validation(card) + _robustness(card)
     if card.get("targets"):
         lines += ["## Targets", "", "| target | required | measured | met |", "|---|---|---|---|"]
         for target in card["targets"]:

@@ -23,6 +23,10 @@ class TrainOptions:
     batch_size: int | None = None
     threads: int = 1
     scheme: str = "binary"  # voice: "binary" stress or "emotion8" with per-class weights
+    # voice: "features" (pretrained embedding + prosody, a calibrated head) or "wav2vec2"
+    architecture: str = "features"
+    # Speakers to hold out as the test part instead of the seeded split (cross-validation).
+    held_out: tuple[str, ...] = ()
     quantize: bool = True
     progress: bool = True
 
@@ -38,6 +42,8 @@ class TrainOptions:
             "max_samples": self.max_samples,
             "batch_size": self.batch_size,
             "scheme": self.scheme,
+            "architecture": self.architecture,
+            "held_out": list(self.held_out),
             "quantize": self.quantize,
         }
 

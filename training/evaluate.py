@@ -38,6 +38,9 @@ def options_from_sidecar(meta: dict, data_dirs: tuple[Path, ...], out_dir: Path)
         seed=int(training.get("seed", 7)),
         max_samples=training.get("max_samples"),
         scheme=training.get("scheme", "binary"),
+        architecture=training.get(
+            "architecture", "wav2vec2" if meta["kind"] == "voice" else "features"
+        ),
         progress=False,
     )
 
@@ -67,12 +70,15 @@ def evaluate_model_file(
             fatigue.held_out(options, part=part), session=session, metadata=meta
         )
     if kind == "voice":
-        from training import voice
+        from inference.voice import is_feature_model
+        from training import voice, voice_wav2vec2
 
         samples = voice.held_out(options, part=part)
-        waves, kept, rejected = voice.load_waveforms(samples, meta["preprocessing"])
-        probs = voice.predict(session, waves, onnx=True)
-        result = voice.evaluate(probs, kept, meta["labels"], meta["score_weights"])
+        if is_feature_model(meta):
+            return voice.evaluate_features(session, meta, samples)
+        waves, kept, rejected = voice_wav2vec2.load_waveforms(samples, meta["preprocessing"])
+        probs = voice_wav2vec2.predict(session, waves, onnx=True)
+        result = voice_wav2vec2.evaluate(probs, kept, meta["labels"], meta["score_weights"])
         result["rejected_clips"] = len(rejected)
         return result
     raise ValueError(f"Unknown model kind {kind!r}.")

@@ -68,10 +68,10 @@ CONFIGS = {
 
 
 def data_files(options: TrainOptions) -> list[Path]:
-    return [s.path for s in _samples(options)]
+    return [s.path for s in labelled_samples(options)]
 
 
-def _samples(options: TrainOptions) -> list[ImageSample]:
+def labelled_samples(options: TrainOptions) -> list[ImageSample]:
     samples = image_folder_samples(options.data_dirs, FATIGUE_LABEL_MAP)
     if options.max_samples:
         capped: dict[tuple[str, str], list[ImageSample]] = {}
@@ -103,7 +103,7 @@ def split(
 
 
 def held_out(options: TrainOptions, *, part: str = "test") -> list[ImageSample]:
-    samples = _samples(options)
+    samples = labelled_samples(options)
     if part == "all":
         return samples
     return dict(zip(("train", "val", "test"), split(samples, seed=options.seed), strict=True))[part]
@@ -457,7 +457,7 @@ def train(options: TrainOptions) -> TrainResult:
     work = options.out_dir
     work.mkdir(parents=True, exist_ok=True)
 
-    samples = _samples(options)
+    samples = labelled_samples(options)
     train_s, val_s, test_s = split(samples, seed=options.seed)
     # The CNN learns from what it will be fed: landmark crops of face photos, eye images.
     (train_p, train_refused), (val_p, val_refused), (test_p, test_refused) = (

@@ -118,10 +118,43 @@ def test_fatigue_trains_exports_both_variants_registers_and_scores(tmp_path, mod
 
 
 @pytest.mark.django_db
-def test_voice_trains_by_speaker_registers_and_scores(tmp_path, models_dir):
+def test_voice_feature_model_cross_validates_by_actor_registers_and_scores(tmp_path, models_dir):
     root = write_speech_folder(tmp_path / "ravdess", actors=5)
     result = training_run(
         options=_options("voice", [root], tmp_path),
+        publish_dir=models_dir,
+        register=True,
+        activate=True,
+        log=lambda _: None,
+    )
+    cv = result.card["cross_validation"]
+    assert set(cv) == {"prosody", "embedding", "embedding+prosody"}
+    assert result.card["training"]["chosen"] in cv
+    assert cv["prosody"]["folds"] == 15 and cv["prosody"]["fold_assignments"] == 3
+    sidecar = _check_files(models_dir / "voice" / "voice-t1.onnx", "voice")
+    assert sidecar["pipeline"] == "voice-features-v1"
+    assert sidecar["labels"] == ["not_stressed", "stressed"]
+    assert len(sidecar["features"]) == len(cv_features(result.card["training"]["chosen"]))
+    junk = result.card["robustness"]["junk (5 s clips)"]
+    assert set(junk.values()) == {"refused"}
+
+    clip = next(root.rglob("*-04-01-01-01-*.flac"))
+    score = services.score_audio(clip)
+    assert 0.0 <= score.score <= 1.0
+    assert score.model_version == "t1"
+
+
+def cv_features(name: str) -> tuple[str, ...]:
+    from training.voice_stress import CANDIDATES
+
+    return CANDIDATES[name]
+
+
+@pytest.mark.django_db
+def test_voice_wav2vec2_trains_by_speaker_registers_and_scores(tmp_path, models_dir):
+    root = write_speech_folder(tmp_path / "ravdess", actors=5)
+    result = training_run(
+        options=_options("voice", [root], tmp_path, architecture="wav2vec2"),
         publish_dir=models_dir,
         register=True,
         activate=True,
@@ -144,7 +177,9 @@ def test_voice_trains_by_speaker_registers_and_scores(tmp_path, models_dir):
 def test_voice_emotion8_scheme_records_per_class_weights(tmp_path):
     root = write_speech_folder(tmp_path / "ravdess", actors=4, per_emotion=1)
     result = training_run(
-        options=_options("voice", [root], tmp_path, scheme="emotion8", quantize=False),
+        options=_options(
+            "voice", [root], tmp_path, architecture="wav2vec2", scheme="emotion8", quantize=False
+        ),
         log=lambda _: None,
     )
     assert result.sidecar["labels"][4] == "angry"

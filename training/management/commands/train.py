@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -56,6 +57,21 @@ class Command(BaseCommand):
             default="binary",
             help="voice labels: binary stress, or 8 emotions with per-class stress weights",
         )
+        parser.add_argument(
+            "--architecture",
+            choices=("features", "wav2vec2"),
+            default="features",
+            help="voice: pretrained voice features + prosody with a calibrated head "
+            "(chosen by leave-actors-out CV), or a Wav2Vec2 classifier",
+        )
+        parser.add_argument(
+            "--cross-validate",
+            type=int,
+            metavar="FOLDS",
+            help="voice wav2vec2: train once per fold of held-out actors and print the "
+            "figures with their spread instead of publishing (the feature model always "
+            "cross-validates)",
+        )
         parser.add_argument("--no-quantize", action="store_true")
         parser.add_argument(
             "--publish",
@@ -75,6 +91,10 @@ class Command(BaseCommand):
                 raise CommandError(f"Data folder {path} does not exist.")
         if opts["pretrained"] and not (opts["pretrained"] / "config.json").exists():
             raise CommandError(f"{opts['pretrained']} is not a Hugging Face model folder.")
+        if kind == "voice" and opts["pretrained"] and opts["architecture"] != "wav2vec2":
+            raise CommandError(
+                "--pretrained is a Wav2Vec2 checkpoint: add --architecture wav2vec2."
+            )
         out = opts["out"] or Path(settings.BASE_DIR) / "var" / "training" / kind
         options = TrainOptions(
             kind=kind,
@@ -89,9 +109,13 @@ class Command(BaseCommand):
             batch_size=opts["batch_size"],
             threads=opts["threads"],
             scheme=opts["scheme"],
+            architecture=opts["architecture"] if kind == "voice" else "features",
             quantize=not opts["no_quantize"],
             progress=opts["verbosity"] > 0 and sys.stderr.isatty(),
         )
+        if opts["cross_validate"]:
+            self._cross_validate(options, opts["cross_validate"])
+            return
         try:
             result = training_run(
                 options=options,
@@ -111,6 +135,33 @@ class Command(BaseCommand):
                 f"(target {target['required']}, {status})"
             )
         self.stdout.write(self.style.SUCCESS(f"{kind}: {result.onnx_path}"))
+
+    def _cross_validate(self, options: TrainOptions, folds: int) -> None:
+        from training import voice_stress, voice_wav2vec2
+
+        if options.kind != "voice" or options.architecture != "wav2vec2":
+            raise CommandError("--cross-validate is for voice --architecture wav2vec2.")
+        try:
+            speakers = [s.speaker for s in voice_wav2vec2.labelled_samples(options)]
+            groups = voice_stress.actor_folds(speakers, folds=folds, seed=options.seed)
+            results = voice_wav2vec2.cross_validate(options, folds=groups)
+        except (DatasetError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        summary = voice_stress.summarise_folds(results)
+        report = {"options": options.as_params(), "folds": results, "summary": summary}
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        path = options.out_dir / "cross_validation.json"
+        path.write_text(json.dumps(report, indent=2, default=str))
+        for index, fold in enumerate(results, start=1):
+            figures = ", ".join(f"{k} {v:.3f}" for k, v in fold["metrics"].items())
+            self.stdout.write(f"fold {index} ({' '.join(fold['held_out'])}): {figures}")
+        for key, value in summary.items():
+            if isinstance(value, dict):
+                self.stdout.write(
+                    f"{key}: {value['mean']:.3f} ± {value['std']:.3f} "
+                    f"(range {value['min']:.3f}-{value['max']:.3f})"
+                )
+        self.stdout.write(self.style.SUCCESS(f"voice cross-validation: {path}"))
 
 
 def reproduce_command(options: TrainOptions) -> str:
@@ -135,7 +186,7 @@ def reproduce_command(options: TrainOptions) -> str:
     if options.max_samples:
         parts += ["--max-samples", str(options.max_samples)]
     if options.kind == "voice":
-        parts += ["--scheme", options.scheme]
+        parts += ["--scheme", options.scheme, "--architecture", options.architecture]
     if not options.quantize:
         parts.append("--no-quantize")
     parts.append("--publish")
