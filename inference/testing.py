@@ -4,7 +4,8 @@ Each model computes a simple, deterministic function of its input so tests can r
 the result:
 
 - fatigue: logits = W . mean RGB of the (normalised) image + b; brighter images lean "fatigued";
-- voice: logits from the mean absolute amplitude and the peak of the normalised waveform;
+- voice: a head over two voice features (median pitch, first embedding dimension), so the
+  real speech gate, voice encoder and prosody run; higher voices lean "stressed";
 - burnout: burn rate = clip(0.09 * mental_fatigue + 0.02 * resource_allocation
   + 0.05 * designation - 0.05 * wfh_available, 0, 1), missing values counting as 0.
 """
@@ -77,22 +78,33 @@ def fatigue_graph():
     )
 
 
+VOICE_FEATURES = ["f0_median_st", "embedding_0"]
+VOICE_WEIGHTS = [
+    0.25,
+    1.0,
+]  # P(stressed) = sigmoid(0.25 * (median pitch in st re 100 Hz - 10) + e0)
+
+
 def voice_graph():
     from onnx import TensorProto, helper
 
-    weights = np.array([[2.0, -0.5], [-2.0, 0.5]], dtype=np.float32)
+    count = len(VOICE_FEATURES)
     return _model(
         [
-            helper.make_node("Abs", ["input_values"], ["magnitude"]),
-            helper.make_node("ReduceMean", ["magnitude"], ["mean_abs"], axes=[1], keepdims=1),
-            helper.make_node("ReduceMax", ["magnitude"], ["peak"], axes=[1], keepdims=1),
-            helper.make_node("Concat", ["mean_abs", "peak"], ["stats"], axis=1),
-            helper.make_node("Gemm", ["stats", "W", "B"], ["logits"], transB=1),
+            helper.make_node("MatMul", ["features", "W"], ["raw"]),
+            helper.make_node("Add", ["raw", "B"], ["logit"]),
+            helper.make_node("Sigmoid", ["logit"], ["p_stressed"]),
+            helper.make_node("Sub", ["one", "p_stressed"], ["p_calm"]),
+            helper.make_node("Concat", ["p_calm", "p_stressed"], ["probabilities"], axis=1),
         ],
         "tiny_voice",
-        [helper.make_tensor_value_info("input_values", TensorProto.FLOAT, ["batch", "samples"])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 2])],
-        [_tensor("W", weights), _tensor("B", np.array([0.0, 0.0]))],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", count])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", 2])],
+        [
+            _tensor("W", np.array(VOICE_WEIGHTS).reshape(count, 1)),
+            _tensor("B", np.array([-2.5])),
+            _tensor("one", np.array([1.0])),
+        ],
     )
 
 
@@ -154,11 +166,15 @@ def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
         }
     elif kind == "voice":
         meta |= {
-            "input_name": "input_values",
-            "output_name": "logits",
+            "input_name": "features",
+            "output_name": "probabilities",
             "labels": ["calm", "stressed"],
             "score_weights": {"calm": 0.0, "stressed": 1.0},
             "output": "probabilities",
+            "output_is_probability": True,
+            # The production path: speech gate, voice encoder and prosody, then this head.
+            "pipeline": "voice-features-v1",
+            "features": VOICE_FEATURES,
             "preprocessing": {
                 "sample_rate": 16000,
                 "max_seconds": 8,

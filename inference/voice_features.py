@@ -45,6 +45,7 @@ PITCH_FRAME = 800  # 50 ms: three periods of the lowest pitch searched
 PITCH_HOP = 160
 MIN_F0 = 60.0
 MAX_F0 = 450.0
+OCTAVE_COST = 0.01  # per octave, favours the shorter of two equally strong periods (Praat)
 VOICING_THRESHOLD = 0.45  # normalised autocorrelation peak (Praat's default)
 SILENT_FRAME_DB = 35.0  # frames this far below the loudest are not used for pitch
 PAUSE_SECONDS = 0.15
@@ -264,8 +265,8 @@ class Pitch:
 def track_pitch(speech: np.ndarray) -> Pitch:
     """Autocorrelation pitch tracking (Boersma 1993): Hann-windowed 50 ms frames every 10 ms,
     the frame's autocorrelation divided by the window's, the highest peak between 60 and
-    450 Hz refined by a parabola. A frame is voiced when that peak reaches 0.45 and the frame
-    is within 35 dB of the loudest one."""
+    450 Hz (less an octave cost) refined by a parabola. A frame is voiced when that peak
+    reaches 0.45 and the frame is within 35 dB of the loudest one."""
     frames = _frames(speech, length=PITCH_FRAME, hop=PITCH_HOP, center=False)
     frames = frames - frames.mean(axis=1, keepdims=True)
     hann = np.hanning(PITCH_FRAME)
@@ -279,7 +280,10 @@ def track_pitch(speech: np.ndarray) -> Pitch:
     low = int(SAMPLE_RATE / MAX_F0)
     high = int(SAMPLE_RATE / MIN_F0)
     search = normalised[:, low : high + 1]
-    best = np.argmax(search, axis=1)
+    # A periodic frame correlates as well at two periods as at one: without the octave cost
+    # the tracker reports half the pitch.
+    periods = np.arange(low, high + 1) / SAMPLE_RATE
+    best = np.argmax(search - OCTAVE_COST * np.log2(MIN_F0 * periods), axis=1)
     strength = search[np.arange(len(best)), best]
     lag = (best + low).astype(np.float64)
     inner = (best > 0) & (best < search.shape[1] - 1)

@@ -53,6 +53,9 @@ STRESS_MAP: dict[str, str | None] = {
     "fearful": "stressed",
     "disgust": "stressed",
     "surprised": None,
+    # Folders of an operator's own clips may be labelled with the binary label itself.
+    "stressed": "stressed",
+    "not_stressed": "not_stressed",
 }
 # Per-class stress weights for the 8-class scheme (score = sum p_c * w_c).
 EMOTION_STRESS_WEIGHTS: dict[str, float] = {
@@ -171,18 +174,35 @@ def parse_speech_filename(path: Path | str) -> SpeechSample | None:
     return None
 
 
+def folder_labelled_sample(path: Path, root: Path) -> SpeechSample | None:
+    """A clip in a folder named for its label (``<root>/[<speaker>/]<label>/<clip>``, label one
+    of ``STRESS_MAP``'s keys: an emotion, ``stressed`` or ``not_stressed``), else None. The
+    folder above the label names the speaker, so cross-validation can hold speakers out."""
+    label = path.parent.name.lower()
+    if label not in STRESS_MAP:
+        return None
+    relative = path.parent.relative_to(root).parts
+    speaker = relative[-2] if len(relative) >= 2 else root.name
+    return SpeechSample(path, label, f"folder-{speaker}", f"folder:{root.name}")
+
+
 def speech_samples(roots: Iterable[Path | str]) -> list[SpeechSample]:
+    """Labelled clips under ``roots``: RAVDESS, CREMA-D or TESS file names, or folders named for
+    the label (``folder_labelled_sample``)."""
     samples: list[SpeechSample] = []
     for root in map(Path, roots):
         if not root.is_dir():
             raise DatasetError(f"Audio folder {root} does not exist.")
         for path in sorted(root.rglob("*")):
             if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
-                sample = parse_speech_filename(path)
+                sample = parse_speech_filename(path) or folder_labelled_sample(path, root)
                 if sample is not None:
                     samples.append(sample)
     if not samples:
-        raise DatasetError("No speech files with RAVDESS, CREMA-D or TESS file names were found.")
+        raise DatasetError(
+            "No speech files with RAVDESS, CREMA-D or TESS file names, or in folders named "
+            f"for their label ({', '.join(STRESS_MAP)}), were found."
+        )
     return samples
 
 

@@ -100,7 +100,9 @@ def labels_for(scheme: str) -> tuple[list[str], dict[str, float]]:
 
 
 def sample_label(sample: SpeechSample, scheme: str) -> str | None:
-    return STRESS_MAP[sample.emotion] if scheme == "binary" else sample.emotion
+    if scheme == "binary":
+        return STRESS_MAP[sample.emotion]
+    return sample.emotion if sample.emotion in EMOTIONS else None
 
 
 def labelled_samples(options: TrainOptions) -> list[SpeechSample]:
