@@ -239,15 +239,24 @@ def status() -> dict:
 def embed(speech: np.ndarray) -> np.ndarray:
     """The 256-d, L2-normalised voice embedding of 16 kHz speech: the mean of the embeddings
     of its 1.6 s partial utterances. Raises ``ModelUnavailable``."""
+    partials = _session().run(None, {"mels": partial_mels(speech)})[0]
+    return mean_embedding(partials)
+
+
+def partial_mels(speech: np.ndarray) -> np.ndarray:
+    """(partials, 160, 40) float32: the encoder's input for 16 kHz speech."""
     audio = normalise_loudness(speech)
     slices = partial_slices(audio.size)
     needed = slices[-1].stop * MEL_HOP
     if needed > audio.size:
         audio = np.pad(audio, (0, needed - audio.size))
     mel = mel_spectrogram(audio)
-    batch = np.stack([mel[s] for s in slices]).astype(np.float32)
-    partials = np.asarray(_session().run(None, {"mels": batch})[0], dtype=np.float64)
-    mean = partials.mean(axis=0)
+    return np.stack([mel[s] for s in slices]).astype(np.float32)
+
+
+def mean_embedding(partials: np.ndarray) -> np.ndarray:
+    """The L2-normalised mean of the partial utterances' embeddings."""
+    mean = np.asarray(partials, dtype=np.float64).mean(axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 

@@ -94,3 +94,34 @@ def parity(model: VoiceEncoder, target: Path, *, seed: int = 0) -> float:
         got = session.run(None, {INPUT_NAME: mels})[0]
         worst = max(worst, float(np.max(np.abs(expected - got))))
     return worst
+
+
+def from_onnx(path: Path) -> VoiceEncoder:
+    """The PyTorch encoder with the weights of an exported ONNX file (the inverse of
+    ``export``): lets the eager model be run and compared where only the ONNX ships. ONNX
+    orders an LSTM's gates input, output, forget, cell; PyTorch input, forget, cell, output."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    weights = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    lstms = [node for node in graph.node if node.op_type == "LSTM"]
+    if len(lstms) != LAYERS:
+        raise ValueError(f"{path.name} has {len(lstms)} LSTM layers, expected {LAYERS}.")
+
+    def torch_gates(array: np.ndarray) -> torch.Tensor:
+        i, o, f, c = np.split(array, 4, axis=0)
+        return torch.from_numpy(np.concatenate([i, f, c, o], axis=0).copy())
+
+    state: dict[str, torch.Tensor] = {}
+    for layer, node in enumerate(lstms):
+        w, r, b = (weights[name][0] for name in node.input[1:4])
+        state[f"lstm.weight_ih_l{layer}"] = torch_gates(w)
+        state[f"lstm.weight_hh_l{layer}"] = torch_gates(r)
+        state[f"lstm.bias_ih_l{layer}"] = torch_gates(b[: 4 * HIDDEN_SIZE])
+        state[f"lstm.bias_hh_l{layer}"] = torch_gates(b[4 * HIDDEN_SIZE :])
+    state["linear.weight"] = torch.from_numpy(weights["linear.weight"].copy())
+    state["linear.bias"] = torch.from_numpy(weights["linear.bias"].copy())
+    model = VoiceEncoder()
+    model.load_state_dict(state)
+    return model.eval()

@@ -82,3 +82,45 @@ def test_download_datasets_without_credentials_says_where_to_put_the_data(tmp_pa
     assert "uwrfkaggler/ravdess-emotional-speech-audio" in message
     assert "ismailnasri20/driver-drowsiness-dataset-ddd" in message
     assert str(tmp_path / "ds" / "ravdess") in message
+
+
+@pytest.mark.django_db
+def test_evaluate_model_scores_the_bundled_voice_model_on_a_folder_of_labelled_clips(tmp_path):
+    import numpy as np
+    import soundfile
+    import soxr
+    from django.conf import settings
+
+    from inference.tests.media import RATE, SPEECH_FIXTURES, speech_fixture
+
+    for index, name in enumerate(SPEECH_FIXTURES):
+        calm = tmp_path / "mine" / f"p{index}" / "calm"
+        stressed = tmp_path / "mine" / f"p{index}" / "stressed"
+        calm.mkdir(parents=True)
+        stressed.mkdir(parents=True)
+        clip = speech_fixture(name)
+        soundfile.write(calm / f"{name}.wav", clip, RATE)
+        fast = soxr.resample(clip, RATE, RATE / 1.3).astype(np.float32)
+        soundfile.write(stressed / f"{name}.wav", fast, RATE)
+    soundfile.write(
+        tmp_path / "mine" / "p0" / "stressed" / "hum.wav",
+        (0.3 * np.sin(2 * np.pi * 50 * np.arange(3 * RATE) / RATE)).astype(np.float32),
+        RATE,
+    )
+    bundled = sorted((settings.BASE_DIR / "models" / "voice").glob("voice-*.onnx"))[-1]
+
+    out = _call(
+        "evaluate_model",
+        "voice",
+        "--data-dir",
+        str(tmp_path / "mine"),
+        "--model",
+        str(bundled),
+        "--part",
+        "all",
+    )
+
+    metrics = json.loads(out)
+    assert metrics["rejected_clips"] == 1  # the hum: no speech, refused rather than scored
+    assert sum(metrics["stress"]["confusion_matrix"]["matrix"][0]) == 4
+    assert metrics["stress"]["calm_below_half"] == 1.0

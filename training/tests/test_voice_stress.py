@@ -109,6 +109,14 @@ def test_convert_voice_encoder_exports_a_checked_onnx_and_manifest(tmp_path, set
     assert manifest["source"] == wheel.name
     assert entry["max_abs_difference"] < 1e-4
     assert (out / "LICENSE").read_text().startswith("Apache")
+    from training.voice_encoder import VoiceEncoder, from_onnx
+
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    original = VoiceEncoder().state_dict()  # the weights _fake_wheel saved
+    restored = from_onnx(out / "voice_encoder.onnx").state_dict()
+    assert set(restored) == set(original)
+    assert all(torch.equal(restored[name], original[name]) for name in original)
     settings.VOICE_ENCODER_DIR = out
     voice_features.reset()
     try:
