@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Resonance set-up and entry points.
-#   ./run.sh demo   set up everything and serve the demo on http://127.0.0.1:8000
-#   ./run.sh test   set up everything and run the whole test suite (lint included)
+#   ./run.sh demo   install the runtime only and serve the demo on http://127.0.0.1:8000
+#   ./run.sh test   install everything (runtime, training, test tools) and run the whole suite
+#   ./run.sh setup  install everything without running anything
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,23 +19,32 @@ install_system_packages() {
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
-    as_root apt-get update -q
-    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}"
+    # Wait for another apt or dpkg process (unattended upgrades, a second set-up) instead of
+    # failing at once on its lock.
+    local wait=(-o DPkg::Lock::Timeout=600)
+    as_root apt-get "${wait[@]}" update -q
+    DEBIAN_FRONTEND=noninteractive as_root apt-get "${wait[@]}" install -y -q "${missing[@]}"
   fi
 }
 
+# install_python_packages base|dev: base is the runtime (web, worker, demo); dev adds the
+# training stack and the test tools. A dev install satisfies base too.
 install_python_packages() {
+  local profile=$1
   if [ ! -x "$PY" ]; then
     python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
   fi
-  local stamp="$VENV/.requirements.sha256"
   local want
   want=$(cat requirements/*.txt constraints.txt | sha256sum | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -r requirements/dev.txt -c constraints.txt
-    echo "$want" > "$stamp"
-  fi
+  for done_profile in dev "$profile"; do
+    if [ "$(cat "$VENV/.requirements-$done_profile.sha256" 2>/dev/null)" = "$want" ]; then
+      return
+    fi
+  done
+  echo "Installing Python packages (requirements/$profile.txt)"
+  "$PY" -m pip install -q --upgrade pip
+  "$PY" -m pip install -q -r "requirements/$profile.txt" -c constraints.txt
+  echo "$want" > "$VENV/.requirements-$profile.sha256"
 }
 
 prepare_database() {
@@ -45,11 +55,11 @@ prepare_database() {
 case "${1:-}" in
   setup)
     install_system_packages test
-    install_python_packages
+    install_python_packages dev
     ;;
   demo)
     install_system_packages demo
-    install_python_packages
+    install_python_packages base
     prepare_database
     "$PY" manage.py setup_models
     "$PY" manage.py seed_demo
@@ -59,7 +69,7 @@ case "${1:-}" in
   test)
     shift
     install_system_packages test
-    install_python_packages
+    install_python_packages dev
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     "$PY" manage.py makemigrations --check --dry-run -v0

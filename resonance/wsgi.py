@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonance.settings")
 application = get_wsgi_application()
+
+from resonance.startup import require_collected_static  # noqa: E402 (needs settings)
+
+require_collected_static()
