@@ -26,5 +26,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler400 = "resonance.views.bad_request"
+handler403 = "resonance.views.permission_denied"
 handler404 = "resonance.views.not_found"
 handler500 = "resonance.views.server_error"

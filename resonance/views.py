@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import Resolver404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 
 from accounts.selectors import home_url_for
@@ -61,11 +61,39 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def _message(exception: Exception | None, default: str) -> str:
+    """The domain message an exception was raised with (``PermissionDenied("Check-ins are
+    for employees…")``), else ``default``. URL-resolver misses carry no message for people."""
+    if exception is None or isinstance(exception, Resolver404):
+        return default
+    message = exception.args[0] if exception.args else ""
+    return message if isinstance(message, str) and message else default
+
+
+def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"detail": message}, status=status)
+    context = {"status_code": status, "error_title": title, "error_message": message}
+    return render(request, f"{status}.html", context, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, 400, "Bad request", "The request could not be understood; go back and retry."
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _message(exception, "Your account does not have access to this page.")
+    return _error_page(request, 403, "Not available to your account", message)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """API clients get the API's JSON error shape; people get the HTML page."""
+    message = _message(exception, "There is no page at this address.")
     if _wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)
+    return _error_page(request, 404, "Page not found", message)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
