@@ -46,8 +46,26 @@ def test_camera_snapshot_and_microphone_recording_are_uploaded(
     page.click("#camera-snap")
     page.wait_for_selector("#image-captured:not([hidden])")
     page.wait_for_selector("#image-captured:has-text('Photo ready: one clear face')")
+    # The captured frame replaces the live camera, and the button now offers a retake.
+    assert page.is_visible("#snapshot") and not page.is_visible("#camera-preview")
+    assert page.text_content("#camera-start") == "Retake"
+    assert page.text_content("#part-photo") == "ready (one clear face)"
+    assert page.text_content("#part-voice") == "not added"
+
     page.click("#mic-record")
+    # While recording: a level meter that moves with the (fake) microphone and a countdown.
+    page.wait_for_selector("#mic-meter:not([hidden])")
+    assert page.text_content("#part-voice") == "recording…"
+    page.wait_for_function("Number(document.getElementById('mic-level').dataset.peak) > 0.02")
+    assert "s left" in page.text_content("#mic-countdown")
     page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
+    # The clip can be played back before sending.
+    assert page.is_visible("#audio-preview")
+    assert page.eval_on_selector("#audio-preview", "a => a.controls && a.src.startsWith('blob:')")
+    assert page.text_content("#part-voice") == "ready (recorded clip)"
+    page.click("summary")
+    page.fill("#id_sleep_hours", "7")
+    assert page.text_content("#part-numbers") == "1 of 4 given"
     page.click("#checkin-submit")
     page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=30_000)
     checkin = CheckIn.objects.get(user=employee)
@@ -73,6 +91,8 @@ def test_a_camera_frame_without_a_face_gets_the_retake_message(
     page.wait_for_selector("#image-captured.error", timeout=15_000)
     told = page.text_content("#image-captured")
     assert "No face found in the photo" in told and "retake" in told
+    assert page.text_content("#part-photo") == "refused: retake it"
+    assert page.text_content("#camera-start") == "Retake"
 
     page.click("#checkin-submit")  # the refused photo is not sent
     page.wait_for_selector("#status-text.error", timeout=30_000)

@@ -30,6 +30,39 @@
     statusText.className = isError ? "error" : "";
   }
 
+  // --- What will be sent -------------------------------------------------------------------
+  const imageInput = document.getElementById("id_image");
+  const audioInput = document.getElementById("id_audio");
+  const NUMBER_FIELDS = ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"];
+  let photoState = { state: "missing", text: "not added" };
+
+  function setPart(id, state, text) {
+    const el = document.getElementById(id);
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  function setPhotoState(state, text) {
+    photoState = { state: state, text: text };
+    updateParts();
+  }
+
+  function updateParts() {
+    const file = imageInput.files[0];
+    if (file) setPart("part-photo", "ready", "ready (uploaded file " + file.name + ")");
+    else setPart("part-photo", photoState.state, photoState.text);
+    const clip = audioInput.files[0];
+    if (clip) setPart("part-voice", "ready", "ready (uploaded file " + clip.name + ")");
+    else if (audioBlob) setPart("part-voice", "ready", "ready (recorded clip)");
+    else setPart("part-voice", "missing", "not added");
+    const given = NUMBER_FIELDS.filter((name) => form.elements[name].value !== "").length;
+    setPart("part-numbers", given ? "ready" : "missing", given ? given + " of 4 given" : "none");
+  }
+
+  imageInput.addEventListener("change", updateParts);
+  audioInput.addEventListener("change", updateParts);
+  NUMBER_FIELDS.forEach((name) => form.elements[name].addEventListener("input", updateParts));
+
   // --- Camera ------------------------------------------------------------------------------
   const video = document.getElementById("camera-preview");
   const canvas = document.getElementById("snapshot");
@@ -44,9 +77,14 @@
     try {
       cameraStream = await navigator.mediaDevices.getUserMedia({ video: true });
       video.srcObject = cameraStream;
+      imageBlob = null;
       show(video, true);
       show(canvas, false);
       show(snap, true);
+      show(startCamera, false);
+      show(captured, false);
+      setPhotoState("missing", "camera on: press \u201cTake photo\u201d");
+      snap.focus();
     } catch (err) {
       setStatus("Camera not available (" + err.name + "); upload a photo instead.", true);
     }
@@ -70,6 +108,9 @@
     show(video, false);
     show(canvas, true);
     show(snap, false);
+    startCamera.textContent = "Retake";
+    show(startCamera, true);
+    startCamera.focus();
   });
 
   // The server runs the same photo gate as the check-in (and stores nothing), so a photo
@@ -79,6 +120,7 @@
     captured.textContent = "Checking the photo…";
     captured.className = "muted";
     show(captured, true);
+    setPhotoState("checking", "checking the photo…");
     const data = new FormData();
     data.set("image", blob, "snapshot.jpg");
     try {
@@ -91,19 +133,22 @@
       const body = await response.json().catch(() => ({}));
       if (response.ok) {
         captured.textContent = "Photo ready: one clear face.";
+        setPhotoState("ready", "ready (one clear face)");
         return;
       }
       if (response.status === 400 || response.status === 413 || response.status === 415) {
         imageBlob = null;
         captured.textContent = (body.detail || "This photo cannot be used.") +
-          " Press \u201cUse camera\u201d to retake it.";
+          " Press \u201cRetake\u201d to retake it.";
         captured.className = "error";
+        setPhotoState("refused", "refused: retake it");
         return;
       }
       captured.textContent = "Photo taken (it could not be checked now; it is checked on sending).";
     } catch (err) {
       captured.textContent = "Photo taken (it could not be checked now; it is checked on sending).";
     }
+    setPhotoState("ready", "ready (checked on sending)");
   }
 
   // --- Microphone --------------------------------------------------------------------------
@@ -124,8 +169,10 @@
     }
     const chunks = [];
     const recorder = new MediaRecorder(stream);
+    const stopMeter = startLevelMeter(stream);
     recorder.addEventListener("dataavailable", (e) => e.data.size && chunks.push(e.data));
     recorder.addEventListener("stop", function () {
+      stopMeter();
       stream.getTracks().forEach((t) => t.stop());
       audioBlob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
       audioPreview.src = URL.createObjectURL(audioBlob);
@@ -133,12 +180,65 @@
       show(document.getElementById("audio-captured"), true);
       recordButton.disabled = false;
       recordButton.textContent = "Record again";
+      updateParts();
     });
+    audioBlob = null;
+    show(audioPreview, false);
+    show(document.getElementById("audio-captured"), false);
+    setPart("part-voice", "recording", "recording…");
     recordButton.disabled = true;
     recordButton.textContent = "Recording…";
     recorder.start();
     setTimeout(() => recorder.state !== "inactive" && recorder.stop(), RECORD_MS);
   });
+
+  // A live level meter and countdown while recording, so people see the microphone hears them.
+  const meterBox = document.getElementById("mic-meter");
+  const meter = document.getElementById("mic-level");
+  const countdown = document.getElementById("mic-countdown");
+
+  function startLevelMeter(stream) {
+    const started = Date.now();
+    let audioContext = null;
+    let analyser = null;
+    let samples = null;
+    try {
+      audioContext = new (window.AudioContext || window.webkitAudioContext)();
+      analyser = audioContext.createAnalyser();
+      analyser.fftSize = 1024;
+      audioContext.createMediaStreamSource(stream).connect(analyser);
+      samples = new Float32Array(analyser.fftSize);
+    } catch (err) {
+      analyser = null; // no Web Audio: the countdown still runs
+    }
+    show(meterBox, true);
+    let running = true;
+    let peak = 0;
+    function tick() {
+      if (!running) return;
+      if (analyser) {
+        analyser.getFloatTimeDomainData(samples);
+        let sum = 0;
+        for (const v of samples) sum += v * v;
+        const rms = Math.sqrt(sum / samples.length);
+        meter.value = Math.min(1, rms * 4);
+        peak = Math.max(peak, meter.value);
+        meter.dataset.peak = peak.toFixed(3);
+      }
+      const left = Math.max(0, Math.ceil((RECORD_MS - (Date.now() - started)) / 1000));
+      countdown.textContent = left + " s left";
+      requestAnimationFrame(tick);
+    }
+    tick();
+    return function stop() {
+      running = false;
+      meter.value = 0;
+      countdown.textContent = peak < 0.02 && analyser ? "We heard almost nothing: check the microphone." : "";
+      if (audioContext) audioContext.close();
+    };
+  }
+
+  updateParts();
 
   // --- Submit and poll ---------------------------------------------------------------------
   function percent(value) {
@@ -190,11 +290,11 @@
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const data = new FormData(form);
-    const imageFile = document.getElementById("id_image").files[0];
-    const audioFile = document.getElementById("id_audio").files[0];
+    const imageFile = imageInput.files[0];
+    const audioFile = audioInput.files[0];
     if (!imageFile && imageBlob) data.set("image", imageBlob, "snapshot.jpg");
     if (!audioFile && audioBlob) data.set("audio", audioBlob, "voice.webm");
-    for (const name of ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"]) {
+    for (const name of NUMBER_FIELDS) {
       if (data.get(name) === "") data.delete(name);
     }
     data.delete("csrfmiddlewaretoken");
