@@ -117,3 +117,33 @@ def test_server_errors_keep_their_traceback(settings, caplog):
 
     (record,) = [r for r in caplog.records if r.name == "django.request"]
     assert record.levelno == logging.ERROR and record.exc_info is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/excuses/", "/checkin/", "/me/trends/", "/me/data/"])
+def test_signed_in_pages_are_never_stored_so_todays_score_is_read_fresh(client, employee, url):
+    client.force_login(employee)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_the_excuse_banner_follows_a_new_check_in(client, employee):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from metrics.models import DailyMetric
+
+    client.force_login(employee)
+    today = timezone.now().astimezone(dt.UTC).date()
+    day = DailyMetric.objects.create(user=employee, date=today, flow_score=31.0)
+    assert "Your FlowScore today is 31" in client.get("/excuses/").content.decode()
+
+    day.flow_score = 36.0
+    day.save()
+
+    assert "Your FlowScore today is 36" in client.get("/excuses/").content.decode()

@@ -53,3 +53,23 @@ def test_it_writes_an_excuse_and_copies_it(page, browser_login, employee, live_s
     assert ExcuseEmail.objects.filter(user=employee).count() == 2
     assert page.locator("#history details").count() == 2
     assert page.console_errors == []
+
+
+def test_the_flowscore_banner_is_fresh_after_going_back(page, browser_login, employee):
+    """A check-in made meanwhile (here: its DailyMetric) shows when the person comes back,
+    even through the browser's Back button (no back/forward-cache copy of the old page)."""
+    from metrics.models import DailyMetric
+
+    today = timezone.now().astimezone(dt.UTC).date()
+    day = DailyMetric.objects.create(user=employee, date=today, flow_score=31.0)
+    browser_login(page, employee)
+    page.goto("/excuses/")
+    assert "Your FlowScore today is 31" in page.inner_text("#excuse-suggestion")
+
+    page.goto("/me/trends/")
+    day.flow_score = 36.0
+    day.save()
+    page.go_back()
+
+    page.wait_for_selector("#excuse-suggestion")
+    assert "Your FlowScore today is 36" in page.inner_text("#excuse-suggestion")
