@@ -16,6 +16,7 @@ install_system_packages() {
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
   if [ "${1:-}" = test ]; then
     command -v chromium >/dev/null || missing+=(chromium)
+    command -v npm >/dev/null || missing+=(npm)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
@@ -47,6 +48,16 @@ install_python_packages() {
   echo "$want" > "$VENV/.requirements-$profile.sha256"
 }
 
+# axe-core for the browser tests' accessibility checks (loaded by the tests, never served).
+install_node_packages() {
+  local stamp=node_modules/.package-lock.sha256 want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > "$stamp"
+  fi
+}
+
 prepare_database() {
   "$PY" manage.py migrate --noinput -v0
   "$PY" manage.py collectstatic --noinput -v0
@@ -56,6 +67,7 @@ case "${1:-}" in
   setup)
     install_system_packages test
     install_python_packages dev
+    install_node_packages
     ;;
   demo)
     install_system_packages demo
@@ -70,6 +82,7 @@ case "${1:-}" in
     shift
     install_system_packages test
     install_python_packages dev
+    install_node_packages
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     "$PY" manage.py makemigrations --check --dry-run -v0

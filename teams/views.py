@@ -63,6 +63,18 @@ def _summary_rows(aggregates, *, metric: str) -> list[dict]:
     ]
 
 
+def _heatmap_table(aggregates, *, metric: str) -> dict:
+    """The heatmap's cells as a table (days down, teams across): its text alternative."""
+    by_day: dict = {}
+    for row in dashboard_rows(aggregates, metric=metric):
+        text = charts.format_value(row["value"], metric) if row["value"] is not None else None
+        by_day.setdefault(row["date"], []).append(text or f"hidden: {row['note']}")
+    return {
+        "teams": [team.name for team in aggregates.teams],
+        "rows": [{"date": day, "cells": cells} for day, cells in by_day.items()],
+    }
+
+
 def _require_dashboard_user(request: HttpRequest) -> None:
     if not can_use_dashboard(request.user):
         raise PermissionDenied("The team dashboard is for managers and admins.")
@@ -90,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "min_group_size": aggregates.k,
         "summaries": _summary_rows(aggregates, metric=params.metric),
         "heatmap": heatmap,
+        "heatmap_table": _heatmap_table(aggregates, metric=params.metric),
         "heatmap_script": _figure_script(heatmap, "heatmap-figure"),
         "trend_script": _figure_script(
             charts.trend_figure(aggregates, metric=params.metric), "trend-figure"
