@@ -466,7 +466,8 @@ def bench_checkin(image, clip, cnn, burnout, repeats, threads, results):
     import torch
 
     from inference import fatigue as fatigue_pipeline
-    from inference import runtime, services, tabular, voice, voice_features
+    from inference import runtime, services, tabular, voice_features
+    from inference import voice as voice_pipeline
     from inference.preprocessing import decode_audio, decode_image
     from inference.registry import register_model_file
     from inference.testing import BURNOUT_ENCODING, BURNOUT_FEATURES
@@ -551,8 +552,8 @@ def bench_checkin(image, clip, cnn, burnout, repeats, threads, results):
     def torch_voice(head) -> float:
         # The speech gate, mel spectrogram and prosody are numpy (no torch model exists for
         # them); the voice encoder runs in PyTorch eager with the shipped weights; the
-        # 37-parameter head runs in ONNX Runtime on both paths.
-        analysis = voice.analyse_speech(decode_audio(clip), **prep)
+        # small head runs in ONNX Runtime on both paths.
+        analysis = voice_pipeline.analyse_speech(decode_audio(clip), **prep)
         mels = torch.from_numpy(voice_features.partial_mels(analysis.speech))
         embedding = voice_features.mean_embedding(torch_encoder(mels).numpy())
         values = dict(zip(voice_features.EMBEDDING_FEATURES, embedding.tolist(), strict=True))
@@ -575,7 +576,7 @@ def bench_checkin(image, clip, cnn, burnout, repeats, threads, results):
 
     # Pure session.run on the same, already preprocessed inputs: the floor for overhead.
     _, img_x = fatigue_pipeline.model_inputs(decode_image(image), fatigue_meta["preprocessing"])
-    analysis = voice.analyse_speech(decode_audio(clip), **prep)
+    analysis = voice_pipeline.analyse_speech(decode_audio(clip), **prep)
     mels_x = voice_features.partial_mels(analysis.speech)
     voice_x = analysis.features(voice_meta["features"])
     row = tabular.encode_features(
