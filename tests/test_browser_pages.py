@@ -177,3 +177,19 @@ def test_a_keyboard_only_dashboard(page, browser_login, demo):
     page.keyboard.press("Enter")
     assert page.eval_on_selector("#heatmap-table-details", "d => d.open")
     _tab_to(page, "#csv-export")
+
+
+def test_the_lockout_page_fits_a_phone_and_passes_axe(page, employee, settings):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", employee.username)
+        page.fill("#id_password", "not the password")
+        page.click("button[type=submit]")
+    page.wait_for_selector("#error-title")
+
+    assert page.inner_text("#error-title") == "Too many failed sign-in attempts"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "anonymous-locked-out-390.png", full_page=True)
+    assert _overflow(page) <= 0
+    assert _axe_violations(page) == []
