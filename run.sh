@@ -48,7 +48,8 @@ install_python_packages() {
   echo "$want" > "$VENV/.requirements-$profile.sha256"
 }
 
-# axe-core for the browser tests' accessibility checks (loaded by the tests, never served).
+# ONNX Runtime Web (private mode, copied into static/vendor/) and axe-core (the browser
+# tests' accessibility checks, never served).
 install_node_packages() {
   local stamp=node_modules/.package-lock.sha256 want
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
@@ -56,6 +57,7 @@ install_node_packages() {
     npm ci --no-audit --no-fund --loglevel=error
     echo "$want" > "$stamp"
   fi
+  [ -f static/vendor/onnxruntime-web/ort.wasm.min.mjs ] || scripts/vendor_browser_runtime.sh
 }
 
 prepare_database() {

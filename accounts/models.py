@@ -29,6 +29,8 @@ class User(AbstractUser):
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     # When the employee agreed to biometric processing; None means no consent (no check-ins).
     biometric_consent_at = models.DateTimeField(null=True, blank=True)
+    # With PRIVATE_MODE=optional: score check-ins in this person's browser (no media sent).
+    scores_on_device = models.BooleanField(default=False)
 
     # Profile fields used as burnout-model features.
     company_joined_on = models.DateField(null=True, blank=True)

@@ -1,16 +1,17 @@
 """Check-in API: submit (202), poll, list own check-ins, own daily metrics. Employees only."""
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import on_device, selectors, services
 from .models import CheckIn, DailyMetric
 from .permissions import IsEmployee
 from .uploads import install_size_limit
@@ -27,6 +28,21 @@ class CheckinSubmitThrottle(UserRateThrottle):
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
+
+
+class DeviceCheckinThrottle(UserRateThrottle):
+    """Check-ins scored on a device carry no media to check: a tighter per-day limit."""
+
+    scope = "device_checkin"
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST" or not _is_json(request):
+            return True
+        return super().allow_request(request, view)
+
+
+def _is_json(request) -> bool:
+    return (request.content_type or "").split(";")[0].strip() == "application/json"
 
 
 class CheckinOutputSerializer(serializers.ModelSerializer):
@@ -52,6 +68,7 @@ class CheckinOutputSerializer(serializers.ModelSerializer):
             "flow_score",
             "coach_message",
             "model_versions",
+            "source",
             "failure_reason",
             "attempts",
         ]
@@ -84,9 +101,7 @@ class CheckinAcceptedSerializer(serializers.Serializer):
     status_url = serializers.CharField()
 
 
-class CheckinSubmitInputSerializer(serializers.Serializer):
-    image = serializers.FileField(required=False, allow_empty_file=True)
-    audio = serializers.FileField(required=False, allow_empty_file=True)
+class _NumbersSerializer(serializers.Serializer):
     hours_worked = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=24
     )
@@ -97,6 +112,28 @@ class CheckinSubmitInputSerializer(serializers.Serializer):
     mental_fatigue = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=10
     )
+
+
+class DeviceScoresSerializer(serializers.Serializer):
+    fatigue = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
+    stress = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
+
+
+class ModelVersionEchoSerializer(serializers.Serializer):
+    version = serializers.CharField(max_length=64)
+    digest = serializers.CharField(max_length=64)
+
+
+class DeviceCheckinInputSerializer(_NumbersSerializer):
+    """Private mode: the scores the browser computed, instead of media."""
+
+    scores = DeviceScoresSerializer()
+    model_versions = serializers.DictField(child=ModelVersionEchoSerializer())
+
+
+class CheckinSubmitInputSerializer(_NumbersSerializer):
+    image = serializers.FileField(required=False, allow_empty_file=True)
+    audio = serializers.FileField(required=False, allow_empty_file=True)
 
     def validate(self, attrs):
         if not attrs.get("image") and not attrs.get("audio"):
@@ -110,8 +147,8 @@ class SyncApi(APIView):
     """``POST``: submit a check-in (multipart); ``GET``: the caller's own check-ins."""
 
     permission_classes = [IsEmployee]
-    parser_classes = [MultiPartParser, FormParser]
-    throttle_classes = [CheckinSubmitThrottle]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    throttle_classes = [CheckinSubmitThrottle, DeviceCheckinThrottle]
 
     def initial(self, request, *args, **kwargs):
         # Before DRF reads the body, so oversized files are refused while they stream in.
@@ -120,10 +157,18 @@ class SyncApi(APIView):
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
-        request={"multipart/form-data": CheckinSubmitInputSerializer},
-        responses={202: CheckinAcceptedSerializer},
+        request={
+            "multipart/form-data": CheckinSubmitInputSerializer,
+            "application/json": DeviceCheckinInputSerializer,
+        },
+        responses={202: CheckinAcceptedSerializer, 201: CheckinOutputSerializer},
+        description="Multipart with media: stored and scored by a worker (202). JSON with "
+        "`scores` and `model_versions` (private mode): recorded as scored (201); 409 when the "
+        "models changed since the manifest was read.",
     )
     def post(self, request):
+        if _is_json(request):
+            return self._post_device_scores(request)
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         checkin = services.checkin_submit(user=request.user, **serializer.validated_data)
@@ -133,6 +178,22 @@ class SyncApi(APIView):
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": body["status_url"]},
         )
+
+    def _post_device_scores(self, request):
+        serializer = DeviceCheckinInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        scores = data.pop("scores")
+        checkin = on_device.checkin_record_device_scores(
+            user=request.user,
+            scores=on_device.DeviceScores(
+                fatigue=scores.get("fatigue"),
+                stress=scores.get("stress"),
+                model_versions={k: dict(v) for k, v in data.pop("model_versions").items()},
+            ),
+            **data,
+        )
+        return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CheckinOutputSerializer(many=True))
     def get(self, request):
@@ -229,3 +290,46 @@ class MyMetricsApi(APIView):
         filters.is_valid(raise_exception=True)
         rows = selectors.daily_metrics_for(user=request.user, **filters.validated_data)
         return Response(DailyMetricOutputSerializer(rows, many=True).data)
+
+
+class DeviceManifestApi(APIView):
+    """``GET``: what this employee's browser needs to score a check-in itself (private mode):
+    the mode, ONNX Runtime Web, and per kind the active model's version, digest, sidecar and
+    the URLs of every ONNX file it runs."""
+
+    permission_classes = [IsEmployee]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        from django.templatetags.static import static
+
+        from inference import device
+
+        kinds = {
+            kind: {
+                "version": item.version,
+                "digest": item.digest,
+                "sidecar": item.sidecar,
+                "files": {
+                    file.role: {
+                        "url": reverse("metrics:device-model", args=[file.sha256]),
+                        "sha256": file.sha256,
+                        "bytes": file.path.stat().st_size,
+                    }
+                    for file in item.files
+                },
+            }
+            for kind, item in device.device_kinds().items()
+        }
+        return Response(
+            {
+                "mode": settings.PRIVATE_MODE,
+                "on_device": on_device.device_scoring_for(request.user),
+                "runtime": {
+                    "available": device.runtime_available(),
+                    "module": static("vendor/onnxruntime-web/ort.wasm.min.mjs"),
+                    "wasm_paths": static("vendor/onnxruntime-web/"),
+                },
+                "kinds": kinds,
+            }
+        )

@@ -23,6 +23,10 @@ class CheckIn(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    class Source(models.TextChoices):
+        SERVER = "server", "Scored on the server"
+        DEVICE = "device", "Scored on the employee's device"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
     )
@@ -30,6 +34,10 @@ class CheckIn(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    # "device": the browser scored the media and sent only the scores (private mode).
+    source = models.CharField(
+        max_length=8, choices=Source.choices, default=Source.SERVER, db_index=True
     )
     image = models.FileField(upload_to=image_upload_path, blank=True, max_length=200)
     audio = models.FileField(upload_to=audio_upload_path, blank=True, max_length=200)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.services import user_set_consent
 from resonance.exceptions import DomainError
 
-from . import baselines, selectors, services
+from . import baselines, on_device, selectors, services
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
@@ -75,8 +75,15 @@ def _render_checkin(
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "sync_url": reverse("metrics-api:sync"),
         "photo_check_url": reverse("metrics-api:photo-check"),
+        "private_mode": settings.PRIVATE_MODE,
+        "on_device": on_device.device_scoring_for(request.user),
+        "manifest_url": reverse("metrics-api:device-manifest"),
     }
-    return render(request, "metrics/checkin.html", context, status=status)
+    response = render(request, "metrics/checkin.html", context, status=status)
+    if context["on_device"]:
+        # ONNX Runtime Web compiles its WebAssembly: allowed on this page only, for scripts.
+        response._csp_update = {"script-src": ["'wasm-unsafe-eval'"]}
+    return response
 
 
 @employee_required
@@ -148,6 +155,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "metric_count": selectors.daily_metrics_for(user=request.user).count(),
         "erase_confirmation": ERASE_CONFIRMATION,
         "min_group_size": settings.MIN_GROUP_SIZE,
+        "private_mode": settings.PRIVATE_MODE,
     }
     return render(request, "metrics/my_data.html", context)
 
@@ -210,3 +218,40 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
         f"{result['files']} stored files.",
     )
     return redirect("metrics:my-data")
+
+
+@employee_required
+@require_POST
+def my_on_device_choice(request: HttpRequest) -> HttpResponse:
+    """With ``PRIVATE_MODE=optional``: the employee's choice to score check-ins on their own
+    device (nothing but scores leaves it)."""
+    if settings.PRIVATE_MODE != "optional":
+        messages.error(request, "Your organisation does not offer this choice.")
+        return redirect("metrics:my-data")
+    on = request.POST.get("scores_on_device") == "on"
+    request.user.scores_on_device = on
+    request.user.save(update_fields=["scores_on_device"])
+    messages.success(
+        request,
+        "Check-ins are now scored on this device: only scores are sent."
+        if on
+        else "Check-ins are now scored on the server again.",
+    )
+    return redirect("metrics:my-data")
+
+
+@employee_required
+@require_GET
+def device_model(request: HttpRequest, sha256: str) -> HttpResponse:
+    """An ONNX file the browser runs in private mode, by its sha256 (content-addressed, so it
+    may be cached for good). Only files of the active on-device models are served."""
+    from django.http import FileResponse
+
+    from inference import device
+
+    item = device.device_file(sha256)
+    if item is None:
+        raise Http404("No such model file.")
+    response = FileResponse(item.path.open("rb"), content_type="application/octet-stream")
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response

@@ -182,6 +182,8 @@ REST_FRAMEWORK = {
         # Checking a photo before sending it (a retake each time the gate says no).
         "photo_check": env.str("PHOTO_CHECK_RATE", default="120/hour"),
         "excuse": env.str("EXCUSE_RATE", default="30/hour"),
+        # Scores computed on a device cannot be checked against media: fewer per day.
+        "device_checkin": env.str("DEVICE_CHECKIN_RATE", default="12/day"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -343,6 +345,13 @@ EXCUSE_LLM_URL = env.str("EXCUSE_LLM_URL", default="")
 EXCUSE_LLM_MODEL = env.str("EXCUSE_LLM_MODEL", default="default")
 EXCUSE_LLM_API_KEY = env.str("EXCUSE_LLM_API_KEY", default="")
 EXCUSE_LLM_TIMEOUT = min(env.float("EXCUSE_LLM_TIMEOUT", default=8.0), 10.0)
+
+# --- Private mode (check-ins scored on the employee's device) ---------------
+# off: media go to the server (default); optional: each employee chooses on My data;
+# required: every browser check-in is scored on the device and only scores are sent.
+PRIVATE_MODE = env.str("PRIVATE_MODE", default="off")
+if PRIVATE_MODE not in ("off", "optional", "required"):
+    raise ImproperlyConfigured("PRIVATE_MODE must be off, optional or required.")
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

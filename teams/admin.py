@@ -1,20 +1,48 @@
+import datetime as dt
+
 from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from resonance.admin import ReadOnlyAdminMixin
 
 from .models import PublishedTeamDay, Team
 
+ON_DEVICE_SHARE_DAYS = 30
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "member_count", "created_at"]
+    list_display = ["name", "member_count", "on_device_share", "created_at"]
     search_fields = ["name", "managers__username", "managers__email"]
     list_filter = ["created_at"]
     filter_horizontal = ["managers"]
 
+    def get_queryset(self, request):
+        since = timezone.now() - dt.timedelta(days=ON_DEVICE_SHARE_DAYS)
+        recent = Q(members__checkins__created_at__gte=since, members__checkins__status="done")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                recent_checkins=Count("members__checkins", filter=recent),
+                recent_device_checkins=Count(
+                    "members__checkins", filter=recent & Q(members__checkins__source="device")
+                ),
+            )
+        )
+
     @admin.display(description="members")
     def member_count(self, team: Team) -> int:
         return team.members.count()
+
+    @admin.display(description=f"scored on device ({ON_DEVICE_SHARE_DAYS} days)")
+    def on_device_share(self, team: Team) -> str:
+        """Private mode trusts the device's scores: admins see how much of a team relies on it."""
+        if not team.recent_checkins:
+            return "-"
+        share = team.recent_device_checkins / team.recent_checkins
+        return f"{share:.0%} of {team.recent_checkins}"
 
 
 @admin.register(PublishedTeamDay)

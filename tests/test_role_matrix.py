@@ -62,6 +62,9 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "metrics:my-data-json": ("get", EMPLOYEES_ONLY_PAGE),
     "metrics:my-data-csv": ("get", EMPLOYEES_ONLY_PAGE),
     "metrics:my-data-erase": ("get", row(LOGIN, 405, 405, 405, 403, 403, 403)),
+    "metrics:my-on-device": ("get", row(LOGIN, 405, 405, 405, 403, 403, 403)),
+    # An ONNX file of the active on-device fatigue model (private mode).
+    "metrics:device-model": ("get", EMPLOYEES_ONLY_PAGE),
     "teams:dashboard": ("get", row(LOGIN, 403, 403, 403, 200, 200, 200)),
     "teams:dashboard-csv": ("get", row(LOGIN, 403, 403, 403, 200, 200, 200)),
     # A team alert of the employee's team: only its managers (and admins) may acknowledge.
@@ -78,6 +81,7 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "metrics-api:photo-check": ("post", row(401, 400, 400, 400, 403, 403, 403)),
     "metrics-api:sync-detail": ("get", row(401, 200, 404, 404, 403, 403, 403)),
     "metrics-api:my-metrics": ("get", EMPLOYEES_ONLY_API),
+    "metrics-api:device-manifest": ("get", EMPLOYEES_ONLY_API),
     "teams-api:heatmap": ("get", row(401, 403, 403, 403, 200, 403, 200)),
     "alerts-api:list": ("get", same(401, 200)),
     "alerts-api:acknowledge": ("post", row(401, 404, 404, 404, 200, 404, 200)),
@@ -173,7 +177,12 @@ def world(
             "other_manager": other_manager,
             "admin": admin_user,
         },
-        "kwargs": {"checkin_id": checkin.pk, "team_id": team.pk, "alert_id": team_alert.pk},
+        "kwargs": {
+            "checkin_id": checkin.pk,
+            "team_id": team.pk,
+            "alert_id": team_alert.pk,
+            "sha256": tiny_models["fatigue"].sha256,
+        },
     }
 
 

@@ -1,0 +1,162 @@
+"""Check-ins scored on the employee's device (private mode): only scores reach the server.
+
+The browser runs the same ONNX models as the workers (``inference.device`` lists them) and
+sends the component scores with the model versions and digests it used. From there the
+check-in is treated like one a worker scored: a ``done`` row (``source="device"``), the day's
+metric, alerts and publication. What the server cannot do is prove the scores came from a
+face and a voice; see the README's trust model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import User
+from inference import device
+from inference import services as inference
+from metrics.errors import CONSENT_MESSAGE, EMPLOYEES_ONLY_MESSAGE, ConsentRequired, NotAnEmployee
+from metrics.features import burnout_features
+from metrics.models import CheckIn
+from metrics.services import Scores, checkin_complete, local_date_for
+from resonance.exceptions import DomainError
+
+
+class PrivateModeOff(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "private_mode_off"
+
+
+class StaleModels(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "stale_models"
+
+
+def device_scoring_for(user: User) -> bool:
+    """Whether this person's browser check-ins are scored on their device."""
+    mode = settings.PRIVATE_MODE
+    return mode == "required" or (mode == "optional" and user.scores_on_device)
+
+
+def served_versions() -> dict[str, dict[str, str]]:
+    """What the browser must echo: {kind: {"version", "digest"}} of the on-device models."""
+    return {
+        kind: {"version": item.version, "digest": item.digest}
+        for kind, item in device.device_kinds().items()
+    }
+
+
+@dataclass(frozen=True)
+class DeviceScores:
+    fatigue: float | None
+    stress: float | None
+    # {"fatigue": {"version": ..., "digest": ...}, "voice": {...}} for the scores sent
+    model_versions: dict[str, dict[str, str]]
+
+
+def _check_score(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise DomainError(f"The {name} score must be a number.", code="invalid_score")
+    if not 0.0 <= value <= 1.0:
+        raise DomainError(f"The {name} score must be between 0 and 1.", code="invalid_score")
+
+
+def _check_versions(scores: DeviceScores) -> None:
+    served = served_versions()
+    sent = scores.model_versions or {}
+    for kind, score_name in device.SCORE_OF_KIND.items():
+        if getattr(scores, score_name) is None:
+            continue
+        if kind not in served:
+            raise StaleModels(
+                f"The {kind} model cannot score on the device now; reload the page.",
+                extra={"active": served},
+            )
+        if sent.get(kind) != served[kind]:
+            raise StaleModels(
+                "The models changed since this page was loaded; reload the page and check "
+                "in again.",
+                extra={"active": served},
+            )
+
+
+def checkin_record_device_scores(
+    *,
+    user: User,
+    scores: DeviceScores,
+    hours_worked: float | None = None,
+    sleep_hours: float | None = None,
+    meeting_count: int | None = None,
+    mental_fatigue: float | None = None,
+) -> CheckIn:
+    """Record a check-in scored on the device as a ``done`` check-in.
+
+    Preconditions: ``user`` is an employee with consent and private mode applies to them; at
+    least one score, each a finite number in [0, 1]; ``scores.model_versions`` equal to what is
+    served now for every kind sent. Raises ``NotAnEmployee``/``ConsentRequired``/
+    ``PrivateModeOff`` (403), ``StaleModels`` (409, with the active versions) or
+    ``DomainError`` (400). The burnout score is computed here from the profile, the numbers and
+    the device's scores (no media involved). Side effects as for a worker-scored check-in: the
+    day's metric in the same transaction, alert evaluation after commit.
+    """
+    if not user.is_employee:
+        raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
+    if not user.has_consented:
+        raise ConsentRequired(CONSENT_MESSAGE)
+    if settings.PRIVATE_MODE == "off":
+        raise PrivateModeOff("On-device check-ins are turned off for this organisation.")
+    if not device_scoring_for(user):
+        raise PrivateModeOff("Turn on on-device scoring on My data first.")
+    if scores.fatigue is None and scores.stress is None:
+        raise DomainError("Send a fatigue score, a stress score, or both.", code="no_scores")
+    _check_score("fatigue", scores.fatigue)
+    _check_score("stress", scores.stress)
+    _check_versions(scores)
+
+    now = timezone.now()
+    on_date = local_date_for(user, now)
+    features = burnout_features(
+        on_date=on_date,
+        company_joined_on=user.company_joined_on,
+        designation=user.designation,
+        company_type=user.company_type,
+        wfh_available=user.wfh_available,
+        hours_worked=hours_worked,
+        mental_fatigue=mental_fatigue,
+        fatigue=scores.fatigue,
+        stress=scores.stress,
+    )
+    burnout = inference.score_burnout(features)
+    versions = {
+        kind: scores.model_versions[kind]["version"]
+        for kind, name in device.SCORE_OF_KIND.items()
+        if getattr(scores, name) is not None
+    }
+    result = Scores(
+        fatigue=scores.fatigue,
+        stress=scores.stress,
+        burnout=burnout.score,
+        model_versions={**versions, "burnout": burnout.model_version},
+    )
+    with transaction.atomic():
+        checkin = CheckIn.objects.create(
+            user=user,
+            source=CheckIn.Source.DEVICE,
+            status=CheckIn.Status.PROCESSING,
+            claimed_at=now,
+            local_date=on_date,
+            hours_worked=hours_worked,
+            sleep_hours=sleep_hours,
+            meeting_count=meeting_count,
+            mental_fatigue=mental_fatigue,
+        )
+        checkin_complete(checkin=checkin, scores=result)
+    checkin.refresh_from_db()
+    return checkin
