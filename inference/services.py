@@ -29,9 +29,12 @@ class Score:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - np.max(logits)
+    """Probabilities over the last axis: one distribution per row of a batch (a batch of
+    crops must not share one distribution, as training's ``softmax`` does not either)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    shifted = logits - np.max(logits, axis=-1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / exp.sum()
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def classifier_score(model: LoadedModel, output: np.ndarray) -> Score:
