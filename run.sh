@@ -55,9 +55,10 @@ install_node_packages() {
   want=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     npm ci --no-audit --no-fund --loglevel=error
+    scripts/vendor_browser_runtime.sh
     echo "$want" > "$stamp"
   fi
-  [ -f static/vendor/onnxruntime-web/ort.wasm.min.mjs ] || scripts/vendor_browser_runtime.sh
+  ls static/vendor/onnxruntime-web/*/ort.wasm.min.mjs >/dev/null 2>&1 || scripts/vendor_browser_runtime.sh
 }
 
 prepare_database() {

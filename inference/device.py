@@ -105,10 +105,14 @@ def device_file(sha256: str) -> DeviceFile | None:
     return None
 
 
-def runtime_available() -> bool:
-    """ONNX Runtime Web is vendored into static/ (``scripts/vendor_browser_runtime.sh``)."""
-    return (
-        (Path(settings.BASE_DIR) / "static" / "vendor" / "onnxruntime-web")
-        .joinpath("ort.wasm.min.mjs")
-        .is_file()
-    )
+RUNTIME_MODULE = "ort.wasm.min.mjs"
+
+
+def runtime_dir() -> str | None:
+    """The vendored ONNX Runtime Web, relative to static/ (``vendor/onnxruntime-web/VERSION/``,
+    written by ``scripts/vendor_browser_runtime.sh``); None when it is not installed."""
+    root = Path(settings.BASE_DIR) / "static" / "vendor" / "onnxruntime-web"
+    versions = sorted(p for p in root.glob("*/" + RUNTIME_MODULE)) if root.is_dir() else []
+    if not versions:
+        return None
+    return f"vendor/onnxruntime-web/{versions[-1].parent.name}/"

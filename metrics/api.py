@@ -305,6 +305,7 @@ class DeviceManifestApi(APIView):
 
         from inference import device
 
+        runtime = device.runtime_dir()
         kinds = {
             kind: {
                 "version": item.version,
@@ -326,9 +327,9 @@ class DeviceManifestApi(APIView):
                 "mode": settings.PRIVATE_MODE,
                 "on_device": on_device.device_scoring_for(request.user),
                 "runtime": {
-                    "available": device.runtime_available(),
-                    "module": static("vendor/onnxruntime-web/ort.wasm.min.mjs"),
-                    "wasm_paths": static("vendor/onnxruntime-web/"),
+                    "available": runtime is not None,
+                    "module": static(runtime + device.RUNTIME_MODULE) if runtime else None,
+                    "wasm_paths": static(runtime) if runtime else None,
                 },
                 "kinds": kinds,
             }

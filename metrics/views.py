@@ -53,6 +53,15 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = CheckinForm(request.POST, request.FILES)
+        if on_device.device_scoring_for(request.user):
+            # Private mode scores in the browser; a form post would carry the media here.
+            return _render_checkin(
+                request,
+                CheckinForm(),
+                status=400,
+                error="Private mode scores your check-in in the browser: turn on JavaScript. "
+                "Nothing was stored.",
+            )
         if form.is_valid():
             try:
                 checkin = services.checkin_submit(user=request.user, **form.cleaned_data)

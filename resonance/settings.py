@@ -152,6 +152,17 @@ STORAGES = {
         )
     },
 }
+
+
+def _immutable_static(path: str, url: str) -> bool:
+    """Cache forever: files with a content hash in the name (collectstatic's manifest), and the
+    vendored ONNX Runtime Web, whose folder names its version."""
+    import re
+
+    return bool(re.search(r"\.[0-9a-f]{12}\.\w+$", url)) or "/vendor/onnxruntime-web/" in url
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _immutable_static
 # Uploads (biometric media) live outside any served folder; no URL ever maps to them.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Required by Django; no URL pattern maps it, so uploads are never served.

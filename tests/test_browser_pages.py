@@ -158,7 +158,7 @@ def test_a_keyboard_only_check_in(page, browser_login, demo, tiny_models):
     page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
     _tab_to(page, "#checkin-submit")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=30_000)
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
 
     assert page.text_content("#status-text") == "Scored."
     assert CheckIn.objects.get(user=demo["employee"]).status == "done"

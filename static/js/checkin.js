@@ -7,6 +7,9 @@
   if (!form) return;
 
   const syncUrl = form.dataset.syncUrl;
+  // Private mode: checkin_device.mjs scores the captures in this browser; nothing but
+  // scores may leave it, so the photo check and the upload below hand over to it instead.
+  const onDevice = form.dataset.onDevice === "true";
   const maxBytes = parseInt(form.dataset.maxBytes, 10);
   const statusCard = document.getElementById("checkin-status");
   const statusText = document.getElementById("status-text");
@@ -99,7 +102,8 @@
     canvas.toBlob(
       function (blob) {
         imageBlob = blob;
-        if (blob) checkPhoto(blob);
+        if (blob && onDevice) checkPhotoOnDevice(blob);
+        else if (blob) checkPhoto(blob);
       },
       "image/jpeg",
       0.9
@@ -149,6 +153,30 @@
       captured.textContent = "Photo taken (it could not be checked now; it is checked on sending).";
     }
     setPhotoState("ready", "ready (checked on sending)");
+  }
+
+  function checkPhotoOnDevice(blob) {
+    captured.textContent = "Checking the photo on this device…";
+    captured.className = "muted";
+    show(captured, true);
+    setPhotoState("checking", "checking the photo…");
+    form.dispatchEvent(
+      new CustomEvent("resonance:photo", {
+        detail: {
+          blob: blob,
+          accept: function (message) {
+            captured.textContent = message;
+            setPhotoState("ready", "ready (one clear face)");
+          },
+          refuse: function (message) {
+            imageBlob = null;
+            captured.textContent = message + " Press \u201cRetake\u201d to retake it.";
+            captured.className = "error";
+            setPhotoState("refused", "refused: retake it");
+          },
+        },
+      })
+    );
   }
 
   // --- Microphone --------------------------------------------------------------------------
@@ -313,6 +341,24 @@
         setStatus("Each file must be at most " + Math.round(maxBytes / 1048576) + " MB.", true);
         return;
       }
+    }
+    if (onDevice) {
+      submitButton.disabled = true;
+      show(result, false);
+      form.dispatchEvent(
+        new CustomEvent("resonance:submit", {
+          detail: {
+            image: hasImage ? image : null,
+            audio: hasAudio ? audio : null,
+            done: function (checkin) {
+              setStatus("Scored on this device.", false);
+              renderResult(checkin);
+            },
+          },
+        })
+      );
+      submitButton.disabled = false;
+      return;
     }
     submitButton.disabled = true;
     show(result, false);

@@ -1,0 +1,152 @@
+"""Private mode in headless Chromium: the check-in is scored in the browser with the same ONNX
+models, no image or audio byte leaves it, the scores match the server path, and a page whose
+models went stale is told to reload."""
+
+import io
+import json
+
+import pytest
+
+from inference import services
+from inference.registry import register_model_file
+from inference.testing import write_tiny_model
+from metrics.models import CheckIn
+
+from .media import png_bytes, wav_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# File signatures of what must never be sent: JPEG, PNG, WebM/Matroska, RIFF (WAV), Ogg, FLAC.
+MEDIA_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"\x1aE\xdf\xa3", b"RIFF", b"OggS", b"fLaC")
+
+
+@pytest.fixture
+def private(settings):
+    settings.PRIVATE_MODE = "required"
+    return settings
+
+
+def _record_requests(page) -> list[dict]:
+    sent: list[dict] = []
+
+    def on_request(request):
+        body = request.post_data_buffer or b""
+        sent.append(
+            {
+                "method": request.method,
+                "url": request.url,
+                "type": request.headers.get("content-type", ""),
+                "body": body,
+            }
+        )
+
+    page.on("request", on_request)
+    return sent
+
+
+def _assert_no_media_left(sent: list[dict]) -> dict:
+    """Every request body is free of media; returns the one check-in POST."""
+    for request in sent:
+        body = request["body"]
+        assert not any(magic in body for magic in MEDIA_MAGIC), (request["url"], body[:80])
+        assert "multipart/form-data" not in request["type"], request["url"]
+        assert "/sync/photo-check/" not in request["url"]
+    posts = [r for r in sent if r["method"] == "POST" and r["url"].endswith("/api/v1/sync/")]
+    assert len(posts) == 1
+    assert posts[0]["type"].startswith("application/json")
+    return json.loads(posts[0]["body"])
+
+
+def _wait_ready(page) -> None:
+    page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=60_000)
+
+
+def test_a_private_check_in_with_camera_and_microphone_sends_only_scores(
+    page, employee, browser_login, tiny_models, private
+):
+    browser_login(page, employee)
+    sent = _record_requests(page)
+    page.goto("/checkin/")
+    assert "never leave it" in page.inner_text("#checkin-mode")
+    _wait_ready(page)
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1500)
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured:has-text('checked on this device')", timeout=30_000)
+    page.click("#mic-record")
+    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+
+    assert page.text_content("#status-text") == "Scored on this device."
+    posted = _assert_no_media_left(sent)
+    assert set(posted) >= {"scores", "model_versions"}
+    assert set(posted["scores"]) == {"fatigue", "stress"}
+    checkin = CheckIn.objects.get(user=employee)
+    assert checkin.source == "device" and checkin.status == "done"
+    assert not checkin.image and not checkin.audio
+    assert checkin.fatigue == pytest.approx(posted["scores"]["fatigue"])
+    assert page.console_errors == []
+
+
+def test_private_scores_match_the_server_path_on_the_same_files(
+    page, employee, browser_login, tiny_models, private, tmp_path
+):
+    image = tmp_path / "face.png"
+    image.write_bytes(png_bytes())
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(wav_bytes(4.0))
+    browser_login(page, employee)
+    sent = _record_requests(page)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.set_input_files("#id_image", str(image))
+    page.set_input_files("#id_audio", str(audio))
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+    assert page.text_content("#status-text") == "Scored on this device."
+    _assert_no_media_left(sent)
+
+    checkin = CheckIn.objects.get(user=employee)
+    server_fatigue = services.score_image(io.BytesIO(image.read_bytes())).score
+    server_stress = services.score_audio(io.BytesIO(audio.read_bytes())).score
+    assert abs(checkin.fatigue - server_fatigue) <= 0.01, (checkin.fatigue, server_fatigue)
+    assert abs(checkin.stress - server_stress) <= 0.01, (checkin.stress, server_stress)
+
+
+def test_a_page_whose_models_went_stale_is_told_to_reload(
+    page, employee, browser_login, tiny_models, private, tmp_path
+):
+    audio = tmp_path / "voice.wav"
+    audio.write_bytes(wav_bytes(3.0))
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    # Meanwhile an operator activates another voice model.
+    newer = write_tiny_model(tmp_path / "models", "voice", version="tiny-2")
+    register_model_file(newer, activate=True)
+    page.set_input_files("#id_audio", str(audio))
+    page.click("#checkin-submit")
+    page.wait_for_selector("#status-text.error", timeout=60_000)
+
+    assert "reload the page" in page.text_content("#status-text")
+    assert not CheckIn.objects.exists()
+
+
+def test_a_photo_without_a_face_is_refused_on_the_device(
+    faceless_page, employee, browser_login, tiny_models, private
+):
+    page = faceless_page
+    browser_login(page, employee)
+    sent = _record_requests(page)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1000)
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured.error", timeout=30_000)
+
+    assert "No face found in the photo" in page.text_content("#image-captured")
+    assert all("/sync/" not in r["url"] for r in sent if r["method"] == "POST")
