@@ -41,3 +41,24 @@ def open_page(browser, files: dict[str, bytes]):
     page.route(f"{ORIGIN}/**", serve)
     page.goto("/")
     return context, page
+
+
+def open_scorer_page(browser, model_files: dict[str, Path], url: str, setup: str, **args):
+    """A page at ``ORIGIN`` serving ``model_files`` (key -> path) at ``url.format(key)``, after
+    running the ``setup`` script with ``{urls, runtime, **args}`` (it builds the scorer and
+    returns how long that took). Returns (context, page, setup_ms); page errors are collected
+    in ``page.errors``."""
+    from inference import device
+
+    runtime = device.runtime_dir()
+    if runtime is None:
+        import pytest
+
+        pytest.fail("ONNX Runtime Web is not vendored: run scripts/vendor_browser_runtime.sh")
+    files = {url.format(key): path.read_bytes() for key, path in model_files.items()}
+    context, page = open_page(browser, files)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    urls = {key: url.format(key) for key in model_files}
+    setup_ms = page.evaluate(setup, {"urls": urls, "runtime": "/static/" + runtime, **args})
+    return context, page, setup_ms

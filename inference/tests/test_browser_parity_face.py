@@ -23,12 +23,12 @@ import numpy as np
 import onnxruntime
 import pytest
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
-from inference import device, face, fatigue, services
+from inference import face, fatigue, services
 from inference.preprocessing import decode_image
 from inference.tests import browser_origin
-from inference.tests.media import image_bytes, portrait
+from inference.tests.media import eyes_shut, image_bytes, portrait
 
 pytestmark = [pytest.mark.browser]
 
@@ -110,20 +110,6 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _eyes_shut(image: Image.Image) -> Image.Image:
-    """Skin painted over both eyes and a lid line, as test_face does, slightly blurred."""
-    open_eyes = face.analyse_face(image)
-    closed = image.copy()
-    draw = ImageDraw.Draw(closed)
-    skin = tuple(int(v) for v in np.asarray(image)[150, 150])
-    for eye in (face.RIGHT_EYE, face.LEFT_EYE):
-        points = open_eyes.landmarks[list(eye), :2]
-        (x0, y0), (x1, y1) = points.min(0) - 2, points.max(0) + 2
-        draw.ellipse([x0, y0, x1, y1], fill=skin)
-        draw.line([x0, (y0 + y1) / 2, x1, (y0 + y1) / 2], fill=(60, 40, 30), width=2)
-    return closed.filter(ImageFilter.GaussianBlur(0.8))
-
-
 def _webcam_frame() -> Image.Image:
     """The portrait off-centre in a wide grey frame: letterboxing with uneven padding."""
     frame = Image.new("RGB", (641, 361), (118, 122, 126))
@@ -144,7 +130,7 @@ SCORED = {
     "tilted -12 degrees": lambda: _png(
         portrait().rotate(-12, resample=Image.Resampling.BICUBIC, expand=True)
     ),
-    "eyes painted shut": lambda: _png(_eyes_shut(portrait())),
+    "eyes painted shut": lambda: _png(eyes_shut(portrait())),
     "webcam frame": lambda: _jpeg(_webcam_frame()),
 }
 
@@ -198,24 +184,10 @@ def scorer_page(chromium, sidecar):
     The page lives on a made-up origin that serves static/ and the ONNX files from disk (no
     Django server, no CSP: the check-in page's own CSP is tested with the page itself).
     """
-    if device.runtime_dir() is None:
-        pytest.skip("ONNX Runtime Web is not vendored; run scripts/vendor_browser_runtime.sh")
-    files = {MODEL_URL.format(key): path.read_bytes() for key, path in MODEL_FILES.items()}
-    context, page = browser_origin.open_page(chromium, files)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    urls = {key: MODEL_URL.format(key) for key in MODEL_FILES}
-    setup_ms = page.evaluate(
-        _SETUP,
-        {
-            "urls": urls,
-            "sidecar": sidecar,
-            "sha256": MODEL_SHA256,
-            "runtime": "/static/" + device.runtime_dir(),
-        },
+    context, page, setup_ms = browser_origin.open_scorer_page(
+        chromium, MODEL_FILES, MODEL_URL, _SETUP, sidecar=sidecar, sha256=MODEL_SHA256
     )
     _measured["setup"] = {"create_ms": round(setup_ms, 1)}
-    page.errors = errors
     yield page
     context.close()
 

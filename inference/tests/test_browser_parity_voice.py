@@ -19,7 +19,7 @@ import soundfile
 import soxr
 from django.conf import settings
 
-from inference import device, voice, voice_features
+from inference import voice, voice_features
 from inference.errors import InvalidMedia
 from inference.tests import browser_origin
 
@@ -123,17 +123,10 @@ def scorer_page(chromium, sidecar):
     The page lives on a made-up origin that serves static/ and the ONNX files from disk (no
     Django server, no CSP: the check-in page's own CSP is tested with the page itself).
     """
-    if device.runtime_dir() is None:
-        pytest.skip("ONNX Runtime Web is not vendored; run scripts/vendor_browser_runtime.sh")
-    files = {MODEL_URL.format(key): path.read_bytes() for key, path in MODEL_FILES.items()}
-    context, page = browser_origin.open_page(chromium, files)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    urls = {key: MODEL_URL.format(key) for key in MODEL_FILES}
-    runtime = "/static/" + device.runtime_dir()
-    setup_ms = page.evaluate(_SETUP, {"urls": urls, "sidecar": sidecar, "runtime": runtime})
+    context, page, setup_ms = browser_origin.open_scorer_page(
+        chromium, MODEL_FILES, MODEL_URL, _SETUP, sidecar=sidecar
+    )
     _measured["setup"] = {"create_ms": round(setup_ms, 1)}
-    page.errors = errors
     yield page
     context.close()
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.conf import settings
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageFilter
 
 from inference import face
 from inference.registry import sha256_of
+from inference.tests.media import eyes_shut
 
 FIXTURE = Path(__file__).parent / "fixtures" / "astronaut.jpg"
 
@@ -69,15 +70,7 @@ def test_it_follows_a_tilted_head(portrait):
 def test_closing_the_eyes_lowers_the_eye_aspect_ratio(portrait):
     """Paint skin over both eyes: the mesh then sees lids, not irises."""
     open_eyes = face.analyse_face(portrait)
-    closed = portrait.copy()
-    draw = ImageDraw.Draw(closed)
-    skin = tuple(int(v) for v in np.asarray(portrait)[150, 150])
-    for eye in (face.RIGHT_EYE, face.LEFT_EYE):
-        points = open_eyes.landmarks[list(eye), :2]
-        (x0, y0), (x1, y1) = points.min(0) - 2, points.max(0) + 2
-        draw.ellipse([x0, y0, x1, y1], fill=skin)
-        draw.line([x0, (y0 + y1) / 2, x1, (y0 + y1) / 2], fill=(60, 40, 30), width=2)
-    closed_eyes = face.analyse_face(closed.filter(ImageFilter.GaussianBlur(0.8)))
+    closed_eyes = face.analyse_face(eyes_shut(portrait))
 
     assert np.mean(closed_eyes.eye_aspect_ratio) < np.mean(open_eyes.eye_aspect_ratio) - 0.05
 
