@@ -45,6 +45,19 @@ def _fast_and_isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_config_restored():
+    """Whatever a test does to the Celery app's broker or eager mode is undone after it, so a
+    later test never publishes to a broker that is gone."""
+    from resonance.celery import app
+
+    keys = ("broker_url", "task_always_eager", "task_eager_propagates")
+    saved = {key: app.conf[key] for key in keys}
+    yield
+    if any(app.conf[key] != value for key, value in saved.items()):
+        app.conf.update(saved)
+
+
 @pytest.fixture
 def noiseless(settings):
     """Publication with negligible noise, for tests of what is aggregated (not of privacy).

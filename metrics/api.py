@@ -5,7 +5,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -180,6 +180,12 @@ class SyncApi(APIView):
         )
 
     def _post_device_scores(self, request):
+        if not isinstance(request.data, dict) or "scores" not in request.data:
+            raise UnsupportedMediaType(
+                request.content_type,
+                detail="Send photos and voice clips as multipart/form-data; a JSON body is for "
+                "check-ins scored on the device and carries 'scores' and 'model_versions'.",
+            )
         serializer = DeviceCheckinInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
