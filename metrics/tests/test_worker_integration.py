@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from metrics.models import CheckIn, DailyMetric
+from tests.support.servers import reset_connection_pools
 
 from .media import audio_upload, image_upload
 
@@ -39,14 +40,6 @@ def redis_broker():
     client.flushdb()
 
 
-def _reset_connection_pools(app) -> None:
-    # Pools are created lazily with the broker URL of the moment; drop them when it changes.
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def publish_to_broker(redis_broker):
     """Make this process publish tasks to Redis instead of running them in-process."""
@@ -54,10 +47,10 @@ def publish_to_broker(redis_broker):
 
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=redis_broker, task_always_eager=False)
-    _reset_connection_pools(app)
+    reset_connection_pools(app)
     yield app
     app.conf.update(saved)
-    _reset_connection_pools(app)
+    reset_connection_pools(app)
 
 
 @pytest.fixture

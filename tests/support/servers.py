@@ -97,9 +97,14 @@ class PrivateRedis:
 
 
 def reset_connection_pools(app) -> None:
-    """Drop the Celery app's broker pools; they keep the broker URL they were created with."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop the Celery app's broker pools; they keep the broker URL they were created with.
+
+    kombu also keeps every pool in a process-wide registry keyed by connection: closing a pool
+    without clearing that registry hands the closed pool back on the next use (even eager
+    tasks acquire a producer), so a later test would fail with "Acquire on closed pool"."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
