@@ -82,3 +82,22 @@ def check_voice_encoder(app_configs=None, **kwargs) -> list[Warning]:
             id="inference.W004",
         )
     ]
+
+
+@register(Tags.models)
+def check_browser_runtime(app_configs=None, **kwargs) -> list[Warning]:
+    from django.conf import settings
+
+    from inference import device
+
+    if settings.PRIVATE_MODE == "off" or device.runtime_dir() is not None:
+        return []
+    return [
+        Warning(
+            f"PRIVATE_MODE={settings.PRIVATE_MODE} but ONNX Runtime Web is not in static/.",
+            hint="Run `npm ci && scripts/vendor_browser_runtime.sh` (./run.sh setup does); "
+            "until then the check-in page cannot score on the device.",
+            obj="inference.device",
+            id="inference.W005",
+        )
+    ]

@@ -222,3 +222,18 @@ def test_admins_see_each_teams_share_of_check_ins_scored_on_device(
     assert response.status_code == 200
     assert "Scored on device (30 days)" in response.content.decode()
     assert "33% of 3" in response.content.decode()
+
+
+def test_the_system_check_warns_when_private_mode_lacks_the_browser_runtime(settings, monkeypatch):
+    from django.core import checks
+
+    from inference import device
+
+    settings.PRIVATE_MODE = "optional"
+    monkeypatch.setattr(device, "runtime_dir", lambda: None)
+
+    messages = [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.id == "inference.W005"]
+
+    assert len(messages) == 1 and "vendor_browser_runtime.sh" in messages[0].hint
+    settings.PRIVATE_MODE = "off"
+    assert not [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.id == "inference.W005"]
