@@ -1,6 +1,5 @@
 """Check-in API: submit (202), poll, list own check-ins, own daily metrics. Employees only."""
 
-from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -307,36 +306,4 @@ class DeviceManifestApi(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        from django.templatetags.static import static
-
-        from inference import device
-
-        runtime = device.runtime_dir()
-        kinds = {
-            kind: {
-                "version": item.version,
-                "digest": item.digest,
-                "sidecar": item.sidecar,
-                "files": {
-                    file.role: {
-                        "url": reverse("metrics:device-model", args=[file.sha256]),
-                        "sha256": file.sha256,
-                        "bytes": file.path.stat().st_size,
-                    }
-                    for file in item.files
-                },
-            }
-            for kind, item in device.device_kinds().items()
-        }
-        return Response(
-            {
-                "mode": settings.PRIVATE_MODE,
-                "on_device": on_device.device_scoring_for(request.user),
-                "runtime": {
-                    "available": runtime is not None,
-                    "module": static(runtime + device.RUNTIME_MODULE) if runtime else None,
-                    "wasm_paths": static(runtime) if runtime else None,
-                },
-                "kinds": kinds,
-            }
-        )
+        return Response(on_device.device_manifest(user=request.user))

@@ -19,11 +19,9 @@ from rest_framework import status
 
 from accounts.models import User
 from inference import device
-from inference import services as inference
 from metrics.errors import CONSENT_MESSAGE, EMPLOYEES_ONLY_MESSAGE, ConsentRequired, NotAnEmployee
-from metrics.features import burnout_features
 from metrics.models import CheckIn
-from metrics.services import Scores, checkin_complete, local_date_for
+from metrics.services import Scores, burnout_score_for, checkin_complete, local_date_for
 from resonance.exceptions import DomainError
 
 
@@ -122,18 +120,14 @@ def checkin_record_device_scores(
 
     now = timezone.now()
     on_date = local_date_for(user, now)
-    features = burnout_features(
+    burnout = burnout_score_for(
+        user=user,
         on_date=on_date,
-        company_joined_on=user.company_joined_on,
-        designation=user.designation,
-        company_type=user.company_type,
-        wfh_available=user.wfh_available,
         hours_worked=hours_worked,
         mental_fatigue=mental_fatigue,
         fatigue=scores.fatigue,
         stress=scores.stress,
     )
-    burnout = inference.score_burnout(features)
     versions = {
         kind: scores.model_versions[kind]["version"]
         for kind, name in device.SCORE_OF_KIND.items()
@@ -160,3 +154,38 @@ def checkin_record_device_scores(
         checkin_complete(checkin=checkin, scores=result)
     checkin.refresh_from_db()
     return checkin
+
+
+def device_manifest(*, user: User) -> dict:
+    """What ``user``'s browser needs to score a check-in itself: the mode, ONNX Runtime Web,
+    and per kind the active version, digest, sidecar and the URL of every ONNX file."""
+    from django.templatetags.static import static
+    from django.urls import reverse
+
+    runtime = device.runtime_dir()
+    kinds = {
+        kind: {
+            "version": item.version,
+            "digest": item.digest,
+            "sidecar": item.sidecar,
+            "files": {
+                file.role: {
+                    "url": reverse("metrics:device-model", args=[file.sha256]),
+                    "sha256": file.sha256,
+                    "bytes": file.path.stat().st_size,
+                }
+                for file in item.files
+            },
+        }
+        for kind, item in device.device_kinds().items()
+    }
+    return {
+        "mode": settings.PRIVATE_MODE,
+        "on_device": device_scoring_for(user),
+        "runtime": {
+            "available": runtime is not None,
+            "module": static(runtime + device.RUNTIME_MODULE) if runtime else None,
+            "wasm_paths": static(runtime) if runtime else None,
+        },
+        "kinds": kinds,
+    }

@@ -252,21 +252,44 @@ def checkin_run_models(*, checkin: CheckIn) -> Scores:
         scores.stress = result.score
         scores.model_versions["voice"] = result.model_version
     user = checkin.user
-    features = burnout_features(
+    result = burnout_score_for(
+        user=user,
         on_date=checkin.local_date or local_date_for(user, checkin.created_at),
-        company_joined_on=user.company_joined_on,
-        designation=user.designation,
-        company_type=user.company_type,
-        wfh_available=user.wfh_available,
         hours_worked=checkin.hours_worked,
         mental_fatigue=checkin.mental_fatigue,
         fatigue=scores.fatigue,
         stress=scores.stress,
     )
-    result = inference.score_burnout(features)
     scores.burnout = result.score
     scores.model_versions["burnout"] = result.model_version
     return scores
+
+
+def burnout_score_for(
+    *,
+    user: User,
+    on_date: dt.date,
+    hours_worked: float | None,
+    mental_fatigue: float | None,
+    fatigue: float | None,
+    stress: float | None,
+):
+    """The burnout model's score from the profile, the self-report and the component scores
+    (for check-ins scored by a worker and for those scored on the device alike)."""
+    from inference import services as inference
+
+    features = burnout_features(
+        on_date=on_date,
+        company_joined_on=user.company_joined_on,
+        designation=user.designation,
+        company_type=user.company_type,
+        wfh_available=user.wfh_available,
+        hours_worked=hours_worked,
+        mental_fatigue=mental_fatigue,
+        fatigue=fatigue,
+        stress=stress,
+    )
+    return inference.score_burnout(features)
 
 
 def daily_metric_recompute(*, user: User, on_date: dt.date) -> DailyMetric | None:

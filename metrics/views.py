@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -254,8 +254,6 @@ def my_on_device_choice(request: HttpRequest) -> HttpResponse:
 def device_model(request: HttpRequest, sha256: str) -> HttpResponse:
     """An ONNX file the browser runs in private mode, by its sha256 (content-addressed, so it
     may be cached for good). Only files of the active on-device models are served."""
-    from django.http import FileResponse
-
     from inference import device
 
     item = device.device_file(sha256)
