@@ -163,7 +163,7 @@ def _bench_size(
     from accounts.models import User
     from metrics.models import DailyMetric
     from teams.models import PublishedTeamDay, Team
-    from teams.services import SCALE_ADMIN_USERNAME, scale_data_create
+    from demo.scale import SCALE_ADMIN_USERNAME, scale_data_create
 
     started = time.perf_counter()
     scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)

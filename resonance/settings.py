@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "alerts",
     "excuses",
     "training",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.demo import seed_demo_organisation
+from demo.organisation import seed_demo_organisation
 from accounts.models import User
 from teams.selectors import METRICS
 from teams.tests.helpers import add_day, publish

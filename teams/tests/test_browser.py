@@ -6,8 +6,8 @@ from urllib.parse import urlparse
 import pytest
 from django.utils import timezone
 
-from accounts.demo import seed_demo_organisation
 from accounts.models import User
+from demo.organisation import seed_demo_organisation
 
 from .helpers import add_day, publish
 

@@ -11,12 +11,11 @@ import random
 from django.conf import settings
 from django.db import transaction
 
-from accounts.demo import DEMO_TEAMS
 from accounts.models import User
+from demo.organisation import DEMO_TEAMS
+from metrics.flowscore import coach_message, flow_score
+from metrics.models import DailyMetric
 from teams.models import Team
-
-from .flowscore import coach_message, flow_score
-from .models import DailyMetric
 
 # Mean risk (0-1) of each component at the start and end of the window, per trajectory.
 TRAJECTORIES = {

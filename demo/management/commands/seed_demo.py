@@ -8,10 +8,10 @@ import datetime as dt
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.demo import seed_demo_organisation
 from alerts.models import BurnoutAlert
 from alerts.services import alerts_evaluate
-from metrics.demo import seed_demo_history
+from demo.history import seed_demo_history
+from demo.organisation import seed_demo_organisation
 from teams.publication import team_days_publish
 
 

@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from accounts.models import User
 from teams.models import Team
-
-from .models import User
 
 DEMO_PASSWORD_SUFFIX = "-resonance-demo"
 DEMO_TEAMS = {

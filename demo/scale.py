@@ -1,4 +1,4 @@
-"""Writes of the teams app: a large synthetic organisation for benchmarks."""
+"""A large synthetic organisation for benchmarks and scale tests (``manage.py seed_scale``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from metrics.flowscore import flow_score
 from metrics.models import DailyMetric
-
-from .models import Team
+from teams.models import Team
 
 SCALE_TEAM_PREFIX = "scale-t"
 SCALE_EMPLOYEE_PREFIX = "scale-e"

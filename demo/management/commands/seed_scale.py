@@ -5,14 +5,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from teams.models import Team
-from teams.publication import team_days_publish
-from teams.services import (
+from demo.scale import (
     SCALE_ADMIN_USERNAME,
     SCALE_MANAGER_PREFIX,
     SCALE_TEAM_PREFIX,
     scale_data_create,
 )
+from teams.models import Team
+from teams.publication import team_days_publish
 
 
 class Command(BaseCommand):
