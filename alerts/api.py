@@ -6,8 +6,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import selectors
 from .models import BurnoutAlert
+from .services.acknowledgement import alert_acknowledge
 
 LIST_LIMIT = 200
 STATUS_FILTERS = {
@@ -92,5 +93,5 @@ class AlertAcknowledgeApi(APIView):
         alert = selectors.alert_for_acknowledge(user=request.user, alert_id=alert_id)
         if alert is None:
             raise NotFound("No such alert.")
-        alert = services.alert_acknowledge(alert=alert, user=request.user)
+        alert = alert_acknowledge(alert=alert, user=request.user)
         return Response(AlertOutputSerializer(alert).data)

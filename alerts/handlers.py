@@ -1,16 +1,36 @@
-"""Receivers of other apps' hooks (connected in ``AlertsConfig.ready``)."""
+"""Receivers of other apps' signals and hooks (connected in ``AlertsConfig.ready``)."""
 
+import datetime as dt
 import logging
+from typing import Any
 
 from django.utils import timezone
+
+from accounts.models import User
+
+from .services.acknowledgement import alerts_erase_for_user
+from .tasks import evaluate_alerts_after_checkin, evaluate_team_alerts
 
 logger = logging.getLogger(__name__)
 
 
-def evaluate_after_publication(sender, *, team_ids: list[int], **kwargs) -> None:
-    """New published days can raise or clear team alerts: evaluate those teams now."""
-    from .tasks import evaluate_team_alerts  # tasks import services, which import this app
+def evaluate_after_metrics_changed(
+    sender: object, *, user_id: int, on_date: dt.date, **kwargs: Any
+) -> None:
+    """A person's daily metrics changed: re-evaluate them (and their team) asynchronously."""
+    try:
+        evaluate_alerts_after_checkin.delay(user_id, on_date.isoformat())
+    except Exception:  # broker down: the daily evaluation catches up, scoring stays done
+        logger.warning("Could not enqueue alert evaluation for user %s", user_id, exc_info=True)
 
+
+def erase_alerts_of(sender: object, *, user: User, **kwargs: Any) -> dict[str, int]:
+    """The person's individual alerts go with the data they were raised from."""
+    return {"alerts": alerts_erase_for_user(user=user)}
+
+
+def evaluate_after_publication(sender: object, *, team_ids: list[int], **kwargs: Any) -> None:
+    """New published days can raise or clear team alerts: evaluate those teams now."""
     if not team_ids:
         return
     try:

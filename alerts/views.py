@@ -9,8 +9,10 @@ from django.views.decorators.http import require_POST
 
 from resonance.exceptions import DomainError
 
-from . import selectors, services
+from . import selectors
 from .forms import NotificationPreferencesForm
+from .services.acknowledgement import alert_acknowledge
+from .services.preferences import notification_preferences_update
 
 
 @login_required
@@ -24,7 +26,7 @@ def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     if alert is None:
         raise Http404("No such alert.")
     try:
-        services.alert_acknowledge(alert=alert, user=request.user)
+        alert_acknowledge(alert=alert, user=request.user)
     except DomainError as exc:
         if exc.status_code == 403:
             raise PermissionDenied(exc.message) from exc
@@ -46,7 +48,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = NotificationPreferencesForm(request.POST)
         if form.is_valid():
-            services.notification_preferences_update(user=user, **form.cleaned_data)
+            notification_preferences_update(user=user, **form.cleaned_data)
             messages.success(request, "Email preferences saved.")
             return redirect("alerts:preferences")
     else:

@@ -89,7 +89,7 @@ def main() -> int:
     from django.db.models import Count, Max
 
     from alerts.models import BurnoutAlert
-    from alerts.services import alerts_evaluate
+    from alerts.services.evaluation import alerts_evaluate
     from metrics.models import DailyMetric
     from teams.models import Team
 

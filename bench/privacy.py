@@ -109,9 +109,9 @@ def structural(*, trials: int, seed: int) -> list[tuple[str, int, int, list[bool
 
     from accounts.models import User
     from alerts.models import BurnoutAlert
-    from alerts.services import alerts_evaluate, alerts_evaluate_for_user
+    from alerts.services.evaluation import alerts_evaluate, alerts_evaluate_for_user
     from metrics.models import DailyMetric
-    from metrics.services import my_data_erase
+    from metrics.services.erasure import my_data_erase
     from teams.models import Team
     from teams.publication import team_days_publish
     from teams.selectors import dashboard_rows, team_day_aggregates

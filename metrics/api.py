@@ -10,9 +10,10 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from . import on_device, selectors, services
+from . import on_device, selectors
 from .models import CheckIn, DailyMetric
 from .permissions import IsEmployee
+from .services import submission
 from .uploads import install_size_limit
 
 LIST_LIMIT = 100
@@ -170,7 +171,7 @@ class SyncApi(APIView):
             return self._post_device_scores(request)
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        checkin = services.checkin_submit(user=request.user, **serializer.validated_data)
+        checkin = submission.checkin_submit(user=request.user, **serializer.validated_data)
         body = CheckinOutputSerializer(checkin).data
         return Response(
             {"id": checkin.pk, "status": checkin.status, "status_url": body["status_url"]},
@@ -240,7 +241,7 @@ class PhotoCheckApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.checkin_photo_check(image=serializer.validated_data["image"])
+        submission.checkin_photo_check(image=serializer.validated_data["image"])
         return Response({"ok": True, "detail": "The photo is good: one clear face."})
 
 

@@ -21,7 +21,8 @@ from accounts.models import User
 from inference import device
 from metrics.errors import CONSENT_MESSAGE, EMPLOYEES_ONLY_MESSAGE, ConsentRequired, NotAnEmployee
 from metrics.models import CheckIn
-from metrics.services import Scores, burnout_score_for, checkin_complete, local_date_for
+from metrics.services.scoring import Scores, burnout_score_for, checkin_complete
+from metrics.services.submission import local_date_for
 from resonance.exceptions import DomainError
 
 

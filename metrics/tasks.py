@@ -3,25 +3,18 @@
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
-from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from . import services
+from resonance.retries import RETRY_TRANSIENT
+
+from .services.housekeeping import checkins_sweep_stuck
+from .services.scoring import checkin_score
 
 logger = logging.getLogger(__name__)
 
+
 # Only errors that may go away on their own are retried; the service turns the rest into a
 # failed check-in with a readable reason.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerOperationalError, ConnectionError)
-
-
-@shared_task(
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=6,
-)
+@shared_task(**RETRY_TRANSIENT)
 def score_checkin(checkin_id: int) -> str:
     """Score check-in ``checkin_id``: models, FlowScore, DailyMetric, media deletion, alerts.
 
@@ -30,14 +23,14 @@ def score_checkin(checkin_id: int) -> str:
     ``acks_late``/``reject_on_worker_lost`` settings, so a killed worker's message is delivered
     again; the soft/hard time limits stay below the broker's visibility timeout.
     """
-    return services.checkin_score(checkin_id=checkin_id)
+    return checkin_score(checkin_id=checkin_id)
 
 
 @shared_task(ignore_result=True)
 def sweep_stuck_checkins() -> dict[str, int]:
     """Re-enqueue pending check-ins that never reached a worker and reclaim those whose worker
     died in ``processing``. Periodic (Celery beat); harmless when repeated."""
-    result = services.checkins_sweep_stuck()
+    result = checkins_sweep_stuck()
     if result["pending"] or result["reclaimed"]:
         logger.info("Swept stuck check-ins: %s", result)
     return result

@@ -8,21 +8,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.services import user_set_consent
+from inference import device
 from resonance.exceptions import DomainError
 
-from . import baselines, on_device, selectors, services
+from . import baselines, on_device, selectors
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
 from .permissions import employee_required
+from .services import erasure, submission
 from .uploads import install_size_limit
 
 TRENDS_DAYS = 90
@@ -64,7 +64,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
             )
         if form.is_valid():
             try:
-                checkin = services.checkin_submit(user=request.user, **form.cleaned_data)
+                checkin = submission.checkin_submit(user=request.user, **form.cleaned_data)
             except DomainError as exc:
                 return _render_checkin(request, form, status=exc.status_code, error=exc.message)
             else:
@@ -110,20 +110,6 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
     return render(request, "metrics/checkin_detail.html", context)
 
 
-def _my_alerts_context(request: HttpRequest) -> dict:
-    """The employee's own alerts panel, when the alerts app provides it."""
-    try:
-        from alerts.selectors import individual_alerts_for
-
-        get_template("alerts/_my_alerts_panel.html")
-    except (ImportError, TemplateDoesNotExist):
-        return {}
-    return {
-        "my_alerts": individual_alerts_for(user=request.user),
-        "my_alerts_panel": "alerts/_my_alerts_panel.html",
-    }
-
-
 @employee_required
 @require_GET
 def trends(request: HttpRequest) -> HttpResponse:
@@ -151,7 +137,6 @@ def trends(request: HttpRequest) -> HttpResponse:
         "latest": selectors.daily_metrics_for(user=request.user).last(),
         "history": selectors.checkins_for(user=request.user)[:HISTORY_LIMIT],
         "days": TRENDS_DAYS,
-        **_my_alerts_context(request),
     }
     return render(request, "metrics/trends.html", context)
 
@@ -220,7 +205,7 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
     if request.POST.get("confirm", "").strip().lower() != ERASE_CONFIRMATION:
         messages.error(request, f"Type '{ERASE_CONFIRMATION}' to confirm; nothing was deleted.")
         return redirect("metrics:my-data")
-    result = services.my_data_erase(user=request.user)
+    result = erasure.my_data_erase(user=request.user)
     messages.success(
         request,
         f"Erased {result['checkins']} check-ins, {result['daily_metrics']} daily records and "
@@ -254,8 +239,6 @@ def my_on_device_choice(request: HttpRequest) -> HttpResponse:
 def device_model(request: HttpRequest, sha256: str) -> HttpResponse:
     """An ONNX file the browser runs in private mode, by its sha256 (content-addressed, so it
     may be cached for good). Only files of the active on-device models are served."""
-    from inference import device
-
     item = device.device_file(sha256)
     if item is None:
         raise Http404("No such model file.")

@@ -11,8 +11,6 @@ from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
-from alerts.selectors import team_alerts_for
-
 from . import charts
 from .params import BadParameter, parse_dashboard_params
 from .selectors import (
@@ -108,7 +106,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             charts.trend_figure(aggregates, metric=params.metric), "trend-figure"
         ),
         "grace_hours": settings.PUBLICATION_GRACE_HOURS,
-        "team_alerts": team_alerts_for(user=request.user),
     }
     return render(request, "teams/dashboard.html", context)
 

@@ -19,7 +19,7 @@ from django.db import connection
 
 from inference.registry import register_model_file
 from inference.testing import write_tiny_model
-from metrics import services
+from metrics.services import housekeeping
 from metrics.models import CheckIn, DailyMetric
 from metrics.tests.media import audio_upload, image_upload
 
@@ -142,7 +142,7 @@ def test_sigkilled_worker_mid_task_redelivers_and_scores_once(
     assert "Task metrics.tasks.score_checkin[" in survivor.log()  # it ran there, redelivered
 
     # A later sweep finds nothing to resend, so nothing is scored twice.
-    assert services.checkins_sweep_stuck()["enqueued"] == 0
+    assert housekeeping.checkins_sweep_stuck()["enqueued"] == 0
     time.sleep(1)
     _assert_scored_once(employee, [checkin_id])
 
@@ -164,11 +164,11 @@ def test_broker_down_at_submit_is_accepted_and_swept_once_it_is_back(
 
     broker.start()  # same port, empty: the message never got there
     settings.CHECKIN_PENDING_SWEEP_SECONDS = 0
-    assert services.checkins_sweep_stuck() == {"reclaimed": 0, "pending": 1, "enqueued": 1}
+    assert housekeeping.checkins_sweep_stuck() == {"reclaimed": 0, "pending": 1, "enqueued": 1}
     _wait_for([checkin_id], {CheckIn.Status.DONE}, timeout=45, workers=[worker])
     _assert_scored_once(employee, [checkin_id])
     assert CheckIn.objects.get(pk=checkin_id).attempts == 1
-    assert services.checkins_sweep_stuck()["enqueued"] == 0
+    assert housekeeping.checkins_sweep_stuck()["enqueued"] == 0
 
 
 def _terminate_worker_connections() -> int:

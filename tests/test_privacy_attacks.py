@@ -16,7 +16,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alerts.services import alerts_evaluate, alerts_evaluate_for_user
+from alerts.services.evaluation import alerts_evaluate, alerts_evaluate_for_user
 from metrics.models import CheckIn, DailyMetric
 from metrics.tasks import score_checkin
 from metrics.tests.media import audio_upload, image_upload

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 import pytest
 
 from alerts.models import BurnoutAlert
-from alerts.services import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 from metrics.models import DailyMetric
 from teams.tests.helpers import publish
 from tests.factories import UserFactory

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from alerts.models import BurnoutAlert
-from alerts.services import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 from teams.tests.helpers import publish
 
 from .conftest import add_days

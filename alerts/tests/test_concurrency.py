@@ -5,7 +5,7 @@ from django.core import mail
 from django.db import connection
 
 from alerts.models import BurnoutAlert
-from alerts.services import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 from teams.tests.helpers import publish
 from tests.support.concurrency import run_at_once
 

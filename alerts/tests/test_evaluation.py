@@ -9,9 +9,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
-from alerts import services as alerts_services
 from alerts.models import BurnoutAlert
-from alerts.services import alerts_evaluate, alerts_evaluate_for_user
+from alerts.services.acknowledgement import alert_acknowledge
+from alerts.services.evaluation import (
+    alerts_evaluate,
+    alerts_evaluate_for_teams,
+    alerts_evaluate_for_user,
+)
 from metrics.models import DailyMetric
 from teams.models import PublishedTeamDay
 from teams.privacy import AT_RISK_BANDS
@@ -100,7 +104,7 @@ def test_an_escalation_reopens_an_acknowledged_team_alert(team, crew, manager):
         add_days(user, [45.0] * 7, end=yesterday)
     evaluate_after_publication(on_date=yesterday)
     alert = BurnoutAlert.objects.get(rule="team_low_flow")
-    alerts_services.alert_acknowledge(alert=alert, user=manager)
+    alert_acknowledge(alert=alert, user=manager)
 
     # A newly published day lowers the mean, same severity: it stays acknowledged.
     for user in crew:
@@ -266,7 +270,7 @@ class TestTeamAlerts:
         for user in [*crew, *[UserFactory(team=other_team) for _ in range(5)]]:
             add_days(user, [30.0] * 7)
         publish(through=ON)
-        result = alerts_services.alerts_evaluate_for_teams(team_ids=[team.pk], on_date=ON)
+        result = alerts_evaluate_for_teams(team_ids=[team.pk], on_date=ON)
         assert result["individual"] == NOTHING
         assert result["team"]["created"] == 1
         assert set(BurnoutAlert.objects.values_list("team_id", flat=True)) == {team.pk}

@@ -10,8 +10,9 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from alerts import services, tasks
+from alerts import tasks
 from alerts.models import BurnoutAlert, CheckinReminder
+from alerts.services import evaluation, notifications, reminders
 from metrics.models import CheckIn, DailyMetric
 from resonance.celery import app as celery_app
 from teams.tests.helpers import publish
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def evaluate(django_capture_on_commit_callbacks):
     def run(**kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return services.alerts_evaluate(on_date=ON, **kwargs)
+            return evaluation.alerts_evaluate(on_date=ON, **kwargs)
 
     return run
 
@@ -53,7 +54,7 @@ def test_an_escalation_emails_again_but_not_the_same_day(employee, evaluate, mon
     assert len(mail.outbox) == 1  # escalated, but already emailed today
 
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    monkeypatch.setattr(services.timezone, "localdate", lambda: tomorrow)
+    monkeypatch.setattr(notifications.timezone, "localdate", lambda: tomorrow)
     evaluate()
     assert len(mail.outbox) == 2
     assert "high" in mail.outbox[1].body
@@ -64,7 +65,9 @@ def test_an_escalation_emails_again_but_not_the_same_day(employee, evaluate, mon
 def test_unchanged_alerts_are_not_emailed_again_on_later_days(employee, evaluate, monkeypatch):
     add_days(employee, [35.0] * 7)
     evaluate()
-    monkeypatch.setattr(services.timezone, "localdate", lambda: dt.date.today() + dt.timedelta(3))
+    monkeypatch.setattr(
+        notifications.timezone, "localdate", lambda: dt.date.today() + dt.timedelta(3)
+    )
     evaluate()
     assert len(mail.outbox) == 1
 
@@ -112,7 +115,7 @@ def test_a_failing_mail_server_does_not_undo_the_evaluation(employee, evaluate, 
 class TestReminders:
     def send(self, capture, on_date):
         with capture(execute=True):
-            return services.checkin_reminders_send(on_date=on_date)
+            return reminders.checkin_reminders_send(on_date=on_date)
 
     def test_it_reminds_employees_who_have_not_checked_in(
         self, employee, teammate, outsider, manager, django_capture_on_commit_callbacks

@@ -18,7 +18,7 @@ def _fresh_rate_limits():
 @pytest.fixture
 def submitted_checkin(employee):
     """A pending check-in of ``employee`` with an image stored, as the API would leave it."""
-    from metrics.services import checkin_submit
+    from metrics.services.submission import checkin_submit
 
     return checkin_submit(user=employee, image=image_upload(), hours_worked=9)
 

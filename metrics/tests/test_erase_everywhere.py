@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from alerts.models import BurnoutAlert
 from metrics.models import DailyMetric
-from metrics.services import my_data_erase
+from metrics.services.erasure import my_data_erase
 from teams.models import PublishedTeamDay
 from teams.tests.helpers import DAY, add_day, add_members, publish
 

@@ -143,7 +143,7 @@ def test_trends_without_data_invites_a_checkin(client, employee):
 
 
 def test_consent_can_be_given_and_withdrawn(client, employee):
-    from metrics.services import checkin_submit  # noqa: F401  (consent gates it; see API tests)
+    from metrics.services.submission import checkin_submit  # noqa: F401  (consent gates it; see API tests)
 
     employee.biometric_consent_at = None
     employee.save()

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
-from metrics import services
 from metrics.flowscore import flow_score
 from metrics.models import CheckIn, DailyMetric
+from metrics.services import housekeeping, scoring, submission
 from metrics.tasks import score_checkin, sweep_stuck_checkins
 
 from .media import audio_upload, image_upload
@@ -42,7 +42,7 @@ def _snapshot():
 def test_it_scores_a_checkin_and_writes_the_day(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):
-    checkin = services.checkin_submit(
+    checkin = submission.checkin_submit(
         user=employee, image=image_upload(), audio=audio_upload(), hours_worked=9, meeting_count=4
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,7 +67,7 @@ def test_it_scores_a_checkin_and_writes_the_day(
 def test_burnout_uses_the_self_report_and_profile(tiny_models, employee):
     # Tiny burnout model: 0.09*mental_fatigue + 0.02*resource_allocation + 0.05*designation
     # - 0.05*wfh_available. Employee: designation 2, WFH yes; hours 14 -> clamped to 10.
-    checkin = services.checkin_submit(
+    checkin = submission.checkin_submit(
         user=employee, image=image_upload(), hours_worked=14, mental_fatigue=5
     )
     score_checkin.run(checkin.pk)
@@ -76,7 +76,7 @@ def test_burnout_uses_the_self_report_and_profile(tiny_models, employee):
 
 
 def test_burnout_falls_back_to_the_models_mental_fatigue(tiny_models, employee):
-    checkin = services.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
     score_checkin.run(checkin.pk)
     checkin.refresh_from_db()
     mental = 10 * (checkin.fatigue + checkin.stress) / 2
@@ -88,7 +88,7 @@ def test_burnout_falls_back_to_the_models_mental_fatigue(tiny_models, employee):
 def test_running_the_task_twice_leaves_the_same_rows(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):
-    checkin = services.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
     with django_capture_on_commit_callbacks(execute=True):
         assert score_checkin.run(checkin.pk) == "done"
     first = _snapshot()
@@ -96,15 +96,15 @@ def test_running_the_task_twice_leaves_the_same_rows(
         assert score_checkin.run(checkin.pk) == "skipped"
     assert _snapshot() == first
     # Recomputing the day from its check-ins is idempotent as well.
-    services.daily_metric_recompute(user=employee, on_date=checkin.local_date)
-    services.daily_metric_recompute(user=employee, on_date=checkin.local_date)
+    scoring.daily_metric_recompute(user=employee, on_date=checkin.local_date)
+    scoring.daily_metric_recompute(user=employee, on_date=checkin.local_date)
     assert _snapshot() == first
     assert CheckIn.objects.get().attempts == 1
 
 
 def test_two_checkins_on_a_day_average_their_components(tiny_models, employee):
-    first = services.checkin_submit(user=employee, image=image_upload(), mental_fatigue=2)
-    second = services.checkin_submit(user=employee, audio=audio_upload(), mental_fatigue=8)
+    first = submission.checkin_submit(user=employee, image=image_upload(), mental_fatigue=2)
+    second = submission.checkin_submit(user=employee, audio=audio_upload(), mental_fatigue=8)
     score_checkin.run(first.pk)
     score_checkin.run(second.pk)
     first.refresh_from_db()
@@ -123,15 +123,15 @@ def test_the_day_is_the_users_local_day(tiny_models, employee):
     employee.time_zone = "Pacific/Kiritimati"  # UTC+14
     employee.save()
     moment = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-    with mock.patch("metrics.services.timezone.now", return_value=moment):
-        checkin = services.checkin_submit(user=employee, image=image_upload())
+    with mock.patch("metrics.services.submission.timezone.now", return_value=moment):
+        checkin = submission.checkin_submit(user=employee, image=image_upload())
     assert checkin.local_date == dt.date(2026, 11, 26)
     score_checkin.run(checkin.pk)
     assert DailyMetric.objects.get(user=employee).date == dt.date(2026, 11, 26)
 
 
 def test_media_is_deleted_after_scoring(tiny_models, employee, django_capture_on_commit_callbacks):
-    checkin = services.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
     paths = _media_paths(checkin)
     assert len(paths) == 2 and all(p.exists() for p in paths)
     with django_capture_on_commit_callbacks(execute=True):
@@ -145,7 +145,7 @@ def test_media_is_kept_when_retention_is_configured(
     tiny_models, employee, settings, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_RETENTION_DAYS = 7
-    checkin = services.checkin_submit(user=employee, image=image_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
     with django_capture_on_commit_callbacks(execute=True):
         score_checkin.run(checkin.pk)
     checkin.refresh_from_db()
@@ -163,7 +163,7 @@ def test_media_is_kept_when_retention_is_configured(
 def test_alert_evaluation_is_triggered_after_commit(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):
-    checkin = services.checkin_submit(user=employee, image=image_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
     with mock.patch("alerts.tasks.evaluate_alerts_after_checkin.delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             score_checkin.run(checkin.pk)
@@ -177,7 +177,7 @@ def test_a_missing_model_fails_with_a_reason_and_keeps_the_upload(tiny_models, e
     from inference.models import ModelVersion
 
     ModelVersion.objects.filter(kind="voice").update(is_active=False)
-    checkin = services.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload(), audio=audio_upload())
     assert score_checkin.run(checkin.pk) == "failed"
     checkin.refresh_from_db()
     assert checkin.status == "failed"
@@ -192,7 +192,7 @@ def test_a_missing_speech_detector_fails_the_checkin_with_a_reason(
 ):
     from inference import vad
 
-    checkin = services.checkin_submit(user=employee, audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, audio=audio_upload())
     settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"  # gone after the upload was checked
     vad.reset()
 
@@ -209,14 +209,14 @@ def test_retry_checkins_scores_a_failed_checkin_once_fixed(
     from inference.models import ModelVersion
 
     ModelVersion.objects.filter(kind="voice").update(is_active=False)
-    checkin = services.checkin_submit(user=employee, audio=audio_upload())
+    checkin = submission.checkin_submit(user=employee, audio=audio_upload())
     score_checkin.run(checkin.pk)
     ModelVersion.objects.filter(kind="voice").update(is_active=True)
     from inference import runtime
 
     runtime.reset()
     with (
-        mock.patch("metrics.services.checkin_enqueue") as enqueue,
+        mock.patch("metrics.services.housekeeping.checkin_enqueue") as enqueue,
         django_capture_on_commit_callbacks(execute=True),
     ):
         call_command("retry_checkins")
@@ -228,7 +228,7 @@ def test_retry_checkins_scores_a_failed_checkin_once_fixed(
 
 
 def test_a_withdrawn_consent_fails_the_checkin_and_deletes_the_media(tiny_models, employee):
-    checkin = services.checkin_submit(user=employee, image=image_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
     paths = _media_paths(checkin)
     employee.biometric_consent_at = None
     employee.save()
@@ -239,7 +239,7 @@ def test_a_withdrawn_consent_fails_the_checkin_and_deletes_the_media(tiny_models
 
 
 def test_an_unexpected_error_fails_readably(tiny_models, employee):
-    checkin = services.checkin_submit(user=employee, image=image_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
     with mock.patch("inference.services.score_image", side_effect=RuntimeError("boom")):
         assert score_checkin.run(checkin.pk) == "failed"
     checkin.refresh_from_db()
@@ -248,14 +248,15 @@ def test_an_unexpected_error_fails_readably(tiny_models, employee):
 
 
 def test_a_transient_db_error_releases_the_claim_and_retries(tiny_models, employee):
-    checkin = services.checkin_submit(user=employee, image=image_upload())
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
     with (
         mock.patch(
-            "metrics.services.checkin_complete", side_effect=OperationalError("server closed")
+            "metrics.services.scoring.checkin_complete",
+            side_effect=OperationalError("server closed"),
         ),
         pytest.raises(OperationalError),
     ):
-        services.checkin_score(checkin_id=checkin.pk)
+        scoring.checkin_score(checkin_id=checkin.pk)
     checkin.refresh_from_db()
     assert checkin.status == "pending" and checkin.claimed_at is None
     assert score_checkin.run(checkin.pk) == "done"
@@ -270,54 +271,52 @@ def test_the_task_settings_protect_against_lost_work(settings):
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
     # A dead worker's claim becomes reclaimable before the broker redelivers the message.
-    assert visibility > settings.CELERY_TASK_TIME_LIMIT + services.CLAIM_GRACE_SECONDS
+    assert visibility > settings.CELERY_TASK_TIME_LIMIT + scoring.CLAIM_GRACE_SECONDS
 
 
 def test_a_claim_is_won_only_once(tiny_models, submitted_checkin):
-    first = services.checkin_claim(checkin_id=submitted_checkin.pk)
+    first = scoring.checkin_claim(checkin_id=submitted_checkin.pk)
     assert first is not None and first.status == "processing"
-    assert services.checkin_claim(checkin_id=submitted_checkin.pk) is None
+    assert scoring.checkin_claim(checkin_id=submitted_checkin.pk) is None
 
 
 def test_a_stale_processing_claim_is_reclaimable_and_the_old_worker_loses(
     tiny_models, submitted_checkin, settings
 ):
-    dead = services.checkin_claim(checkin_id=submitted_checkin.pk)
+    dead = scoring.checkin_claim(checkin_id=submitted_checkin.pk)
     long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     CheckIn.objects.filter(pk=dead.pk).update(claimed_at=long_ago)
     dead.claimed_at = long_ago
-    assert services.checkin_score(checkin_id=submitted_checkin.pk) == "done"
+    assert scoring.checkin_score(checkin_id=submitted_checkin.pk) == "done"
     # The old worker wakes up: its writes are refused because it no longer holds the claim.
-    assert (
-        services.checkin_complete(checkin=dead, scores=services.Scores(burnout=0.123456)) is False
-    )
-    assert services.checkin_fail(checkin=dead, reason="late") is False
+    assert scoring.checkin_complete(checkin=dead, scores=scoring.Scores(burnout=0.123456)) is False
+    assert scoring.checkin_fail(checkin=dead, reason="late") is False
     assert CheckIn.objects.get().status == "done"
     assert CheckIn.objects.get().burnout != 0.123456
 
 
 def test_the_sweep_reenqueues_stuck_pending_checkins(tiny_models, employee, settings):
-    fresh = services.checkin_submit(user=employee, image=image_upload())
-    stuck = services.checkin_submit(user=employee, image=image_upload())
+    fresh = submission.checkin_submit(user=employee, image=image_upload())
+    stuck = submission.checkin_submit(user=employee, image=image_upload())
     old = timezone.now() - dt.timedelta(seconds=settings.CHECKIN_PENDING_SWEEP_SECONDS + 5)
     CheckIn.objects.filter(pk=stuck.pk).update(created_at=old, updated_at=old)
-    with mock.patch("metrics.services.checkin_enqueue", return_value=True) as enqueue:
+    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
         result = sweep_stuck_checkins.run()
     enqueue.assert_called_once_with(stuck.pk)
     assert result == {"reclaimed": 0, "pending": 1, "enqueued": 1}
     assert CheckIn.objects.get(pk=fresh.pk).status == "pending"
     # Re-sent once per period, not by every sweep while it waits in a backlog.
-    with mock.patch("metrics.services.checkin_enqueue", return_value=True) as enqueue:
+    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
         assert sweep_stuck_checkins.run()["pending"] == 0
     enqueue.assert_not_called()
 
 
 def test_the_sweep_reclaims_checkins_of_dead_workers(tiny_models, submitted_checkin, settings):
-    services.checkin_claim(checkin_id=submitted_checkin.pk)
+    scoring.checkin_claim(checkin_id=submitted_checkin.pk)
     long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
     CheckIn.objects.filter(pk=submitted_checkin.pk).update(claimed_at=long_ago, updated_at=long_ago)
-    with mock.patch("metrics.services.checkin_enqueue", return_value=True) as enqueue:
-        result = services.checkins_sweep_stuck()
+    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
+        result = housekeeping.checkins_sweep_stuck()
     assert result["reclaimed"] == 1
     enqueue.assert_called_once_with(submitted_checkin.pk)
     assert CheckIn.objects.get().status == "pending"
@@ -333,7 +332,7 @@ def test_a_broker_outage_at_submit_leaves_the_checkin_pending(
         mock.patch.object(score_checkin, "apply_async", side_effect=BrokerError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        checkin = services.checkin_submit(user=employee, image=image_upload())
+        checkin = submission.checkin_submit(user=employee, image=image_upload())
     assert CheckIn.objects.get(pk=checkin.pk).status == "pending"
 
 
@@ -344,5 +343,5 @@ def test_the_submit_dispatches_score_checkin_with_the_id(
         mock.patch.object(score_checkin, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
-        checkin = services.checkin_submit(user=employee, image=image_upload())
+        checkin = submission.checkin_submit(user=employee, image=image_upload())
     assert apply_async.call_args.args[0] == (checkin.pk,)

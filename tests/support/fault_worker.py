@@ -22,14 +22,14 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from metrics import services  # noqa: E402
+from metrics.services import scoring  # noqa: E402
 from resonance.celery import app  # noqa: E402
 
 __all__ = ["app"]
 
 _delay = float(os.environ.get("FAULT_SCORING_DELAY", "0"))
 _markers = Path(os.environ.get("FAULT_MARKER_DIR", "."))
-_run_models = services.checkin_run_models
+_run_models = scoring.checkin_run_models
 
 
 def _slow_run_models(*, checkin):
@@ -39,12 +39,12 @@ def _slow_run_models(*, checkin):
 
 
 if _delay:
-    services.checkin_run_models = _slow_run_models
+    scoring.checkin_run_models = _slow_run_models
 
 if "FAULT_TIME_LIMIT" in os.environ:
     # Scaled down together: visibility timeout > time limit + grace, as in production.
     settings.CELERY_TASK_TIME_LIMIT = int(os.environ["FAULT_TIME_LIMIT"])
-    services.CLAIM_GRACE_SECONDS = 0
+    scoring.CLAIM_GRACE_SECONDS = 0
     # Look for messages whose visibility timeout ran out every second, not every ~100 s.
     app.conf.broker_transport_options = {
         **settings.CELERY_BROKER_TRANSPORT_OPTIONS,

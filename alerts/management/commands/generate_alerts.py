@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from alerts.services import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from alerts.models import BurnoutAlert
-from alerts.services import alerts_evaluate
+from alerts.services.evaluation import alerts_evaluate
 from demo.history import seed_demo_history
 from demo.organisation import seed_demo_organisation
 from teams.publication import team_days_publish

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from metrics.services import checkin_media_purge
+from metrics.services.housekeeping import checkin_media_purge
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from metrics.models import CheckIn
-from metrics.services import checkins_retry_failed
+from metrics.services.housekeeping import checkins_retry_failed
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Writes of the alerts app: evaluation, acknowledgement, notification and reminders.
+"""Alert evaluation: the rules of :mod:`alerts.rules` over the metrics, then bulk writes.
 
 Evaluation is set-based: a fixed handful of aggregate queries over ``metrics.DailyMetric``
 for all users and teams in scope, the pure rules of :mod:`alerts.rules` in memory, then bulk
@@ -7,14 +7,11 @@ writes. The number of queries does not depend on the number of employees.
 
 import datetime as dt
 import json
-import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, Window
@@ -22,15 +19,13 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
+from alerts import rules
+from alerts.models import BurnoutAlert
 from metrics import baselines
-from metrics.models import CheckIn, DailyMetric
-from resonance.exceptions import DomainError
-from teams.models import PublishedTeamDay, Team
+from metrics.models import DailyMetric
+from teams.models import PublishedTeamDay
 
-from . import rules
-from .models import BurnoutAlert, CheckinReminder
-
-logger = logging.getLogger(__name__)
+from .notifications import alerts_notify
 
 # Individual rules that make a person count as "at risk" for the team_at_risk share.
 AT_RISK_RULES = ("sustained_risk", "low_flow", "decline")
@@ -46,9 +41,6 @@ _SEVERITY_ESCALATIONS = (
 def current_thresholds() -> rules.Thresholds:
     # Group size is settled at publication: team rules only ever see published days.
     return rules.Thresholds.from_mapping(settings.ALERT_THRESHOLDS)
-
-
-# --- Evaluation ----------------------------------------------------------------------------
 
 
 def _individual_findings(
@@ -371,202 +363,3 @@ def individual_alert_periods(
             user_id__in=list(user_ids),
         ).values_list("user_id", "created_at", "resolved_at")
     )
-
-
-# --- Acknowledgement -----------------------------------------------------------------------
-
-
-def alerts_erase_for_user(*, user: User) -> int:
-    """Delete every individual alert of ``user`` (their data-erasure request).
-
-    Team alerts stay: they hold team aggregates only. Returns the number deleted.
-    """
-    deleted, _ = BurnoutAlert.objects.filter(
-        scope=BurnoutAlert.Scope.INDIVIDUAL, user=user
-    ).delete()
-    return deleted
-
-
-@transaction.atomic
-def alert_acknowledge(*, alert: BurnoutAlert, user: User) -> BurnoutAlert:
-    """Mark a team alert as acknowledged by one of the team's managers (or an admin).
-
-    Raises DomainError 403 for individual alerts or users who do not manage the team, and
-    409 for a resolved alert. Acknowledging twice keeps the first acknowledgement.
-    """
-    alert = BurnoutAlert.objects.select_for_update().get(pk=alert.pk)
-    if alert.scope != BurnoutAlert.Scope.TEAM:
-        raise DomainError("Only team alerts can be acknowledged.", status_code=403)
-    manages = (
-        user.is_manager
-        and Team.managers.through.objects.filter(team_id=alert.team_id, user_id=user.pk).exists()
-    )
-    if not (user.is_admin_role or manages):
-        raise DomainError("Only the team's managers can acknowledge this alert.", status_code=403)
-    if alert.status == BurnoutAlert.Status.RESOLVED:
-        raise DomainError("This alert is already resolved.", status_code=409, code="resolved")
-    if alert.status == BurnoutAlert.Status.ACKNOWLEDGED:
-        return alert
-    now = timezone.now()
-    alert.status = BurnoutAlert.Status.ACKNOWLEDGED
-    alert.acknowledged_by = user
-    alert.acknowledged_at = now
-    alert.updated_at = now
-    alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "updated_at"])
-    return alert
-
-
-# --- Notification --------------------------------------------------------------------------
-
-
-def _send_after_commit(messages: list[EmailMessage], what: str) -> None:
-    def send() -> None:
-        try:
-            get_connection().send_messages(messages)
-        except (OSError, smtplib.SMTPException):
-            logger.exception("Could not send %d %s email(s).", len(messages), what)
-
-    if messages:
-        transaction.on_commit(send)
-
-
-def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
-    if alert.scope == BurnoutAlert.Scope.TEAM:
-        subject = f"[Resonance] {alert.team.name}: {alert.get_rule_display()}"
-        intro = f"A team alert was raised for {alert.team.name}, a team you manage."
-    else:
-        subject = f"[Resonance] {alert.get_rule_display()}"
-        intro = "Resonance noticed a pattern in your recent check-ins. Only you can see this."
-    body = "\n\n".join(
-        [
-            f"Hello {recipient.get_short_name() or recipient.get_username()},",
-            intro,
-            f"{alert.message} (severity: {alert.get_severity_display().lower()})",
-            alert.guidance,
-            (
-                "Open Resonance to see details. You can turn these emails off under Email "
-                "preferences (/alerts/preferences/)."
-            ),
-        ]
-    )
-    return EmailMessage(subject=subject, body=body, to=[recipient.email])
-
-
-@transaction.atomic
-def alerts_notify(*, user_ids: list[int] | None = None, team_ids: list[int] | None = None) -> int:
-    """Email new or escalated open alerts of the given targets (None = all) to the people
-    allowed to see them: the employee for an individual alert, the team's managers for a team
-    alert. Users with ``email_alerts`` off are skipped.
-
-    Each alert is claimed (``notified_on`` = today, ``notified_severity``) under row locks that
-    concurrent runs skip, so an alert is emailed at most once a day. Emails go out after commit.
-    Returns the number of emails queued.
-    """
-    today = timezone.localdate()
-    target = Q()
-    if user_ids is not None:
-        target |= Q(scope=BurnoutAlert.Scope.INDIVIDUAL, user_id__in=user_ids)
-    if team_ids is not None:
-        target |= Q(scope=BurnoutAlert.Scope.TEAM, team_id__in=team_ids)
-    candidates = BurnoutAlert.objects.filter(_SEVERITY_ESCALATIONS, status="open").exclude(
-        notified_on=today
-    )
-    if user_ids is not None or team_ids is not None:
-        candidates = candidates.filter(target)
-    claimed = list(
-        candidates.select_for_update(skip_locked=True).values_list("pk", flat=True).order_by()
-    )
-    if not claimed:
-        return 0
-    BurnoutAlert.objects.filter(pk__in=claimed).update(
-        notified_on=today, notified_severity=F("severity")
-    )
-    alerts = list(BurnoutAlert.objects.filter(pk__in=claimed).select_related("user", "team"))
-    managers_by_team: dict[int, list[User]] = defaultdict(list)
-    team_ids_claimed = {a.team_id for a in alerts if a.team_id}
-    if team_ids_claimed:
-        links = Team.managers.through.objects.filter(
-            team_id__in=team_ids_claimed,
-            user__is_active=True,
-            user__email_alerts=True,
-            user__role__in=[User.Role.MANAGER, User.Role.ADMIN],
-        ).select_related("user")
-        for link in links:
-            managers_by_team[link.team_id].append(link.user)
-
-    messages: list[EmailMessage] = []
-    for alert in alerts:
-        if alert.scope == BurnoutAlert.Scope.TEAM:
-            recipients = managers_by_team.get(alert.team_id, [])
-        elif alert.user.is_active and alert.user.email_alerts:
-            recipients = [alert.user]
-        else:
-            recipients = []
-        messages.extend(_alert_email(alert, r) for r in recipients if r.email)
-    _send_after_commit(messages, "alert")
-    return len(messages)
-
-
-# --- Check-in reminders --------------------------------------------------------------------
-
-
-@transaction.atomic
-def checkin_reminders_send(*, on_date: dt.date) -> int:
-    """Email every active, consenting employee who has not checked in on ``on_date``.
-
-    Skips users with ``email_reminders`` off or no email address, and users already reminded
-    that day (a ``CheckinReminder`` row per user and day), so running it twice sends nothing
-    new. Emails go out after commit. Returns the number of reminders queued.
-    """
-    checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
-    # A check-in still being scored counts: its DailyMetric row appears only after scoring.
-    submitted = CheckIn.objects.filter(
-        Q(local_date=on_date) | Q(local_date__isnull=True, created_at__date=on_date)
-    ).values("user_id")
-    reminded = CheckinReminder.objects.filter(date=on_date).values("user_id")
-    users = list(
-        User.objects.filter(
-            role=User.Role.EMPLOYEE,
-            is_active=True,
-            email_reminders=True,
-            biometric_consent_at__isnull=False,
-        )
-        .exclude(email="")
-        .exclude(pk__in=checked_in)
-        .exclude(pk__in=submitted)
-        .exclude(pk__in=reminded)
-    )
-    if not users:
-        return 0
-    CheckinReminder.objects.bulk_create(
-        [CheckinReminder(user=u, date=on_date) for u in users], ignore_conflicts=True
-    )
-    messages = [
-        EmailMessage(
-            subject="[Resonance] Your daily check-in",
-            body=(
-                f"Hello {u.get_short_name() or u.get_username()},\n\n"
-                "You have not checked in today. A photo and a short voice clip take under a "
-                "minute and keep your trends (and your team's) up to date.\n\n"
-                "You can turn these reminders off under Email preferences (/alerts/preferences/)."
-            ),
-            to=[u.email],
-        )
-        for u in users
-    ]
-    _send_after_commit(messages, "reminder")
-    return len(messages)
-
-
-# --- Preferences ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def notification_preferences_update(
-    *, user: User, email_alerts: bool, email_reminders: bool
-) -> User:
-    """Set whether ``user`` receives alert emails and daily check-in reminders (own account)."""
-    user.email_alerts = email_alerts
-    user.email_reminders = email_reminders
-    user.save(update_fields=["email_alerts", "email_reminders"])
-    return user

@@ -1,0 +1,61 @@
+"""Check-in reminders: one email a day to employees who have not checked in yet."""
+
+import datetime as dt
+
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import User
+from alerts.models import CheckinReminder
+from metrics.models import CheckIn, DailyMetric
+
+from .notifications import send_after_commit
+
+
+@transaction.atomic
+def checkin_reminders_send(*, on_date: dt.date) -> int:
+    """Email every active, consenting employee who has not checked in on ``on_date``.
+
+    Skips users with ``email_reminders`` off or no email address, and users already reminded
+    that day (a ``CheckinReminder`` row per user and day), so running it twice sends nothing
+    new. Emails go out after commit. Returns the number of reminders queued.
+    """
+    checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
+    # A check-in still being scored counts: its DailyMetric row appears only after scoring.
+    submitted = CheckIn.objects.filter(
+        Q(local_date=on_date) | Q(local_date__isnull=True, created_at__date=on_date)
+    ).values("user_id")
+    reminded = CheckinReminder.objects.filter(date=on_date).values("user_id")
+    users = list(
+        User.objects.filter(
+            role=User.Role.EMPLOYEE,
+            is_active=True,
+            email_reminders=True,
+            biometric_consent_at__isnull=False,
+        )
+        .exclude(email="")
+        .exclude(pk__in=checked_in)
+        .exclude(pk__in=submitted)
+        .exclude(pk__in=reminded)
+    )
+    if not users:
+        return 0
+    CheckinReminder.objects.bulk_create(
+        [CheckinReminder(user=u, date=on_date) for u in users], ignore_conflicts=True
+    )
+    messages = [
+        EmailMessage(
+            subject="[Resonance] Your daily check-in",
+            body=(
+                f"Hello {u.get_short_name() or u.get_username()},\n\n"
+                "You have not checked in today. A photo and a short voice clip take under a "
+                "minute and keep your trends (and your team's) up to date.\n\n"
+                "You can turn these reminders off under Email preferences (/alerts/preferences/)."
+            ),
+            to=[u.email],
+        )
+        for u in users
+    ]
+    send_after_commit(messages, "reminder")
+    return len(messages)

@@ -1,0 +1,143 @@
+"""Accepting a check-in: validate the upload, store it as ``pending``, enqueue its scoring."""
+
+import datetime as dt
+import logging
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from inference import services as inference
+from metrics.errors import (
+    CONSENT_MESSAGE,
+    EMPLOYEES_ONLY_MESSAGE,
+    ConsentRequired,
+    NotAnEmployee,
+    UploadTooLarge,
+)
+from metrics.models import CheckIn
+from metrics.uploads import too_large_message
+from resonance.exceptions import DomainError
+
+from .media import media_files_delete, media_names
+
+logger = logging.getLogger(__name__)
+
+
+def local_date_for(user: User, moment: dt.datetime) -> dt.date:
+    """The calendar day of ``moment`` in the user's own time zone."""
+    try:
+        zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (KeyError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    return timezone.localtime(moment, zone).date()
+
+
+def checkin_enqueue(checkin_id: int) -> bool:
+    """Send ``score_checkin`` to the broker; False (and a warning) when the broker is down.
+
+    A check-in that could not be enqueued stays ``pending`` and the periodic sweep sends it
+    again, so a broker outage never loses an accepted check-in.
+    """
+    # The tasks module imports these services: importing it here, at call time, is what lets
+    # Celery's task registry and the services load in either order.
+    from metrics.tasks import score_checkin
+
+    try:
+        score_checkin.apply_async(
+            (checkin_id,),
+            retry=True,
+            retry_policy={
+                "max_retries": 2,
+                "interval_start": 0,
+                "interval_step": 0.5,
+                "interval_max": 1,
+            },
+        )
+    except Exception:  # any broker/transport error; the sweep is the safety net
+        logger.warning(
+            "Could not enqueue check-in %s; the sweep will retry", checkin_id, exc_info=True
+        )
+        return False
+    return True
+
+
+def _check_upload(upload: UploadedFile, *, kind: str) -> None:
+    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(too_large_message(settings.MAX_UPLOAD_BYTES))
+    if upload.size == 0:
+        raise DomainError(f"The {kind} file is empty.")
+    upload.seek(0)
+    if kind == "image":
+        inference.validate_image_upload(upload)
+    else:
+        inference.validate_audio_upload(upload)
+    upload.seek(0)
+
+
+def checkin_photo_check(*, image: UploadedFile) -> None:
+    """Run the upload checks and the photo gate on ``image`` without storing anything.
+
+    The check-in page calls this right after "Take photo", so the person learns at once
+    whether to retake it. Raises ``UploadTooLarge`` (413), ``InvalidMedia`` (400/415, with
+    the retake message) or ``ModelUnavailable``; returns None when the photo would be accepted.
+    The bytes are read in memory and dropped: nothing is written, no row, no file.
+    """
+    _check_upload(image, kind="image")
+
+
+def checkin_submit(
+    *,
+    user: User,
+    image: UploadedFile | None = None,
+    audio: UploadedFile | None = None,
+    hours_worked: float | None = None,
+    sleep_hours: float | None = None,
+    meeting_count: int | None = None,
+    mental_fatigue: float | None = None,
+) -> CheckIn:
+    """Store an upload as a ``pending`` check-in and enqueue its scoring after commit.
+
+    Preconditions: ``user`` is an employee with recorded consent; at least one of ``image`` and
+    ``audio``; each file within ``MAX_UPLOAD_BYTES`` and decodable as its kind (checked by
+    decoding, not by name or declared type). Raises ``ConsentRequired`` (403),
+    ``UploadTooLarge`` (413), ``InvalidMedia`` (400/415) or ``DomainError`` (400).
+    Side effects: writes the files under random names and the row in one transaction; if the
+    transaction fails the files are removed again.
+    """
+    if not user.is_employee:
+        raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
+    if not user.has_consented:
+        raise ConsentRequired(CONSENT_MESSAGE)
+    if image is None and audio is None:
+        raise DomainError("Send a face image, a voice clip, or both.", code="no_media")
+    if image is not None:
+        _check_upload(image, kind="image")
+    if audio is not None:
+        _check_upload(audio, kind="audio")
+
+    now = timezone.now()
+    checkin = CheckIn(
+        user=user,
+        local_date=local_date_for(user, now),
+        hours_worked=hours_worked,
+        sleep_hours=sleep_hours,
+        meeting_count=meeting_count,
+        mental_fatigue=mental_fatigue,
+    )
+    if image is not None:
+        checkin.image = image
+    if audio is not None:
+        checkin.audio = audio
+    try:
+        with transaction.atomic():
+            checkin.save()
+            transaction.on_commit(partial(checkin_enqueue, checkin.pk))
+    except BaseException:
+        media_files_delete(media_names(checkin))
+        raise
+    return checkin
