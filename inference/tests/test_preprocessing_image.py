@@ -155,7 +155,7 @@ def test_it_rejects_an_empty_file():
 
 
 def test_it_rejects_an_oversized_file_with_413(monkeypatch):
-    monkeypatch.setattr(preprocessing, "MAX_IMAGE_BYTES", 100)
+    monkeypatch.setattr("inference.image_preprocessing.MAX_IMAGE_BYTES", 100)
 
     with pytest.raises(InvalidMedia, match="larger than") as err:
         preprocessing.decode_image(image_bytes("PNG", size=(200, 200)))
