@@ -99,7 +99,7 @@ def _live_group_by(*, team_ids: list[int], date_from, date_to):
     from django.db.models import Avg, Count
 
     from metrics.models import DailyMetric
-    from teams.selectors import SCORE_METRICS
+    from teams.cells import SCORE_METRICS
 
     annotations = {"contributors": Count("id")}
     for metric, column in SCORE_METRICS.items():
@@ -161,9 +161,9 @@ def _bench_size(
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
+    from demo.scale import SCALE_ADMIN_USERNAME, scale_data_create
     from metrics.models import DailyMetric
     from teams.models import PublishedTeamDay, Team
-    from demo.scale import SCALE_ADMIN_USERNAME, scale_data_create
 
     started = time.perf_counter()
     scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)

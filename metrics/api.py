@@ -11,7 +11,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from . import on_device, selectors
-from .models import CheckIn, DailyMetric
+from .models import SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
 from .permissions import IsEmployee
 from .services import submission
 from .uploads import install_size_limit
@@ -58,14 +58,8 @@ class CheckinOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "local_date",
             "scored_at",
-            "hours_worked",
-            "sleep_hours",
-            "meeting_count",
-            "mental_fatigue",
-            "fatigue",
-            "stress",
-            "burnout",
-            "flow_score",
+            *SELF_REPORT_FIELDS,
+            *SCORE_FIELDS,
             "coach_message",
             "model_versions",
             "source",

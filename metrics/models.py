@@ -14,6 +14,12 @@ def audio_upload_path(instance: "CheckIn", filename: str) -> str:
     return f"checkins/audio/{uuid.uuid4().hex}"
 
 
+# What a person reported and what the models made of it: the fields that the API, the personal
+# export and the pages show of every check-in.
+SELF_REPORT_FIELDS = ("hours_worked", "sleep_hours", "meeting_count", "mental_fatigue")
+SCORE_FIELDS = ("fatigue", "stress", "burnout", "flow_score")
+
+
 class CheckIn(models.Model):
     """One upload and its processing state."""
 

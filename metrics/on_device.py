@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import status
 
@@ -157,12 +160,9 @@ def checkin_record_device_scores(
     return checkin
 
 
-def device_manifest(*, user: User) -> dict:
+def device_manifest(*, user: User) -> dict[str, Any]:
     """What ``user``'s browser needs to score a check-in itself: the mode, ONNX Runtime Web,
     and per kind the active version, digest, sidecar and the URL of every ONNX file."""
-    from django.templatetags.static import static
-    from django.urls import reverse
-
     runtime = device.runtime_dir()
     kinds = {
         kind: {

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from .flowscore import coach_message
-from .models import CheckIn, DailyMetric
+from .models import SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
 
 
 def checkins_for(*, user: User) -> QuerySet[CheckIn]:
@@ -47,14 +47,8 @@ CHECKIN_EXPORT_FIELDS = (
     "created_at",
     "local_date",
     "status",
-    "hours_worked",
-    "sleep_hours",
-    "meeting_count",
-    "mental_fatigue",
-    "fatigue",
-    "stress",
-    "burnout",
-    "flow_score",
+    *SELF_REPORT_FIELDS,
+    *SCORE_FIELDS,
     "model_versions",
     "failure_reason",
     "attempts",

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 
 from resonance.exceptions import DomainError
 
+from .cells import METRICS
 from .params import BadParameter, parse_date_range
-from .selectors import METRICS, dashboard_rows, team_day_aggregates, team_for_dashboard
+from .selectors import dashboard_rows, team_day_aggregates, team_for_dashboard
 
 
 class HeatmapCellSerializer(serializers.Serializer):

@@ -6,7 +6,9 @@ plotly.js; nothing here computes a number that the selectors did not already rel
 
 from __future__ import annotations
 
-from .selectors import CELL_NOTES, METRIC_LABELS, UNPUBLISHED, TeamDayAggregates
+from .cells import UNPUBLISHED, cell_note
+from .params import METRIC_LABELS
+from .selectors import TeamDayAggregates
 
 # Viridis is perceptually uniform and readable with the common colour-vision deficiencies.
 # Risk metrics use it reversed, so "better" is always the light (yellow) end.
@@ -50,11 +52,6 @@ def format_value(value: float | None, metric: str) -> str:
     return f"{value * 100:.0f}%"
 
 
-def hidden_reason(status: str, *, k: int) -> str:
-    """Why a cell has no value, for hover text and the table alternative."""
-    return CELL_NOTES.get(status, "").format(k=k) or f"fewer than {k} people reported this"
-
-
 def _heatmap_height(team_count: int) -> int:
     return max(260, 120 + 28 * team_count)
 
@@ -80,7 +77,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
                 hidden_row.append(1)
                 unpublished = cell.status == UNPUBLISHED
                 mark_row.append("\u2026" if unpublished else "\u00d7")
-                reason_row.append(hidden_reason(cell.status, k=k))
+                reason_row.append(cell_note(cell.status, k=k, has_value=False))
                 detail_row.append(None)
             else:
                 hidden_row.append(None)

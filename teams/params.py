@@ -7,7 +7,19 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .selectors import DEFAULT_RANGE_DAYS, MAX_RANGE_DAYS, METRICS, RANGE_CHOICES
+from .cells import METRICS
+
+METRIC_LABELS: dict[str, str] = {
+    "flow_score": "FlowScore",
+    "fatigue": "Fatigue",
+    "stress": "Voice stress",
+    "burnout": "Burnout risk",
+    "participation": "Participation",
+}
+RANGE_CHOICES: tuple[int, ...] = (7, 30, 90)
+DEFAULT_RANGE_DAYS = 30
+# Longest range the API accepts; the page offers RANGE_CHOICES only.
+MAX_RANGE_DAYS = 366
 
 # Far outside any real data, and keeps date arithmetic (rolling-mean lead-in) in range.
 EARLIEST = dt.date(2000, 1, 1)

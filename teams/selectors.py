@@ -19,39 +19,13 @@ from django.http import Http404
 
 from accounts.models import User
 
+from .cells import PUBLISHED_COLUMNS, Cell, cell_from_published, cell_note, empty_cell
 from .models import PublishedTeamDay, Team
-from .privacy import participation_band, participation_band_value
+from .privacy import participation_band
 
-# Metric key -> PublishedTeamDay column. "participation" is drawn from its published band.
-SCORE_METRICS: dict[str, str] = {
-    "flow_score": "flow_score",
-    "fatigue": "fatigue",
-    "stress": "stress",
-    "burnout": "burnout",
-}
-METRICS: tuple[str, ...] = (*SCORE_METRICS, "participation")
-METRIC_LABELS: dict[str, str] = {
-    "flow_score": "FlowScore",
-    "fatigue": "Fatigue",
-    "stress": "Voice stress",
-    "burnout": "Burnout risk",
-    "participation": "Participation",
-}
-RANGE_CHOICES: tuple[int, ...] = (7, 30, 90)
-DEFAULT_RANGE_DAYS = 30
 ROLLING_WINDOW_DAYS = 7
 # A rolling-mean point needs this many shown days in its window, so one day never dominates.
 ROLLING_MIN_DAYS = 3
-# Longest range the API accepts; the page offers RANGE_CHOICES only.
-MAX_RANGE_DAYS = 366
-
-UNPUBLISHED = "unpublished"
-CELL_NOTES = {
-    PublishedTeamDay.Status.PUBLISHED: "",
-    PublishedTeamDay.Status.SUPPRESSED: "fewer than {k} check-ins",
-    PublishedTeamDay.Status.BUDGET: "withheld: the team's privacy budget for the month is spent",
-    UNPUBLISHED: "not published yet: shown once the day has closed for everyone",
-}
 
 
 def min_group_size() -> int:
@@ -63,26 +37,6 @@ class TeamInfo:
     id: int
     name: str
     members: int
-
-
-@dataclass(slots=True)
-class Cell:
-    """One team on one day. ``values`` holds None for every metric without a published value.
-
-    ``status`` is a ``PublishedTeamDay.Status`` or ``UNPUBLISHED``; ``values["participation"]``
-    is the middle of the published participation band (what the heatmap colours it with).
-    """
-
-    team_id: int
-    date: dt.date
-    status: str
-    band: str
-    participation_band: str
-    values: dict[str, float | None]
-
-    @property
-    def suppressed(self) -> bool:
-        return self.status != PublishedTeamDay.Status.PUBLISHED
 
 
 @dataclass
@@ -102,7 +56,7 @@ class TeamDayAggregates:
         self._index = {day: i for i, day in enumerate(self.dates)}
 
     def cell(self, team_id: int, day: dt.date) -> Cell:
-        return self.cells.get((team_id, day)) or _empty_cell(team_id, day, k=self.k)
+        return self.cells.get((team_id, day)) or empty_cell(team_id, day)
 
     def daily_values(self, team_id: int, metric: str) -> list[float | None]:
         """Shown values of ``metric`` for each day of the range (None where suppressed)."""
@@ -146,41 +100,6 @@ class TeamDayAggregates:
             "days_shown": len(visible),
             "days_suppressed": len(shown) - len(visible),
         }
-
-
-def _empty_cell(team_id: int, day: dt.date, *, k: int) -> Cell:
-    return Cell(
-        team_id=team_id,
-        date=day,
-        status=UNPUBLISHED,
-        band="not published",
-        participation_band="",
-        values=dict.fromkeys(METRICS),
-    )
-
-
-_PUBLISHED_COLUMNS = (
-    "team_id",
-    "date",
-    "status",
-    "contributors_band",
-    "participation_band",
-    *SCORE_METRICS.values(),
-)
-
-
-def cell_from_published(row: dict) -> Cell:
-    """A dashboard cell from one ``PublishedTeamDay`` row (pure)."""
-    values: dict[str, float | None] = {m: row[column] for m, column in SCORE_METRICS.items()}
-    values["participation"] = participation_band_value(row["participation_band"])
-    return Cell(
-        team_id=row["team_id"],
-        date=row["date"],
-        status=row["status"],
-        band=row["contributors_band"],
-        participation_band=row["participation_band"],
-        values=values,
-    )
 
 
 # --- Scoping -------------------------------------------------------------------------------
@@ -256,7 +175,7 @@ def team_day_aggregates(
     lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
     rows = PublishedTeamDay.objects.filter(
         team_id__in=[t.id for t in teams], date__gte=lead_from, date__lte=date_to
-    ).values(*_PUBLISHED_COLUMNS)
+    ).values(*PUBLISHED_COLUMNS)
     for row in rows:
         cell = cell_from_published(row)
         if cell.date < date_from:
@@ -280,9 +199,7 @@ def dashboard_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict]:
         for day in aggregates.dates:
             cell = aggregates.cell(team.id, day)
             value = cell.values.get(metric)
-            note = CELL_NOTES[cell.status].format(k=k)
-            if value is None and not note:
-                note = f"fewer than {k} people reported this"
+            note = cell_note(cell.status, k=k, has_value=value is not None)
             rows.append(
                 {
                     "team_id": team.id,

@@ -1,7 +1,10 @@
 """Manager dashboard pages: the heatmap page and its CSV export (managers and admins only)."""
 
 import csv
+import functools
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -12,11 +15,16 @@ from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
 from . import charts
-from .params import BadParameter, parse_dashboard_params
-from .selectors import (
+from .cells import METRICS
+from .params import (
     METRIC_LABELS,
-    METRICS,
     RANGE_CHOICES,
+    BadParameter,
+    DashboardParams,
+    parse_dashboard_params,
+)
+from .selectors import (
+    TeamDayAggregates,
     can_use_dashboard,
     dashboard_rows,
     team_day_aggregates,
@@ -37,17 +45,17 @@ CSV_COLUMNS = [
 
 class _CompactJSONEncoder(json.JSONEncoder):
     # Figures hold thousands of cells: no spaces after separators trims the page by a fifth.
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["separators"] = (",", ":")
         super().__init__(*args, **kwargs)
 
 
-def _figure_script(figure: dict, element_id: str) -> str:
+def _figure_script(figure: dict[str, Any], element_id: str) -> str:
     """The figure as a ``<script type="application/json">`` (escaped by Django's json_script)."""
     return json_script(figure, element_id, encoder=_CompactJSONEncoder)
 
 
-def _summary_rows(aggregates, *, metric: str) -> list[dict]:
+def _summary_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict[str, Any]]:
     """The summary table's cells, formatted like the charts' hover text."""
     return [
         {
@@ -61,9 +69,9 @@ def _summary_rows(aggregates, *, metric: str) -> list[dict]:
     ]
 
 
-def _heatmap_table(aggregates, *, metric: str) -> dict:
+def _heatmap_table(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
     """The heatmap's cells as a table (days down, teams across): its text alternative."""
-    by_day: dict = {}
+    by_day: dict[Any, list[str]] = {}
     for row in dashboard_rows(aggregates, metric=metric):
         text = charts.format_value(row["value"], metric) if row["value"] is not None else None
         by_day.setdefault(row["date"], []).append(text or f"hidden: {row['note']}")
@@ -73,23 +81,36 @@ def _heatmap_table(aggregates, *, metric: str) -> dict:
     }
 
 
-def _require_dashboard_user(request: HttpRequest) -> None:
-    if not can_use_dashboard(request.user):
-        raise PermissionDenied("The team dashboard is for managers and admins.")
+DashboardView = Callable[[HttpRequest, DashboardParams, TeamDayAggregates], HttpResponse]
+
+
+def dashboard_view(view: DashboardView) -> Callable[[HttpRequest], HttpResponse]:
+    """Managers and admins only (403 otherwise); the ``metric``/``days`` parameters parsed (400
+    with the reason when unusable) and the aggregates the user may see, loaded for ``view``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        if not can_use_dashboard(request.user):
+            raise PermissionDenied("The team dashboard is for managers and admins.")
+        try:
+            params = parse_dashboard_params(request.GET)
+        except BadParameter as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        aggregates = team_day_aggregates(
+            user=request.user, date_from=params.date_from, date_to=params.date_to
+        )
+        return view(request, params, aggregates)
+
+    return wrapper
 
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+@dashboard_view
+def dashboard(
+    request: HttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+) -> HttpResponse:
     """Who: managers (their teams) and admins (every team). Employees get 403."""
-    _require_dashboard_user(request)
-    try:
-        params = parse_dashboard_params(request.GET)
-    except BadParameter as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    aggregates = team_day_aggregates(
-        user=request.user, date_from=params.date_from, date_to=params.date_to
-    )
     heatmap = charts.heatmap_figure(aggregates, metric=params.metric)
     context = {
         "params": params,
@@ -119,16 +140,11 @@ def _csv_cell(value: object) -> object:
 
 @login_required
 @require_GET
-def dashboard_csv(request: HttpRequest) -> HttpResponse:
+@dashboard_view
+def dashboard_csv(
+    request: HttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+) -> HttpResponse:
     """CSV of exactly the cells on the page for the same ``metric`` and ``days``."""
-    _require_dashboard_user(request)
-    try:
-        params = parse_dashboard_params(request.GET)
-    except BadParameter as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    aggregates = team_day_aggregates(
-        user=request.user, date_from=params.date_from, date_to=params.date_to
-    )
     filename = f"resonance-{params.metric}-{params.date_from}-{params.date_to}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from demo.organisation import seed_demo_organisation
 from accounts.models import User
-from teams.selectors import METRICS
+from demo.organisation import seed_demo_organisation
+from teams.cells import METRICS
 from teams.tests.helpers import add_day, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

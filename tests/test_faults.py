@@ -19,8 +19,8 @@ from django.db import connection
 
 from inference.registry import register_model_file
 from inference.testing import write_tiny_model
-from metrics.services import housekeeping
 from metrics.models import CheckIn, DailyMetric
+from metrics.services import housekeeping
 from metrics.tests.media import audio_upload, image_upload
 
 from .support.servers import PrivateRedis, WorkerProcess, database_url, reset_connection_pools

@@ -4,9 +4,10 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
+from teams.cells import UNPUBLISHED, Cell
 from teams.charts import SUPPRESSED_COLOR, heatmap_figure, trend_figure
 from teams.privacy import contributor_band
-from teams.selectors import UNPUBLISHED, Cell, TeamDayAggregates, TeamInfo
+from teams.selectors import TeamDayAggregates, TeamInfo
 
 D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
 

@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from metrics.models import DailyMetric
+from teams.cells import UNPUBLISHED
 from teams.models import PublishedTeamDay
 from teams.privacy import contributor_band
 from teams.selectors import (
-    UNPUBLISHED,
     dashboard_rows,
     team_day_aggregates,
     team_summaries,
