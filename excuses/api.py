@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 from accounts import permissions
 
 from . import selectors, services
-from .engine import LANGUAGES, REASONS, TONES, mailto_url
+from .choices import LANGUAGES, REASONS, TONES
+from .mailto import mailto_url
 from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
 from .throttling import seconds_until_allowed
 

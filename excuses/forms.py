@@ -1,6 +1,6 @@
 from django import forms
 
-from .engine import REASONS, TONES
+from .choices import REASONS, TONES
 from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX
 from .services import time_errors
 

@@ -14,7 +14,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from .engine import MAX_WORDS, PLACEHOLDER_PATTERN, REASONS, Draft, ExcuseInputs, word_count
+from .choices import REASONS
+from .drafts import MAX_WORDS, PLACEHOLDER_PATTERN, Draft, ExcuseInputs, word_count
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from .engine import LANGUAGES, REASONS, TONES
+from .choices import LANGUAGES, REASONS, TONES
 
 MEETING_TITLE_MAX = 120
 ORGANIZER_NAME_MAX = 80

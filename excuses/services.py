@@ -17,13 +17,15 @@ from accounts.models import User
 from resonance.exceptions import DomainError
 
 from . import llm
-from .engine import LANGUAGES, REASONS, TONES, Draft, ExcuseInputs, compose, format_when
+from .choices import LANGUAGES, REASONS, TONES
+from .composer import compose
+from .drafts import Draft, ExcuseInputs, format_when
 from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
 
 logger = logging.getLogger(__name__)
 
 MAX_AHEAD = dt.timedelta(days=730)
-_QUOTES = "\"'“”‘’«»"  # noqa: RUF001 (the engine adds its own quotes around the title)
+_QUOTES = "\"'“”‘’«»"  # noqa: RUF001 (the composer adds its own quotes around the title)
 
 
 class ExcuseInputError(DomainError):

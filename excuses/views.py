@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .engine import REASONS, TONES, mailto_url
+from .choices import REASONS, TONES
 from .forms import ExcuseForm
+from .mailto import mailto_url
 from .models import ExcuseEmail
 from .throttling import seconds_until_allowed
 

@@ -11,17 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from excuses.engine import (
-    MAX_WORDS,
-    PLACEHOLDER_PATTERN,
-    REASONS,
-    TONES,
-    ExcuseInputs,
-    compose,
-    format_when,
-    mailto_url,
-    word_count,
-)
+from excuses.choices import REASONS, TONES
+from excuses.composer import compose
+from excuses.drafts import MAX_WORDS, PLACEHOLDER_PATTERN, ExcuseInputs, format_when, word_count
+from excuses.mailto import mailto_url
 
 ALTERNATIVE = "Friday 4 December at 14:00"
 INVENTED = re.compile(r"\b(doctor|dentist|hospital|sick|ill|appointment|funeral)\b", re.I)

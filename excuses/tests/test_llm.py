@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from excuses import llm, services
-from excuses.engine import ExcuseInputs
+from excuses.drafts import ExcuseInputs
 from excuses.models import ExcuseEmail
 
 GOOD_ANSWER = (

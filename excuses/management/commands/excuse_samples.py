@@ -6,7 +6,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from excuses.engine import MAX_WORDS, REASONS, TONES, ExcuseInputs, compose, word_count
+from excuses.choices import REASONS, TONES
+from excuses.composer import compose
+from excuses.drafts import MAX_WORDS, ExcuseInputs, word_count
 
 
 class Command(BaseCommand):
