@@ -73,6 +73,25 @@ def sustained_risk(recent_burnout: Sequence[float], t: Thresholds) -> Finding | 
     )
 
 
+def _window_drop(
+    mean_flow: float | None,
+    days: int,
+    previous_mean_flow: float | None,
+    previous_days: int,
+    t: Thresholds,
+    *,
+    points: float,
+) -> float | None:
+    """How far the window's mean fell below the previous window's, when both windows have
+    enough days and the fall is at least ``points``; None otherwise."""
+    if mean_flow is None or previous_mean_flow is None:
+        return None
+    if days < t.min_days or previous_days < t.min_days:
+        return None
+    drop = previous_mean_flow - mean_flow
+    return drop if drop >= points else None
+
+
 def low_flow(mean_flow: float | None, days: int, t: Thresholds) -> Finding | None:
     """Window mean FlowScore below the medium (or high) threshold with enough days of data."""
     if mean_flow is None or days < t.min_days or mean_flow >= t.low_flow_medium:
@@ -97,12 +116,10 @@ def decline(
     t: Thresholds,
 ) -> Finding | None:
     """Window mean at least N points below the previous window's mean, both with enough days."""
-    if mean_flow is None or previous_mean_flow is None:
-        return None
-    if days < t.min_days or previous_days < t.min_days:
-        return None
-    drop = previous_mean_flow - mean_flow
-    if drop < t.decline_points:
+    drop = _window_drop(
+        mean_flow, days, previous_mean_flow, previous_days, t, points=t.decline_points
+    )
+    if drop is None or mean_flow is None or previous_mean_flow is None:
         return None
     return Finding(
         rule="decline",
@@ -193,12 +210,10 @@ def team_decline(
     t: Thresholds,
 ) -> Finding | None:
     """Window mean at least N points below the previous window, both with enough published days."""
-    if mean_flow is None or previous_mean_flow is None:
-        return None
-    if days < t.min_days or previous_days < t.min_days:
-        return None
-    drop = previous_mean_flow - mean_flow
-    if drop < t.team_decline_points:
+    drop = _window_drop(
+        mean_flow, days, previous_mean_flow, previous_days, t, points=t.team_decline_points
+    )
+    if drop is None or mean_flow is None or previous_mean_flow is None:
         return None
     return Finding(
         rule="team_decline",
