@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 from django.db import connection
 
 from metrics.models import CheckIn, DailyMetric
-from tests.support.servers import reset_connection_pools
+from tests.support.servers import celery_worker_command, reset_connection_pools
 
 from .media import audio_upload, image_upload
 
@@ -66,16 +65,7 @@ def celery_worker_process(publish_to_broker, settings, tmp_path):
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("celery")),
-            "-A",
-            "resonance",
-            "worker",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
+        celery_worker_command("resonance", "--concurrency=1"),
         cwd=ROOT,
         env=env,
         stdout=log,

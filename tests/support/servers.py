@@ -96,6 +96,21 @@ class PrivateRedis:
         self.process = None
 
 
+def celery_worker_command(app: str, *options: str) -> list[str]:
+    """``celery -A <app> worker`` from this virtual environment with ``options``, logging at
+    INFO, without gossip or mingle."""
+    return [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        app,
+        "worker",
+        *options,
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
+
+
 def reset_connection_pools(app) -> None:
     """Drop the Celery app's broker pools; they keep the broker URL they were created with.
 
@@ -141,17 +156,7 @@ class WorkerProcess:
     def start(self, *, wait: bool = True) -> WorkerProcess:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("celery")),
-                "-A",
-                self.app,
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
+            celery_worker_command(self.app, "--pool=solo", "--without-heartbeat"),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
