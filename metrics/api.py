@@ -11,7 +11,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from . import on_device, selectors
-from .models import SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
+from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
 from .permissions import IsEmployee
 from .services import submission
 from .uploads import install_size_limit
@@ -77,16 +77,7 @@ class CheckinOutputSerializer(serializers.ModelSerializer):
 class DailyMetricOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = DailyMetric
-        fields = [
-            "date",
-            "fatigue",
-            "stress",
-            "burnout",
-            "flow_score",
-            "checkin_count",
-            "meeting_count",
-            "coach_message",
-        ]
+        fields = list(DAILY_METRIC_FIELDS)
 
 
 class CheckinAcceptedSerializer(serializers.Serializer):

@@ -18,6 +18,8 @@ def audio_upload_path(instance: "CheckIn", filename: str) -> str:
 # export and the pages show of every check-in.
 SELF_REPORT_FIELDS = ("hours_worked", "sleep_hours", "meeting_count", "mental_fatigue")
 SCORE_FIELDS = ("fatigue", "stress", "burnout", "flow_score")
+# What a person's day shows: the same everywhere a daily metric is shown or exported.
+DAILY_METRIC_FIELDS = ("date", *SCORE_FIELDS, "checkin_count", "meeting_count", "coach_message")
 
 
 class CheckIn(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from .flowscore import coach_message
-from .models import SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
+from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
 
 
 def checkins_for(*, user: User) -> QuerySet[CheckIn]:
@@ -54,16 +54,7 @@ CHECKIN_EXPORT_FIELDS = (
     "attempts",
     "scored_at",
 )
-METRIC_EXPORT_FIELDS = (
-    "date",
-    "fatigue",
-    "stress",
-    "burnout",
-    "flow_score",
-    "checkin_count",
-    "meeting_count",
-    "coach_message",
-)
+METRIC_EXPORT_FIELDS = DAILY_METRIC_FIELDS
 
 
 def _plain(value: Any) -> Any:
