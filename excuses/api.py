@@ -104,7 +104,10 @@ class ExcuseListCreateApi(APIView):
                 wait=wait, detail="You have written many emails in a short time; try again later."
             )
         try:
-            email = services.excuse_create(user=request.user, **serializer.validated_data)
+            email = services.excuse_create(
+                user=request.user,
+                excuse_request=services.ExcuseRequest(**serializer.validated_data),
+            )
         except services.ExcuseInputError as exc:
             raise serializers.ValidationError(exc.errors) from exc
         return Response(ExcuseOutputSerializer(email).data, status=status.HTTP_201_CREATED)

@@ -41,13 +41,17 @@ def excuse_for(*, user: User, pk: int) -> ExcuseEmail | None:
     return ExcuseEmail.objects.filter(user=user, pk=pk).first()
 
 
+def user_zone(user: User) -> ZoneInfo:
+    """The user's time zone, or the site's when theirs is unset or unknown."""
+    try:
+        return ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    except (KeyError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 def today_flow_score_for(*, user: User, now: dt.datetime | None = None) -> float | None:
     """Today's FlowScore (today in the user's time zone), or None without a check-in today."""
-    try:
-        zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (KeyError, ValueError):
-        zone = ZoneInfo(settings.TIME_ZONE)
-    today = (now or dt.datetime.now(dt.UTC)).astimezone(zone).date()
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(user_zone(user)).date()
     return (
         DailyMetric.objects.filter(user=user, date=today, flow_score__isnull=False)
         .values_list("flow_score", flat=True)

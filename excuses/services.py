@@ -6,8 +6,7 @@ import datetime as dt
 import logging
 import random
 import secrets
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from dataclasses import asdict, dataclass, replace
 
 from django.conf import settings
 from django.db import transaction
@@ -19,8 +18,9 @@ from resonance.exceptions import DomainError
 from . import llm
 from .choices import LANGUAGES, REASONS, TONES
 from .composer import compose
-from .drafts import Draft, ExcuseInputs, format_when
+from .drafts import ExcuseInputs, format_when
 from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
+from .selectors import user_zone
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +31,28 @@ _QUOTES = "\"'“”‘’«»"  # noqa: RUF001 (the composer adds its own quote
 class ExcuseInputError(DomainError):
     """The inputs cannot make a sensible email; ``errors`` maps field names to messages."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class ExcuseRequest:
+    """What the employee asked for, built by the page or the API from its validated input.
+
+    ``draft_excuse`` still cleans and checks it, so a caller cannot bypass the rules. The fields
+    are ``ExcuseEmail``'s inputs, under the same names, so a saved email records its request.
+    """
+
+    meeting_title: str
+    organizer_name: str
+    reason: str
+    tone: str
+    meeting_time: dt.datetime | None = None
+    propose_alternative: dt.datetime | None = None
+    offer_async_update: bool = True
+    language: str = "en"
+    seed: int | None = None  # None: a fresh random seed
 
 
 @dataclass(frozen=True)
@@ -74,9 +93,8 @@ def time_errors(
     return errors
 
 
-def _input_errors(
-    *, meeting_title: str, organizer_name: str, reason: str, tone: str, language: str
-) -> dict[str, str]:
+def _input_errors(excuse_request: ExcuseRequest) -> dict[str, str]:
+    meeting_title, organizer_name = excuse_request.meeting_title, excuse_request.organizer_name
     errors: dict[str, str] = {}
     if not meeting_title:
         errors["meeting_title"] = "Give the meeting's title."
@@ -86,26 +104,33 @@ def _input_errors(
         errors["organizer_name"] = "Give the organizer's name."
     elif len(organizer_name) > ORGANIZER_NAME_MAX:
         errors["organizer_name"] = f"Keep the name under {ORGANIZER_NAME_MAX} characters."
-    if reason not in REASONS:
+    if excuse_request.reason not in REASONS:
         errors["reason"] = f"Choose a reason: {', '.join(REASONS)}."
-    if tone not in TONES:
+    if excuse_request.tone not in TONES:
         errors["tone"] = f"Choose a tone: {', '.join(TONES)}."
-    if language not in LANGUAGES:
+    if excuse_request.language not in LANGUAGES:
         errors["language"] = f"Supported languages: {', '.join(LANGUAGES)}."
+    errors.update(
+        time_errors(
+            meeting_time=excuse_request.meeting_time,
+            propose_alternative=excuse_request.propose_alternative,
+        )
+    )
     return errors
+
+
+def _cleaned(excuse_request: ExcuseRequest) -> ExcuseRequest:
+    return replace(
+        excuse_request,
+        meeting_title=clean_text(excuse_request.meeting_title),
+        organizer_name=clean_text(excuse_request.organizer_name),
+    )
 
 
 def sender_names(user: User) -> tuple[str, str]:
     """(full name for formal emails, first name for the others), falling back to the username."""
     full = user.get_full_name().strip() or user.get_username()
     return full, (user.first_name.strip() or full)
-
-
-def _user_zone(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def _llm_config() -> llm.LLMConfig | None:
@@ -119,52 +144,36 @@ def _llm_config() -> llm.LLMConfig | None:
     )
 
 
-def draft_excuse(
-    *,
-    user: User,
-    meeting_title: str,
-    organizer_name: str,
-    meeting_time: dt.datetime | None = None,
-    reason: str,
-    tone: str,
-    propose_alternative: dt.datetime | None = None,
-    offer_async_update: bool = True,
-    language: str = "en",
-    seed: int | None = None,
-) -> GeneratedExcuse:
+def draft_excuse(*, user: User, excuse_request: ExcuseRequest) -> GeneratedExcuse:
     """Word an email without saving it.
 
     Uses the language model when ``EXCUSE_LLM_URL`` is set and its answer passes validation;
-    otherwise (or on any failure of it) the sentence-part engine, deterministic for ``seed``.
+    otherwise (or on any failure of it) the sentence-part composer, deterministic for the seed.
     Raises ``ExcuseInputError`` (400) for unusable inputs. Side effect: at most one HTTP request
     to the configured model server, bounded by ``EXCUSE_LLM_TIMEOUT`` (10 s at most).
     """
-    meeting_title = clean_text(meeting_title)
-    organizer_name = clean_text(organizer_name)
-    errors = _input_errors(
-        meeting_title=meeting_title,
-        organizer_name=organizer_name,
-        reason=reason,
-        tone=tone,
-        language=language,
-    )
-    errors.update(time_errors(meeting_time=meeting_time, propose_alternative=propose_alternative))
+    return _draft_cleaned(user=user, excuse_request=_cleaned(excuse_request))
+
+
+def _draft_cleaned(*, user: User, excuse_request: ExcuseRequest) -> GeneratedExcuse:
+    # Cleaning twice is not always a no-op, so callers clean once and pass the result here.
+    errors = _input_errors(excuse_request)
     if errors:
         raise ExcuseInputError(errors)
 
-    seed = secrets.randbits(48) if seed is None else seed
-    zone = _user_zone(user)
+    seed = secrets.randbits(48) if excuse_request.seed is None else excuse_request.seed
+    zone = user_zone(user)
     full_name, short_name = sender_names(user)
     inputs = ExcuseInputs(
-        reason=reason,
-        tone=tone,
-        meeting_title=meeting_title,
-        organizer_name=organizer_name,
+        reason=excuse_request.reason,
+        tone=excuse_request.tone,
+        meeting_title=excuse_request.meeting_title,
+        organizer_name=excuse_request.organizer_name,
         sender_full_name=full_name,
         sender_short_name=short_name,
-        meeting_when=format_when(meeting_time, tz=zone),
-        alternative_when=format_when(propose_alternative, tz=zone),
-        offer_async_update=offer_async_update,
+        meeting_when=format_when(excuse_request.meeting_time, tz=zone),
+        alternative_when=format_when(excuse_request.propose_alternative, tz=zone),
+        offer_async_update=excuse_request.offer_async_update,
     )
 
     config = _llm_config()
@@ -175,81 +184,23 @@ def draft_excuse(
         except llm.LLMUnavailable as exc:
             # Never the email text in logs: it names people and meetings.
             logger.warning("Excuse language model not used (%s); using sentence parts.", exc)
-    draft: Draft = compose(inputs, rng=random.Random(seed))
+    draft = compose(inputs, rng=random.Random(seed))
     return GeneratedExcuse(draft.subject, draft.body, ExcuseEmail.Backend.TEMPLATE, seed)
 
 
-def generate_excuse(
-    *,
-    user: User,
-    meeting_title: str,
-    organizer_name: str,
-    meeting_time: dt.datetime | None = None,
-    reason: str,
-    tone: str,
-    propose_alternative: dt.datetime | None = None,
-    offer_async_update: bool = True,
-    language: str = "en",
-    seed: int | None = None,
-) -> tuple[str, str]:
-    """(subject, body) of a new email; see ``draft_excuse``. Saves nothing."""
-    result = draft_excuse(
-        user=user,
-        meeting_title=meeting_title,
-        organizer_name=organizer_name,
-        meeting_time=meeting_time,
-        reason=reason,
-        tone=tone,
-        propose_alternative=propose_alternative,
-        offer_async_update=offer_async_update,
-        language=language,
-        seed=seed,
-    )
-    return result.subject, result.body
-
-
-def excuse_create(
-    *,
-    user: User,
-    meeting_title: str,
-    organizer_name: str,
-    meeting_time: dt.datetime | None = None,
-    reason: str,
-    tone: str,
-    propose_alternative: dt.datetime | None = None,
-    offer_async_update: bool = True,
-    language: str = "en",
-    seed: int | None = None,
-) -> ExcuseEmail:
+def excuse_create(*, user: User, excuse_request: ExcuseRequest) -> ExcuseEmail:
     """Word an email (see ``draft_excuse``) and add it to the author's history.
 
     The model server is asked before the transaction opens, so a slow answer never holds one.
     Raises ``ExcuseInputError`` before anything is written.
     """
-    result = draft_excuse(
-        user=user,
-        meeting_title=meeting_title,
-        organizer_name=organizer_name,
-        meeting_time=meeting_time,
-        reason=reason,
-        tone=tone,
-        propose_alternative=propose_alternative,
-        offer_async_update=offer_async_update,
-        language=language,
-        seed=seed,
-    )
+    excuse_request = _cleaned(excuse_request)
+    result = _draft_cleaned(user=user, excuse_request=excuse_request)
+    saved_inputs = asdict(replace(excuse_request, seed=result.seed))
     with transaction.atomic():
         return ExcuseEmail.objects.create(
             user=user,
-            meeting_title=clean_text(meeting_title),
-            organizer_name=clean_text(organizer_name),
-            meeting_time=meeting_time,
-            reason=reason,
-            tone=tone,
-            propose_alternative=propose_alternative,
-            offer_async_update=offer_async_update,
-            language=language,
-            seed=result.seed,
+            **saved_inputs,
             subject=result.subject,
             body=result.body,
             backend=result.backend,

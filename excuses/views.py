@@ -61,7 +61,9 @@ def page(request: HttpRequest) -> HttpResponse:
                 status = 429
             else:
                 try:
-                    email = services.excuse_create(user=user, **form.cleaned_data)
+                    email = services.excuse_create(
+                        user=user, excuse_request=services.ExcuseRequest(**form.cleaned_data)
+                    )
                 except services.ExcuseInputError as exc:
                     for field, message in exc.errors.items():
                         form.add_error(field if field in form.fields else None, message)

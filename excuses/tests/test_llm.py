@@ -107,7 +107,6 @@ def erin(employee):
 
 def draft(user, **overrides):
     values = {
-        "user": user,
         "meeting_title": "Q4 roadmap review",
         "organizer_name": "Priya",
         "reason": "focus",
@@ -115,7 +114,7 @@ def draft(user, **overrides):
         "seed": 5,
     }
     values.update(overrides)
-    return services.draft_excuse(**values)
+    return services.draft_excuse(user=user, excuse_request=services.ExcuseRequest(**values))
 
 
 def test_it_uses_a_valid_answer_from_the_model(chat_server, erin):
@@ -195,8 +194,11 @@ def test_it_does_not_call_any_server_when_none_is_configured(settings, erin):
 
 def test_it_saves_which_backend_wrote_the_email(chat_server, erin):
     email = services.excuse_create(
-        user=erin, meeting_title="Q4 roadmap review", organizer_name="Priya", reason="focus",
-        tone="friendly",
+        user=erin,
+        excuse_request=services.ExcuseRequest(
+            meeting_title="Q4 roadmap review", organizer_name="Priya", reason="focus",
+            tone="friendly",
+        ),
     )  # fmt: skip
 
     assert email.backend == ExcuseEmail.Backend.LLM
@@ -227,28 +229,33 @@ def test_it_allows_brackets_that_belong_to_the_title():
     assert llm.validate_answer(answer, inputs).subject == "Declining [Ops] weekly sync"
 
 
-def test_generate_excuse_returns_subject_and_body_and_saves_nothing(settings, erin):
+def test_draft_excuse_returns_subject_and_body_and_saves_nothing(settings, erin):
     settings.EXCUSE_LLM_URL = ""
 
-    subject, body = services.generate_excuse(
+    result = services.draft_excuse(
         user=erin,
-        meeting_title="Q4 roadmap review",
-        organizer_name="Priya",
-        reason="not_right_attendee",
-        tone="formal",
-        offer_async_update=False,
-        seed=11,
+        excuse_request=services.ExcuseRequest(
+            meeting_title="Q4 roadmap review",
+            organizer_name="Priya",
+            reason="not_right_attendee",
+            tone="formal",
+            offer_async_update=False,
+            seed=11,
+        ),
     )
 
-    assert "Q4 roadmap review" in subject and body.startswith("Dear Priya,")
-    assert body.endswith("Erin Walsh")
+    assert "Q4 roadmap review" in result.subject and result.body.startswith("Dear Priya,")
+    assert result.body.endswith("Erin Walsh")
     assert not ExcuseEmail.objects.exists()
 
 
 def test_service_refuses_unusable_inputs_with_field_messages(erin):
     with pytest.raises(services.ExcuseInputError) as caught:
-        services.generate_excuse(
-            user=erin, meeting_title="  ", organizer_name="Priya", reason="nap", tone="formal"
+        services.draft_excuse(
+            user=erin,
+            excuse_request=services.ExcuseRequest(
+                meeting_title="  ", organizer_name="Priya", reason="nap", tone="formal"
+            ),
         )
 
     assert set(caught.value.errors) == {"meeting_title", "reason"}
