@@ -1,10 +1,15 @@
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 from resonance.admin import ReadOnlyAdminMixin
 
 from . import selectors
 from .models import ExcuseEmail
+
+_SHOWN_FIELDS = ("created_at", "reason", "tone", "language", "backend")
 
 
 @admin.register(ExcuseEmail)
@@ -14,12 +19,14 @@ class ExcuseEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     change_list_template = "excuses/admin_change_list.html"
     list_display = ["created_at", "reason", "tone", "backend"]
     list_filter = ["reason", "tone", "backend", "created_at"]
-    fields = ["created_at", "reason", "tone", "language", "backend"]
-    readonly_fields = fields
+    fields = _SHOWN_FIELDS
+    readonly_fields = _SHOWN_FIELDS
     list_display_links = None
     show_full_result_count = True
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = dict(extra_context or {})
         try:
             extra_context["excuse_counts"] = selectors.excuse_counts(user=request.user)

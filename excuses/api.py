@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
+from accounts.models import User
 
 from . import selectors, services
 from .choices import LANGUAGES, REASONS, TONES
@@ -24,6 +28,12 @@ DetailSerializer = inline_serializer("ExcuseDetail", {"detail": serializers.Char
 
 class IsEmployee(permissions.IsEmployee):
     message = "Meeting-excuse emails are available to employees."
+
+
+class EmployeeRequest(Request):
+    """For type checking only: a request that ``IsEmployee`` let through."""
+
+    user: User
 
 
 class ExcuseOutputSerializer(serializers.ModelSerializer):
@@ -74,7 +84,7 @@ class ExcuseListCreateApi(APIView):
             required=False, allow_null=True, default=None, min_value=0, max_value=2**48
         )
 
-        def validate(self, attrs: dict) -> dict:
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             errors = services.time_errors(
                 meeting_time=attrs.get("meeting_time"),
                 propose_alternative=attrs.get("propose_alternative"),
@@ -84,7 +94,7 @@ class ExcuseListCreateApi(APIView):
             return attrs
 
     @extend_schema(responses={200: ExcuseOutputSerializer(many=True)})
-    def get(self, request):
+    def get(self, request: EmployeeRequest) -> Response:
         emails = selectors.excuse_history_for(user=request.user, limit=HISTORY_LIMIT)
         return Response(ExcuseOutputSerializer(emails, many=True).data)
 
@@ -92,7 +102,7 @@ class ExcuseListCreateApi(APIView):
         request=ExcuseInputSerializer,
         responses={201: ExcuseOutputSerializer, 400: DetailSerializer, 429: DetailSerializer},
     )
-    def post(self, request):
+    def post(self, request: EmployeeRequest) -> Response:
         # Naive times mean the employee's own clock.
         with timezone.override(request.user.time_zone or None):
             serializer = self.ExcuseInputSerializer(data=request.data)
@@ -113,7 +123,7 @@ class ExcuseListCreateApi(APIView):
         return Response(ExcuseOutputSerializer(email).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
-    def delete(self, request):
+    def delete(self, request: EmployeeRequest) -> Response:
         services.excuse_history_clear(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -134,6 +144,6 @@ class ExcuseSuggestionApi(APIView):
             )
         }
     )
-    def get(self, request):
+    def get(self, request: EmployeeRequest) -> Response:
         suggestion = selectors.suggested_reason_for(user=request.user)
         return Response({"reason": suggestion.reason, "flow_score": suggestion.flow_score})

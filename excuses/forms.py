@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .choices import REASONS, TONES
@@ -33,12 +35,12 @@ class ExcuseForm(forms.Form):
         required=False, initial=True, label="Offer a written update and to read the notes"
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
         errors = time_errors(
-            meeting_time=cleaned.get("meeting_time"),
-            propose_alternative=cleaned.get("propose_alternative"),
+            meeting_time=self.cleaned_data.get("meeting_time"),
+            propose_alternative=self.cleaned_data.get("propose_alternative"),
         )
         for field, message in errors.items():
             self.add_error(field, message)
-        return cleaned
+        return self.cleaned_data

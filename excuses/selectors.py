@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 
@@ -25,10 +26,14 @@ class ReasonSuggestion:
     flow_score: float | None
 
 
-def check_can_write_excuses(user: User) -> None:
-    """Employees write excuse emails; managers and admins don't have a history here."""
+def check_can_write_excuses(user: User | AnonymousUser) -> User:
+    """Employees write excuse emails; managers and admins don't have a history here.
+
+    Returns ``user``, now known to be a signed-in employee.
+    """
     if not (user.is_authenticated and user.is_employee):
         raise PermissionDenied("Meeting-excuse emails are available to employees.")
+    return user
 
 
 def excuse_history_for(*, user: User, limit: int = 20) -> QuerySet[ExcuseEmail]:
@@ -66,7 +71,7 @@ def suggested_reason_for(*, user: User, now: dt.datetime | None = None) -> Reaso
     return ReasonSuggestion(reason=reason, flow_score=score)
 
 
-def excuse_counts(*, user: User) -> dict[str, dict[str, int]]:
+def excuse_counts(*, user: User | AnonymousUser) -> dict[str, dict[str, int]]:
     """How many emails were written, by reason, tone and backend. Admins only; no content."""
     if not (user.is_authenticated and user.is_admin_role):
         raise PermissionDenied("Only admins can see excuse statistics.")

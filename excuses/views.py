@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import User
 
 from . import selectors, services
 from .choices import REASONS, TONES
@@ -24,14 +27,20 @@ from .throttling import seconds_until_allowed
 HISTORY_LIMIT = 10
 
 
+class EmployeeRequest(HttpRequest):
+    """For type checking only: a request that ``employee_page`` let through."""
+
+    user: User
+
+
 def employee_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Sign-in required (redirect), then employees only (403), in the viewer's time zone."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        selectors.check_can_write_excuses(request.user)
-        with timezone.override(request.user.time_zone or None):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        employee = selectors.check_can_write_excuses(request.user)
+        with timezone.override(employee.time_zone or None):
             return view(request, *args, **kwargs)
 
     return wrapped
@@ -39,7 +48,7 @@ def employee_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 @employee_page
 @require_http_methods(["GET", "POST"])
-def page(request: HttpRequest) -> HttpResponse:
+def page(request: EmployeeRequest) -> HttpResponse:
     """GET: the form, the last email written (``?show=<id>``, own only) and recent history.
     POST: write an email (rate-limited with the API), then redirect to it."""
     user = request.user
@@ -97,13 +106,13 @@ def page(request: HttpRequest) -> HttpResponse:
 
 @employee_page
 @require_POST
-def clear_history(request: HttpRequest) -> HttpResponse:
+def clear_history(request: EmployeeRequest) -> HttpResponse:
     deleted = services.excuse_history_clear(user=request.user)
     messages.success(request, f"Deleted {deleted} saved email{'s' if deleted != 1 else ''}.")
     return redirect("excuses:page")
 
 
-def _shown_email(request: HttpRequest) -> ExcuseEmail | None:
+def _shown_email(request: EmployeeRequest) -> ExcuseEmail | None:
     raw = request.GET.get("show")
     if not raw:
         return None
@@ -115,7 +124,7 @@ def _shown_email(request: HttpRequest) -> ExcuseEmail | None:
     return email
 
 
-def _inputs_of(email: ExcuseEmail) -> dict:
+def _inputs_of(email: ExcuseEmail) -> dict[str, Any]:
     return {
         "meeting_title": email.meeting_title,
         "organizer_name": email.organizer_name,

@@ -3,6 +3,7 @@
 import itertools
 import random
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--stats", action="store_true", help="print distinct counts and lengths instead"
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         reasons = [options["reason"]] if options["reason"] else list(REASONS)
         tones = [options["tone"]] if options["tone"] else list(TONES)
         seeds = range(options["seed"], options["seed"] + options["count"])
