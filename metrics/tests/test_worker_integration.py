@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from bench.celery_worker import celery_worker_command
 from metrics.models import CheckIn, DailyMetric
-from tests.support.servers import celery_worker_command, reset_connection_pools
+from tests.support.servers import reset_connection_pools
 
 from .media import audio_upload, image_upload
 

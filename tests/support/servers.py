@@ -6,10 +6,11 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from bench.celery_worker import celery_worker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,21 +95,6 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
-
-
-def celery_worker_command(app: str, *options: str) -> list[str]:
-    """``celery -A <app> worker`` from this virtual environment with ``options``, logging at
-    INFO, without gossip or mingle."""
-    return [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        app,
-        "worker",
-        *options,
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=INFO",
-    ]
 
 
 def reset_connection_pools(app) -> None:

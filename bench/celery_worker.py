@@ -1,0 +1,21 @@
+"""How the load tests and the integration tests start a real Celery worker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def celery_worker_command(app: str, *options: str) -> list[str]:
+    """``celery -A <app> worker`` from this virtual environment with ``options``, logging at
+    INFO, without gossip or mingle."""
+    return [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        app,
+        "worker",
+        *options,
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=INFO",
+    ]
