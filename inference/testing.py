@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from onnx import ModelProto, NodeProto, TensorProto, ValueInfoProto
+
+    from inference.models import ModelVersion
 
 TINY_VERSION = "tiny-1"
 BURNOUT_FEATURES = [
@@ -38,7 +45,7 @@ BURNOUT_ENCODING = {
 BURNOUT_WEIGHTS = [0.0, 0.05, 0.0, -0.05, 0.02, 0.09]
 
 
-def _save(model, path: Path) -> None:
+def _save(model: ModelProto, path: Path) -> None:
     import onnx
 
     onnx.checker.check_model(model)
@@ -46,13 +53,19 @@ def _save(model, path: Path) -> None:
     path.write_bytes(model.SerializeToString())
 
 
-def _tensor(name: str, array: np.ndarray):
+def _tensor(name: str, array: np.ndarray) -> TensorProto:
     from onnx import numpy_helper
 
     return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
 
 
-def _model(nodes, name, inputs, outputs, initializers):
+def _model(
+    nodes: Sequence[NodeProto],
+    name: str,
+    inputs: Sequence[ValueInfoProto],
+    outputs: Sequence[ValueInfoProto],
+    initializers: Sequence[TensorProto],
+) -> ModelProto:
     from onnx import helper
 
     graph = helper.make_graph(nodes, name, inputs, outputs, initializers)
@@ -61,7 +74,7 @@ def _model(nodes, name, inputs, outputs, initializers):
     return model
 
 
-def fatigue_graph():
+def fatigue_graph() -> ModelProto:
     from onnx import TensorProto, helper
 
     weights = np.array([[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]], dtype=np.float32)
@@ -85,7 +98,7 @@ VOICE_WEIGHTS = [
 ]  # P(stressed) = sigmoid(0.25 * (median pitch in st re 100 Hz - 10) + e0)
 
 
-def voice_graph():
+def voice_graph() -> ModelProto:
     from onnx import TensorProto, helper
 
     count = len(VOICE_FEATURES)
@@ -108,7 +121,7 @@ def voice_graph():
     )
 
 
-def burnout_graph():
+def burnout_graph() -> ModelProto:
     from onnx import TensorProto, helper
 
     count = len(BURNOUT_FEATURES)
@@ -133,8 +146,22 @@ def burnout_graph():
     )
 
 
-def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
-    meta = {
+def _two_class_head(
+    *, input_name: str, output_name: str, labels: tuple[str, str]
+) -> dict[str, Any]:
+    """Sidecar fields of a two-class model scored by the probability of its second label."""
+    unscored, scored = labels
+    return {
+        "input_name": input_name,
+        "output_name": output_name,
+        "labels": [unscored, scored],
+        "score_weights": {unscored: 0.0, scored: 1.0},
+        "output": "probabilities",
+    }
+
+
+def _sidecar(kind: str, version: str, onnx_path: Path) -> dict[str, Any]:
+    meta: dict[str, Any] = {
         "format_version": 1,
         "kind": kind,
         "version": version,
@@ -146,11 +173,9 @@ def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
     }
     if kind == "fatigue":
         meta |= {
-            "input_name": "pixel_values",
-            "output_name": "logits",
-            "labels": ["alert", "fatigued"],
-            "score_weights": {"alert": 0.0, "fatigued": 1.0},
-            "output": "probabilities",
+            **_two_class_head(
+                input_name="pixel_values", output_name="logits", labels=("alert", "fatigued")
+            ),
             # P(yawn) = the CNN's face score, P(eyes closed) = its mean eye score.
             "pipeline": "face-landmarks-v1",
             "combiner": {
@@ -166,11 +191,9 @@ def _sidecar(kind: str, version: str, onnx_path: Path) -> dict:
         }
     elif kind == "voice":
         meta |= {
-            "input_name": "features",
-            "output_name": "probabilities",
-            "labels": ["calm", "stressed"],
-            "score_weights": {"calm": 0.0, "stressed": 1.0},
-            "output": "probabilities",
+            **_two_class_head(
+                input_name="features", output_name="probabilities", labels=("calm", "stressed")
+            ),
             "output_is_probability": True,
             # The production path: speech gate, voice encoder and prosody, then this head.
             "pipeline": "voice-features-v1",
@@ -209,7 +232,9 @@ def write_tiny_models(folder: Path, *, version: str = TINY_VERSION) -> dict[str,
     return {kind: write_tiny_model(folder, kind, version=version) for kind in GRAPHS}
 
 
-def register_tiny_models(folder: Path, *, version: str = TINY_VERSION, activate: bool = True):
+def register_tiny_models(
+    folder: Path, *, version: str = TINY_VERSION, activate: bool = True
+) -> dict[str, ModelVersion]:
     """Write and register all three tiny models; returns kind -> ModelVersion."""
     from inference.registry import register_model_file
 
