@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -34,7 +37,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _manage(env: dict, *args: str) -> str:
+def _manage(env: dict[str, str], *args: str) -> str:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -55,7 +58,7 @@ def _media(work: Path) -> tuple[Path, Path]:
     return image, audio
 
 
-def _server_scores(env: dict, image: Path, audio: Path, repeats: int) -> dict:
+def _server_scores(env: dict[str, str], image: Path, audio: Path, repeats: int) -> Any:
     script = f"""
 import io, json, time, django
 django.setup()
@@ -81,13 +84,12 @@ print(json.dumps({{"fatigue": f, "stress": s, "ms": times}}))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
+DEVICE_READY = "#checkin-form[data-device-ready=true]"
 
-    work = Path(tempfile.mkdtemp(prefix="bench-private-"))
+
+def _prepare_app(work: Path) -> dict[str, str]:
+    """Migrate a SQLite database under ``work``, register the starter models and create the
+    employee ``bench``; returns the environment the server runs with."""
     env = {
         **os.environ,
         "RESONANCE_VAR_DIR": str(work),
@@ -107,6 +109,100 @@ def main() -> None:
         f"u = User.objects.create_user('bench', password={PASSWORD!r}, role='employee', "
         "biometric_consent_at=timezone.now())",
     )
+    return env
+
+
+def _wait_for_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+
+
+def _record_page_load(results: dict[str, Any], name: str, page: Page, started: float) -> None:
+    """Once the check-in page is ready to score on the device: the seconds since ``started``
+    and what the page downloaded, as ``<name>_s``, ``<name>_mb`` and ``<name>_files``."""
+    page.wait_for_selector(DEVICE_READY, timeout=180_000)
+    results[f"{name}_s"] = time.perf_counter() - started
+    # Resource Timing: transferSize is 0 for what came from the browser cache.
+    files = page.evaluate(
+        "() => Object.fromEntries(performance.getEntriesByType('resource')"
+        ".map(e => [e.name.split('/').pop(), e.transferSize]))"
+    )
+    results[f"{name}_mb"] = sum(files.values()) / 1e6
+    results[f"{name}_files"] = files
+
+
+def _measure_in_browser(
+    results: dict[str, Any], *, base: str, work: Path, image: Path, audio: Path, repeats: int
+) -> None:
+    with sync_playwright() as playwright:
+        # A profile of its own, with a disk cache like a person's browser (a throw-away
+        # context caches in memory only and drops the 15 MB runtime), starting cold.
+        context = playwright.chromium.launch_persistent_context(
+            str(work / "browser-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            base_url=base,
+        )
+        page = context.new_page()
+        page.goto("/accounts/login/?next=/checkin/")
+        page.fill("#id_username", "bench")
+        page.fill("#id_password", PASSWORD)
+        # Signing in lands on the check-in page: its first load is the cold one.
+        started = time.perf_counter()
+        page.click("button[type=submit]")
+        _record_page_load(results, "first_load", page, started)
+
+        # A later visit (another day's check-in): models and runtime come from the cache.
+        started = time.perf_counter()
+        page.goto("/me/trends/")
+        page.goto("/checkin/")
+        _record_page_load(results, "warm_reload", page, started)
+
+        times = []
+        for _ in range(repeats):
+            page.reload()
+            page.wait_for_selector(DEVICE_READY, timeout=180_000)
+            page.set_input_files("#id_image", str(image))
+            page.set_input_files("#id_audio", str(audio))
+            started = time.perf_counter()
+            page.click("#checkin-submit")
+            page.wait_for_selector("#result:not([hidden]), #status-text.error")
+            times.append((time.perf_counter() - started) * 1000)
+            status = page.text_content("#status-text")
+            if status != "Scored on this device.":
+                raise SystemExit(f"check-in failed: {status}")
+        results["device_checkin_ms"] = times
+        context.close()
+
+
+def _device_scores(env: dict[str, str]) -> dict[str, float]:
+    """The scores of the latest check-in scored on the device."""
+    scores: dict[str, float] = json.loads(
+        _manage(
+            env,
+            "shell",
+            "-c",
+            "import json; from metrics.models import CheckIn; c = CheckIn.objects.filter("
+            "source='device').latest('created_at'); "
+            "print(json.dumps({'fatigue': c.fatigue, 'stress': c.stress}))",
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-private-"))
+    env = _prepare_app(work)
     image, audio = _media(work)
     port = _free_port()
     server = subprocess.Popen(
@@ -117,82 +213,14 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    results: dict = {"repeats": args.repeats, "load_average_at_start": os.getloadavg()}
+    results: dict[str, Any] = {"repeats": args.repeats, "load_average_at_start": os.getloadavg()}
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        with sync_playwright() as playwright:
-            # A profile of its own, with a disk cache like a person's browser (a throw-away
-            # context caches in memory only and drops the 15 MB runtime), starting cold.
-            context = playwright.chromium.launch_persistent_context(
-                str(work / "browser-profile"),
-                executable_path=CHROMIUM,
-                headless=True,
-                base_url=base,
-            )
-            page = context.new_page()
-
-            def transferred() -> dict:
-                # Resource Timing: transferSize is 0 for what came from the browser cache.
-                return page.evaluate(
-                    "() => Object.fromEntries(performance.getEntriesByType('resource')"
-                    ".map(e => [e.name.split('/').pop(), e.transferSize]))"
-                )
-
-            page.goto("/accounts/login/?next=/checkin/")
-            page.fill("#id_username", "bench")
-            page.fill("#id_password", PASSWORD)
-            # Signing in lands on the check-in page: its first load is the cold one.
-            started = time.perf_counter()
-            page.click("button[type=submit]")
-            page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=180_000)
-            results["first_load_s"] = time.perf_counter() - started
-            files = transferred()
-            results["first_load_mb"] = sum(files.values()) / 1e6
-            results["first_load_files"] = files
-
-            # A later visit (another day's check-in): models and runtime come from the cache.
-            started = time.perf_counter()
-            page.goto("/me/trends/")
-            page.goto("/checkin/")
-            page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=180_000)
-            results["warm_reload_s"] = time.perf_counter() - started
-            files = transferred()
-            results["warm_reload_mb"] = sum(files.values()) / 1e6
-            results["warm_reload_files"] = files
-
-            times = []
-            for _ in range(args.repeats):
-                page.reload()
-                page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=180_000)
-                page.set_input_files("#id_image", str(image))
-                page.set_input_files("#id_audio", str(audio))
-                started = time.perf_counter()
-                page.click("#checkin-submit")
-                page.wait_for_selector("#result:not([hidden]), #status-text.error")
-                times.append((time.perf_counter() - started) * 1000)
-                status = page.text_content("#status-text")
-                if status != "Scored on this device.":
-                    raise SystemExit(f"check-in failed: {status}")
-            results["device_checkin_ms"] = times
-            context.close()
-        results["server_scoring"] = _server_scores(env, image, audio, args.repeats)
-        results["device_scores"] = json.loads(
-            _manage(
-                env,
-                "shell",
-                "-c",
-                "import json; from metrics.models import CheckIn; c = CheckIn.objects.filter("
-                "source='device').latest('created_at'); "
-                "print(json.dumps({'fatigue': c.fatigue, 'stress': c.stress}))",
-            )
-            .strip()
-            .splitlines()[-1]
+        _wait_for_port(port)
+        _measure_in_browser(
+            results, base=base, work=work, image=image, audio=audio, repeats=args.repeats
         )
+        results["server_scoring"] = _server_scores(env, image, audio, args.repeats)
+        results["device_scores"] = _device_scores(env)
     finally:
         server.terminate()
         server.wait(timeout=30)
