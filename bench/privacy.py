@@ -28,6 +28,7 @@ import random
 import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,13 @@ def _summary(errors: list[float]) -> str:
     )
 
 
+def _published_flow(flows: list[float], *, epsilon: float, k: int) -> float:
+    """The published FlowScore of a cell of at least ``k`` people, which is never suppressed."""
+    flow = _publish(flows, epsilon=epsilon, k=k)
+    assert flow is not None, f"a cell of {len(flows)} people is suppressed at k={k}"
+    return flow
+
+
 def utility(*, epsilon: float, trials: int, seed: int, k: int) -> dict[int, float]:
     rng = random.Random(seed)
     result = {}
@@ -73,33 +81,43 @@ def utility(*, epsilon: float, trials: int, seed: int, k: int) -> dict[int, floa
         errors = []
         for _ in range(trials):
             flows = _flows(rng, size)
-            errors.append(abs(_publish(flows, epsilon=epsilon, k=k) - statistics.fmean(flows)))
+            published = _published_flow(flows, epsilon=epsilon, k=k)
+            errors.append(abs(published - statistics.fmean(flows)))
         result[size] = statistics.fmean(errors)
     return result
 
 
+def _attack_errors(
+    estimate: Callable[[random.Random], float], *, trials: int, seed: int
+) -> list[float]:
+    """How far ``estimate`` (given a seeded generator for the team's data) falls from the
+    target's true FlowScore, in each of ``trials``."""
+    rng = random.Random(seed)
+    return [abs(estimate(rng) - TARGET_FLOW) for _ in range(trials)]
+
+
 def differencing(*, size: int, epsilon: float, trials: int, seed: int, k: int) -> list[float]:
     """``size - 1`` people on day 1, the same people with the same scores plus one on day 2."""
-    rng = random.Random(seed)
-    errors = []
-    for _ in range(trials):
+
+    def estimate(rng: random.Random) -> float:
         others = _flows(rng, size - 1)
         day1 = _publish(others, epsilon=epsilon, k=k) if size - 1 >= k else None
-        day2 = _publish([*others, TARGET_FLOW], epsilon=epsilon, k=k)
+        day2 = _published_flow([*others, TARGET_FLOW], epsilon=epsilon, k=k)
         # With the smaller day suppressed the attacker has only day 2.
-        estimate = day2 if day1 is None else size * day2 - (size - 1) * day1
-        errors.append(abs(estimate - TARGET_FLOW))
-    return errors
+        return day2 if day1 is None else size * day2 - (size - 1) * day1
+
+    return _attack_errors(estimate, trials=trials, seed=seed)
 
 
 def collusion(*, size: int, epsilon: float, trials: int, seed: int, k: int) -> list[float]:
-    rng = random.Random(seed)
-    errors = []
-    for _ in range(trials):
+    """The manager knows every member's score but the target's."""
+
+    def estimate(rng: random.Random) -> float:
         known = _flows(rng, size - 1)
-        cell = _publish([*known, TARGET_FLOW], epsilon=epsilon, k=k)
-        errors.append(abs(size * cell - sum(known) - TARGET_FLOW))
-    return errors
+        cell = _published_flow([*known, TARGET_FLOW], epsilon=epsilon, k=k)
+        return size * cell - sum(known)
+
+    return _attack_errors(estimate, trials=trials, seed=seed)
 
 
 def structural(*, trials: int, seed: int) -> list[tuple[str, int, int, list[bool]]]:
@@ -120,7 +138,7 @@ def structural(*, trials: int, seed: int) -> list[tuple[str, int, int, list[bool
     rng = random.Random(seed)
     today = timezone.localdate()
     admin = User.objects.create(username="bench-admin", role=User.Role.ADMIN)
-    results = []
+    results: list[tuple[str, int, int, list[bool]]] = []
 
     def view(team: Team, days: int = 30) -> list[dict]:
         aggregates = team_day_aggregates(
