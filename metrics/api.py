@@ -1,18 +1,21 @@
 """Check-in API: submit (202), poll, list own check-ins, own daily metrics. Employees only."""
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from . import on_device, selectors
 from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
-from .permissions import IsEmployee
+from .permissions import AuthenticatedRequest, IsEmployee
 from .services import submission
 from .uploads import install_size_limit
 
@@ -24,7 +27,7 @@ class CheckinSubmitThrottle(UserRateThrottle):
 
     scope = "checkin"
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
@@ -35,13 +38,13 @@ class DeviceCheckinThrottle(UserRateThrottle):
 
     scope = "device_checkin"
 
-    def allow_request(self, request, view) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method != "POST" or not _is_json(request):
             return True
         return super().allow_request(request, view)
 
 
-def _is_json(request) -> bool:
+def _is_json(request: Request) -> bool:
     return (request.content_type or "").split(";")[0].strip() == "application/json"
 
 
@@ -120,7 +123,7 @@ class CheckinSubmitInputSerializer(_NumbersSerializer):
     image = serializers.FileField(required=False, allow_empty_file=True)
     audio = serializers.FileField(required=False, allow_empty_file=True)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("image") and not attrs.get("audio"):
             raise serializers.ValidationError(
                 "Send a face image ('image'), a voice clip ('audio'), or both."
@@ -135,7 +138,7 @@ class SyncApi(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     throttle_classes = [CheckinSubmitThrottle, DeviceCheckinThrottle]
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # Before DRF reads the body, so oversized files are refused while they stream in.
         if request.method == "POST":
             install_size_limit(request._request)
@@ -151,7 +154,7 @@ class SyncApi(APIView):
         "`scores` and `model_versions` (private mode): recorded as scored (201); 409 when the "
         "models changed since the manifest was read.",
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         if _is_json(request):
             return self._post_device_scores(request)
         serializer = CheckinSubmitInputSerializer(data=request.data)
@@ -164,7 +167,7 @@ class SyncApi(APIView):
             headers={"Location": body["status_url"]},
         )
 
-    def _post_device_scores(self, request):
+    def _post_device_scores(self, request: AuthenticatedRequest) -> Response:
         if not isinstance(request.data, dict) or "scores" not in request.data:
             raise UnsupportedMediaType(
                 request.content_type,
@@ -187,7 +190,7 @@ class SyncApi(APIView):
         return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CheckinOutputSerializer(many=True))
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         checkins = selectors.checkins_for(user=request.user)[:LIST_LIMIT]
         return Response(CheckinOutputSerializer(checkins, many=True).data)
 
@@ -215,7 +218,7 @@ class PhotoCheckApi(APIView):
     class InputSerializer(serializers.Serializer):
         image = serializers.FileField(allow_empty_file=True)
 
-    def initial(self, request, *args, **kwargs):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         install_size_limit(request._request)
         super().initial(request, *args, **kwargs)
 
@@ -223,7 +226,7 @@ class PhotoCheckApi(APIView):
         request={"multipart/form-data": InputSerializer},
         responses={200: PhotoCheckOutputSerializer},
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         submission.checkin_photo_check(image=serializer.validated_data["image"])
@@ -236,7 +239,7 @@ class SyncDetailApi(APIView):
     permission_classes = [IsEmployee]
 
     @extend_schema(responses=CheckinOutputSerializer)
-    def get(self, request, checkin_id: int):
+    def get(self, request: AuthenticatedRequest, checkin_id: int) -> Response:
         checkin = selectors.checkin_for(user=request.user, checkin_id=checkin_id)
         if checkin is None:
             raise NotFound("No check-in of yours has this id.")
@@ -255,7 +258,7 @@ class MyMetricsApi(APIView):
         date_from = serializers.DateField(required=False)
         date_to = serializers.DateField(required=False)
 
-        def validate(self, attrs):
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if (
                 attrs.get("date_from")
                 and attrs.get("date_to")
@@ -271,7 +274,7 @@ class MyMetricsApi(APIView):
         ],
         responses=DailyMetricOutputSerializer(many=True),
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         params = {}
         if "from" in request.query_params:
             params["date_from"] = request.query_params["from"]
@@ -291,5 +294,5 @@ class DeviceManifestApi(APIView):
     permission_classes = [IsEmployee]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(on_device.device_manifest(user=request.user))

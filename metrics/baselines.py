@@ -57,14 +57,14 @@ class Comparison:
         return "about your usual"
 
 
-def baseline(values: Iterable[float], *, metric: str) -> tuple[float, float, int] | None:
+def baseline(values: Iterable[float | None], *, metric: str) -> tuple[float, float, int] | None:
     """(median, robust spread, n) of ``values``, or None with fewer than MIN_BASELINE_DAYS."""
-    values = [float(v) for v in values if v is not None]
-    if len(values) < MIN_BASELINE_DAYS:
+    scored = [float(v) for v in values if v is not None]
+    if len(scored) < MIN_BASELINE_DAYS:
         return None
-    median = statistics.median(values)
-    mad = statistics.median(abs(v - median) for v in values)
-    return median, max(1.4826 * mad, SPREAD_FLOORS[metric]), len(values)
+    median = statistics.median(scored)
+    mad = statistics.median(abs(v - median) for v in scored)
+    return median, max(1.4826 * mad, SPREAD_FLOORS[metric]), len(scored)
 
 
 def compare(

@@ -2,13 +2,13 @@
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
 
 
-def trends_figure(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def trends_figure(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """FlowScore (0-100) and its components (as % risk) per day.
 
     ``rows`` are dicts with ``date`` and optional ``flow_score``, ``fatigue``, ``stress``,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 
@@ -13,8 +15,9 @@ class CheckinForm(forms.Form):
         required=False, min_value=0, max_value=10, label="Mental fatigue (0-10)"
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("image") and not cleaned.get("audio"):
             raise forms.ValidationError("Add a face photo, a voice clip, or both.")
         return cleaned

@@ -2,28 +2,52 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
+from rest_framework.request import Request
 
 from accounts import permissions
+from accounts.models import User
 
 from .errors import EMPLOYEES_ONLY_MESSAGE
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a page behind ``login_required`` (or ``employee_required``) receives: its
+    user has signed in. For type checking only; at run time it is the usual ``HttpRequest``."""
+
+    user: User
+
+
+class AuthenticatedRequest(Request):
+    """The DRF request an API view behind an authenticating permission (``IsAuthenticated``,
+    the default, or ``IsEmployee``) receives. For type checking only, like the above."""
+
+    user: User
 
 
 class IsEmployee(permissions.IsEmployee):
     message = EMPLOYEES_ONLY_MESSAGE
 
 
-def employee_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def employee_required(
+    view: Callable[Concatenate[AuthenticatedHttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
     """Page decorator: sign-in required (redirect), then employees only (403)."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_employee:
+    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R:
+        # login_required has sent anonymous visitors to the login page before this runs.
+        signed_in = cast(AuthenticatedHttpRequest, request)
+        if not signed_in.user.is_employee:
             raise PermissionDenied(EMPLOYEES_ONLY_MESSAGE)
-        return view(request, *args, **kwargs)
+        return view(signed_in, *args, **kwargs)
 
     return wrapped

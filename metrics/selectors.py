@@ -71,7 +71,7 @@ def my_data_export(*, user: User) -> dict[str, Any]:
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
-            "team": user.team.name if user.team_id else None,
+            "team": user.team.name if user.team is not None else None,
             "time_zone": user.time_zone,
             "biometric_consent_at": _plain(user.biometric_consent_at),
             "company_joined_on": _plain(user.company_joined_on),

@@ -5,6 +5,8 @@ is only a spill-to-disk threshold, so the per-file limit is enforced here, chunk
 before a large body is ever fully read.
 """
 
+from typing import IO, Any
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
@@ -30,13 +32,20 @@ class FileSizeLimitHandler(FileUploadHandler):
         self.received = 0
         self.files = 0
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, str],
+        content_length: int,
+        boundary: str,
+        encoding: str | None = None,
+    ) -> None:
         allowed = MAX_FILES_PER_CHECKIN * self.limit + _ENVELOPE_BYTES
         if content_length and content_length > allowed:
             raise UploadTooLarge(too_large_message(self.limit))
         return None
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.received = 0
         self.files += 1
@@ -49,7 +58,7 @@ class FileSizeLimitHandler(FileUploadHandler):
             raise UploadTooLarge(too_large_message(self.limit))
         return raw_data
 
-    def file_complete(self, file_size: int):
+    def file_complete(self, file_size: int) -> None:
         return None
 
 

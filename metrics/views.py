@@ -3,6 +3,8 @@
 import csv
 import datetime as dt
 import json
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +23,7 @@ from . import baselines, on_device, selectors
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
-from .permissions import employee_required
+from .permissions import AuthenticatedHttpRequest, employee_required
 from .services import erasure, submission
 from .uploads import install_size_limit
 
@@ -42,13 +44,16 @@ def checkin(request: HttpRequest) -> HttpResponse:
     try:
         return _checkin_page(request)
     except UploadTooLarge as exc:
-        return _render_checkin(request, CheckinForm(), status=413, error=exc.message)
+        # Only reading the body raises this, and _checkin_page reads it once employee_required
+        # has let the request through: the user has signed in.
+        signed_in = cast(AuthenticatedHttpRequest, request)
+        return _render_checkin(signed_in, CheckinForm(), status=413, error=exc.message)
 
 
 @employee_required
 @csrf_protect
 @require_http_methods(["GET", "POST"])
-def _checkin_page(request: HttpRequest) -> HttpResponse:
+def _checkin_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CheckinForm()
     status = 200
     if request.method == "POST":
@@ -75,7 +80,7 @@ def _checkin_page(request: HttpRequest) -> HttpResponse:
 
 
 def _render_checkin(
-    request: HttpRequest, form: CheckinForm, *, status: int, error: str = ""
+    request: AuthenticatedHttpRequest, form: CheckinForm, *, status: int, error: str = ""
 ) -> HttpResponse:
     context = {
         "form": form,
@@ -91,13 +96,14 @@ def _render_checkin(
     response = render(request, "metrics/checkin.html", context, status=status)
     if context["on_device"]:
         # ONNX Runtime Web compiles its WebAssembly: allowed on this page only, for scripts.
-        response._csp_update = {"script-src": ["'wasm-unsafe-eval'"]}
+        # django-csp reads this attribute off the response; HttpResponse does not declare it.
+        response._csp_update = {"script-src": ["'wasm-unsafe-eval'"]}  # type: ignore[attr-defined]
     return response
 
 
 @employee_required
 @require_GET
-def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
+def checkin_detail(request: AuthenticatedHttpRequest, checkin_id: int) -> HttpResponse:
     checkin = selectors.checkin_for(user=request.user, checkin_id=checkin_id)
     if checkin is None:
         raise Http404("No check-in of yours has this id.")
@@ -112,9 +118,9 @@ def checkin_detail(request: HttpRequest, checkin_id: int) -> HttpResponse:
 
 @employee_required
 @require_GET
-def trends(request: HttpRequest) -> HttpResponse:
+def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = list(
+    rows: list[Mapping[str, Any]] = list(
         selectors.daily_metrics_for(
             user=request.user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
         ).values("date", "flow_score", "fatigue", "stress", "burnout")
@@ -143,7 +149,7 @@ def trends(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_GET
-def my_data(request: HttpRequest) -> HttpResponse:
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "checkin_count": selectors.checkins_for(user=request.user).count(),
         "metric_count": selectors.daily_metrics_for(user=request.user).count(),
@@ -156,7 +162,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def my_consent(request: HttpRequest) -> HttpResponse:
+def my_consent(request: AuthenticatedHttpRequest) -> HttpResponse:
     choice = request.POST.get("consent")
     if choice not in ("give", "withdraw"):
         messages.error(request, "Choose to give or to withdraw consent.")
@@ -175,7 +181,7 @@ def my_consent(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_GET
-def my_data_export_json(request: HttpRequest) -> HttpResponse:
+def my_data_export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.my_data_export(user=request.user)
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="resonance-my-data.json"'
@@ -185,7 +191,7 @@ def my_data_export_json(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_GET
-def my_data_export_csv(request: HttpRequest) -> HttpResponse:
+def my_data_export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     header, rows = selectors.my_data_csv_rows(user=request.user)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="resonance-my-data.csv"'
@@ -201,7 +207,7 @@ def my_data_export_csv(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def my_data_erase(request: HttpRequest) -> HttpResponse:
+def my_data_erase(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("confirm", "").strip().lower() != ERASE_CONFIRMATION:
         messages.error(request, f"Type '{ERASE_CONFIRMATION}' to confirm; nothing was deleted.")
         return redirect("metrics:my-data")
@@ -216,7 +222,7 @@ def my_data_erase(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_POST
-def my_on_device_choice(request: HttpRequest) -> HttpResponse:
+def my_on_device_choice(request: AuthenticatedHttpRequest) -> HttpResponse:
     """With ``PRIVATE_MODE=optional``: the employee's choice to score check-ins on their own
     device (nothing but scores leaves it)."""
     if settings.PRIVATE_MODE != "optional":
@@ -236,7 +242,7 @@ def my_on_device_choice(request: HttpRequest) -> HttpResponse:
 
 @employee_required
 @require_GET
-def device_model(request: HttpRequest, sha256: str) -> HttpResponse:
+def device_model(request: AuthenticatedHttpRequest, sha256: str) -> FileResponse:
     """An ONNX file the browser runs in private mode, by its sha256 (content-addressed, so it
     may be cached for good). Only files of the active on-device models are served."""
     item = device.device_file(sha256)

@@ -1,7 +1,9 @@
 """Delete raw check-in media older than the retention setting."""
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from metrics.services.housekeeping import checkin_media_purge
 
@@ -12,7 +14,7 @@ class Command(BaseCommand):
         "(or --days)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--days",
             type=int,
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             help="Keep media younger than this many days (default: MEDIA_RETENTION_DAYS).",
         )
 
-    def handle(self, *args, days: int | None, **options):
+    def handle(self, *args: Any, days: int | None, **options: Any) -> None:
         days = settings.MEDIA_RETENTION_DAYS if days is None else days
         if days < 0:
             self.stderr.write("--days must be 0 or more.")

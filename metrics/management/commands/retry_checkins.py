@@ -1,6 +1,8 @@
 """Send failed check-ins (that still have their upload) back to the scoring queue."""
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from metrics.models import CheckIn
 from metrics.services.housekeeping import checkins_retry_failed
@@ -9,7 +11,7 @@ from metrics.services.housekeeping import checkins_retry_failed
 class Command(BaseCommand):
     help = "Retry failed check-ins whose upload was kept (all of them, or the ids given)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", type=int, help="Check-in ids (default: all failed).")
         parser.add_argument(
             "--list",
@@ -18,7 +20,7 @@ class Command(BaseCommand):
             help="Only list failed check-ins and their reasons.",
         )
 
-    def handle(self, *args, ids: list[int], only_list: bool, **options):
+    def handle(self, *args: Any, ids: list[int], only_list: bool, **options: Any) -> None:
         if only_list:
             failed = CheckIn.objects.filter(status=CheckIn.Status.FAILED).order_by("created_at")
             for checkin in failed:
