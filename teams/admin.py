@@ -1,14 +1,25 @@
 import datetime as dt
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from resonance.admin import ReadOnlyAdminMixin
 
 from .models import PublishedTeamDay, Team
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ON_DEVICE_SHARE_DAYS = 30
+
+
+class _RecentCheckins(TypedDict):
+    # What get_queryset annotates each team with.
+    recent_checkins: int
+    recent_device_checkins: int
 
 
 @admin.register(Team)
@@ -18,7 +29,7 @@ class TeamAdmin(admin.ModelAdmin):
     list_filter = ["created_at"]
     filter_horizontal = ["managers"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         since = timezone.now() - dt.timedelta(days=ON_DEVICE_SHARE_DAYS)
         recent = Q(members__checkins__created_at__gte=since, members__checkins__status="done")
         return (
@@ -37,7 +48,7 @@ class TeamAdmin(admin.ModelAdmin):
         return team.members.count()
 
     @admin.display(description=f"scored on device ({ON_DEVICE_SHARE_DAYS} days)")
-    def on_device_share(self, team: Team) -> str:
+    def on_device_share(self, team: "WithAnnotations[Team, _RecentCheckins]") -> str:
         """Private mode trusts the device's scores: admins see how much of a team relies on it."""
         if not team.recent_checkins:
             return "-"

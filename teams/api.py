@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from metrics.permissions import AuthenticatedRequest
 from resonance.exceptions import DomainError
 
 from .cells import METRICS
@@ -57,7 +57,7 @@ class TeamHeatmapApi(APIView):
         ],
         responses=HeatmapOutputSerializer,
     )
-    def get(self, request: Request, team_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, team_id: int) -> Response:
         team = team_for_dashboard(user=request.user, team_id=team_id)
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

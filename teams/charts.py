@@ -6,6 +6,8 @@ plotly.js; nothing here computes a number that the selectors did not already rel
 
 from __future__ import annotations
 
+from typing import Any
+
 from .cells import UNPUBLISHED, cell_note
 from .params import METRIC_LABELS
 from .selectors import TeamDayAggregates
@@ -56,7 +58,7 @@ def _heatmap_height(team_count: int) -> int:
     return max(260, 120 + 28 * team_count)
 
 
-def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
+def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
     """Teams x days heatmap of ``metric``; suppressed cells are a separate grey layer."""
     label = METRIC_LABELS[metric]
     k = aggregates.k
@@ -68,7 +70,11 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
     marks: list[list[str]] = []
     reasons: list[list[str | None]] = []
     for team in aggregates.teams:
-        z_row, hidden_row, detail_row, mark_row, reason_row = [], [], [], [], []
+        z_row: list[float | None] = []
+        hidden_row: list[int | None] = []
+        detail_row: list[list[str] | None] = []
+        mark_row: list[str] = []
+        reason_row: list[str | None] = []
         for day in aggregates.dates:
             cell = aggregates.cell(team.id, day)
             value = cell.values.get(metric)
@@ -151,7 +157,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
     return {"data": [values_trace, suppressed_trace], "layout": layout}
 
 
-def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict:
+def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
     """One 7-day rolling-mean line per team (plus daily points when there are few teams)."""
     label = METRIC_LABELS[metric]
     x = [d.isoformat() for d in aggregates.dates]

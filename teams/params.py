@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -45,7 +46,9 @@ def parse_metric(raw: str | None) -> str:
     return metric
 
 
-def parse_dashboard_params(query, *, today: dt.date | None = None) -> DashboardParams:
+def parse_dashboard_params(
+    query: Mapping[str, str], *, today: dt.date | None = None
+) -> DashboardParams:
     """``metric`` and ``days`` (7, 30 or 90, ending today) from a page or export request."""
     metric = parse_metric(query.get("metric"))
     raw_days = query.get("days") or str(DEFAULT_RANGE_DAYS)

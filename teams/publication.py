@@ -330,7 +330,7 @@ def team_days_publish(
                     sender=PublishedTeamDay, team_ids=teams_with_new_days
                 )
             )
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for cell in cells:
         counts[cell.status] += 1
     summary = PublicationSummary(

@@ -9,10 +9,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
+
+from metrics.permissions import AuthenticatedHttpRequest
 
 from . import charts
 from .cells import METRICS
@@ -81,15 +83,17 @@ def _heatmap_table(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
     }
 
 
-DashboardView = Callable[[HttpRequest, DashboardParams, TeamDayAggregates], HttpResponse]
+DashboardView = Callable[
+    [AuthenticatedHttpRequest, DashboardParams, TeamDayAggregates], HttpResponse
+]
 
 
-def dashboard_view(view: DashboardView) -> Callable[[HttpRequest], HttpResponse]:
+def dashboard_view(view: DashboardView) -> Callable[[AuthenticatedHttpRequest], HttpResponse]:
     """Managers and admins only (403 otherwise); the ``metric``/``days`` parameters parsed (400
     with the reason when unusable) and the aggregates the user may see, loaded for ``view``."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not can_use_dashboard(request.user):
             raise PermissionDenied("The team dashboard is for managers and admins.")
         try:
@@ -108,7 +112,7 @@ def dashboard_view(view: DashboardView) -> Callable[[HttpRequest], HttpResponse]
 @require_GET
 @dashboard_view
 def dashboard(
-    request: HttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+    request: AuthenticatedHttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
 ) -> HttpResponse:
     """Who: managers (their teams) and admins (every team). Employees get 403."""
     heatmap = charts.heatmap_figure(aggregates, metric=params.metric)
@@ -142,7 +146,7 @@ def _csv_cell(value: object) -> object:
 @require_GET
 @dashboard_view
 def dashboard_csv(
-    request: HttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+    request: AuthenticatedHttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
 ) -> HttpResponse:
     """CSV of exactly the cells on the page for the same ``metric`` and ``days``."""
     filename = f"resonance-{params.metric}-{params.date_from}-{params.date_to}.csv"

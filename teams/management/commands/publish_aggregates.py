@@ -1,5 +1,7 @@
 """``manage.py publish_aggregates``: publish the team-days that have closed (idempotent)."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from teams.publication import team_days_publish
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "privacy noise, then frozen. Safe to run any time; Celery beat runs it hourly."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         summary = team_days_publish()
         self.stdout.write(
             f"Published {summary.published} team-days, {summary.suppressed} suppressed "
