@@ -6,12 +6,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from metrics.permissions import AuthenticatedRequest
+
 from . import selectors
 from .models import BurnoutAlert
 from .services.acknowledgement import alert_acknowledge
 
 LIST_LIMIT = 200
-STATUS_FILTERS = {
+STATUS_FILTERS: dict[str, list[str]] = {
     "active": list(BurnoutAlert.ACTIVE_STATUSES),
     "open": [BurnoutAlert.Status.OPEN],
     "acknowledged": [BurnoutAlert.Status.ACKNOWLEDGED],
@@ -68,7 +70,7 @@ class AlertListApi(APIView):
         ],
         responses={200: AlertOutputSerializer(many=True), 400: DetailSerializer},
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         statuses = STATUS_FILTERS[filters.validated_data["status"]]
@@ -89,7 +91,7 @@ class AlertAcknowledgeApi(APIView):
             409: DetailSerializer,
         },
     )
-    def post(self, request, alert_id: int):
+    def post(self, request: AuthenticatedRequest, alert_id: int) -> Response:
         alert = selectors.alert_for_acknowledge(user=request.user, alert_id=alert_id)
         if alert is None:
             raise NotFound("No such alert.")

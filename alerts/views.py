@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from metrics.permissions import AuthenticatedHttpRequest
 from resonance.exceptions import DomainError
 
 from . import selectors
@@ -17,7 +18,7 @@ from .services.preferences import notification_preferences_update
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
+def acknowledge(request: AuthenticatedHttpRequest, alert_id: int) -> HttpResponse:
     """Managers of the team (and admins) acknowledge a team alert from the dashboard.
 
     Alerts the user may not see answer 404; visible alerts they may not acknowledge, 403.
@@ -42,7 +43,7 @@ def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Any signed-in user turns their own alert emails and check-in reminders on or off."""
     user = request.user
     if request.method == "POST":

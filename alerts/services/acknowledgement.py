@@ -28,7 +28,7 @@ def alert_acknowledge(*, alert: BurnoutAlert, user: User) -> BurnoutAlert:
     409 for a resolved alert. Acknowledging twice keeps the first acknowledgement.
     """
     alert = BurnoutAlert.objects.select_for_update().get(pk=alert.pk)
-    if alert.scope != BurnoutAlert.Scope.TEAM:
+    if alert.scope != BurnoutAlert.Scope.TEAM or alert.team_id is None:
         raise DomainError("Only team alerts can be acknowledged.", status_code=403)
     manages = (
         user.is_manager

@@ -8,7 +8,7 @@ writes. The number of queries does not depend on the number of employees.
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +44,12 @@ def current_thresholds() -> rules.Thresholds:
 
 
 def _individual_findings(
-    *, user_ids: list[int] | None, start: dt.date, window_start: dt.date, end: dt.date, t
+    *,
+    user_ids: list[int] | None,
+    start: dt.date,
+    window_start: dt.date,
+    end: dt.date,
+    t: rules.Thresholds,
 ) -> dict[tuple[int, str], rules.Finding]:
     metrics = DailyMetric.objects.filter(date__gte=start, date__lte=end)
     if user_ids is not None:
@@ -72,13 +77,14 @@ def _individual_findings(
     )
     burnout_by_user: dict[int, list[float]] = defaultdict(list)
     for user_id, burnout in recent:
-        burnout_by_user[user_id].append(burnout)
+        if burnout is not None:  # always true (filtered above); narrows the type
+            burnout_by_user[user_id].append(burnout)
     by_user = {row["user_id"]: row for row in aggregates}
     comparisons = _recent_comparisons(user_ids=user_ids, end=end, t=t)
 
     findings: dict[tuple[int, str], rules.Finding] = {}
     for user_id in by_user.keys() | burnout_by_user.keys():
-        row = by_user.get(user_id, {})
+        row: Mapping[str, Any] = by_user.get(user_id, {})
         for finding in rules.individual_findings(
             mean_flow=row.get("mean_flow"),
             days=row.get("days", 0),
@@ -93,7 +99,7 @@ def _individual_findings(
 
 
 def _recent_comparisons(
-    *, user_ids: list[int] | None, end: dt.date, t
+    *, user_ids: list[int] | None, end: dt.date, t: rules.Thresholds
 ) -> dict[int, list[baselines.Comparison]]:
     """Each user's last check-in days (newest first, at most ``below_usual_of_last``, within
     the alert window) compared with their own baseline of the days before (one query)."""
@@ -104,7 +110,7 @@ def _recent_comparisons(
     ).order_by("user_id", "date")
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
-    history: dict[int, dict[dt.date, dict]] = defaultdict(dict)
+    history: dict[int, dict[dt.date, dict[str, float | None]]] = defaultdict(dict)
     for user_id, day, flow in rows.values_list("user_id", "date", "flow_score").iterator(
         chunk_size=10_000
     ):
@@ -121,7 +127,12 @@ def _recent_comparisons(
 
 
 def _team_findings(
-    *, team_ids: list[int] | None, start: dt.date, window_start: dt.date, end: dt.date, t
+    *,
+    team_ids: list[int] | None,
+    start: dt.date,
+    window_start: dt.date,
+    end: dt.date,
+    t: rules.Thresholds,
 ) -> dict[tuple[int, str], rules.Finding]:
     """Team rules over published team-days only (``teams.publication``): never a live day,
     never a hidden one, so a check-in or an erasure cannot move a team alert."""

@@ -34,7 +34,7 @@ def send_after_commit(messages: list[EmailMessage], what: str) -> None:
 
 
 def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
-    if alert.scope == BurnoutAlert.Scope.TEAM:
+    if alert.scope == BurnoutAlert.Scope.TEAM and alert.team is not None:
         subject = f"[Resonance] {alert.team.name}: {alert.get_rule_display()}"
         intro = f"A team alert was raised for {alert.team.name}, a team you manage."
     else:
@@ -99,9 +99,11 @@ def alerts_notify(*, user_ids: list[int] | None = None, team_ids: list[int] | No
 
     messages: list[EmailMessage] = []
     for alert in alerts:
-        if alert.scope == BurnoutAlert.Scope.TEAM:
+        # The model's check gives a team alert its team and an individual alert its user;
+        # the None tests only narrow the types.
+        if alert.scope == BurnoutAlert.Scope.TEAM and alert.team_id is not None:
             recipients = managers_by_team.get(alert.team_id, [])
-        elif alert.user.is_active and alert.user.email_alerts:
+        elif alert.user is not None and alert.user.is_active and alert.user.email_alerts:
             recipients = [alert.user]
         else:
             recipients = []

@@ -1,8 +1,9 @@
 """Evaluate every alert rule for all users and teams (what Celery beat runs daily)."""
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from alerts.services.evaluation import alerts_evaluate
@@ -11,13 +12,13 @@ from alerts.services.evaluation import alerts_evaluate
 class Command(BaseCommand):
     help = "Evaluate individual and team alert rules for everyone as of a date (default today)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="Evaluation date, YYYY-MM-DD (default: today).")
         parser.add_argument(
             "--no-email", action="store_true", help="Evaluate without emailing anyone."
         )
 
-    def handle(self, *args, date: str | None, no_email: bool, **options):
+    def handle(self, *args: Any, date: str | None, no_email: bool, **options: Any) -> None:
         try:
             on_date = dt.date.fromisoformat(date) if date else timezone.localdate()
         except ValueError as exc:
