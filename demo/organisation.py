@@ -3,6 +3,7 @@
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -29,7 +30,7 @@ def demo_password(username: str) -> str:
     return f"{username}{DEMO_PASSWORD_SUFFIX}"
 
 
-def _ensure_user(username: str, *, result: SeedResult, **fields) -> User:
+def _ensure_user(username: str, *, result: SeedResult, **fields: Any) -> User:
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user

@@ -7,6 +7,7 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -107,7 +108,8 @@ def _write_metrics(rows: Iterator[dict]) -> int:
         # Columns the generator does not fill get their model default, prepared once.
         defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
         attnames = [f.attname for f in fields]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        # A concrete field always has a column (the stubs allow None for the others).
+        columns = ", ".join(connection.ops.quote_name(cast(str, f.column)) for f in fields)
         table = connection.ops.quote_name(DailyMetric._meta.db_table)
         with (
             connection.cursor() as cursor,

@@ -4,8 +4,9 @@ Idempotent: running it again keeps existing users and passwords.
 """
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from alerts.models import BurnoutAlert
@@ -18,11 +19,11 @@ from teams.publication import team_days_publish
 class Command(BaseCommand):
     help = "Create demo teams, managers and employees (and their history) for the demo."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=90, help="Days of history to generate.")
         parser.add_argument("--seed", type=int, default=7, help="Random seed for the history.")
 
-    def handle(self, *args, days: int, seed: int, **options):
+    def handle(self, *args: Any, days: int, seed: int, **options: Any) -> None:
         result = seed_demo_organisation(seed=seed)
         if result.created_credentials:
             self.stdout.write("Demo accounts (shown once; change them for anything but a demo):")

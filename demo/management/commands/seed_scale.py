@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reset", action="store_true", help="delete existing scale data first")
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
             result = scale_data_create(
