@@ -1,6 +1,8 @@
 """Role checks shared by every app's API views."""
 
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class IsEmployee(BasePermission):
@@ -8,6 +10,6 @@ class IsEmployee(BasePermission):
 
     message = "This is available to employees only."
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_employee)

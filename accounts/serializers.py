@@ -1,5 +1,6 @@
 import time
 import uuid
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -7,9 +8,11 @@ from django.contrib.auth.signals import user_logged_in
 from rest_framework import serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.serializers import AuthUser
+from rest_framework_simplejwt.tokens import Token
 
 from . import services
+from .models import User
 
 SESSION_START_CLAIM = "session_start"
 REUSED_TOKEN_DETAIL = (
@@ -20,17 +23,18 @@ REUSED_TOKEN_DETAIL = (
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     @classmethod
-    def get_token(cls, user) -> RefreshToken:
+    def get_token(cls, user: AuthUser) -> Token:
         token = super().get_token(user)
         # Survives rotation (the refreshed token keeps its claims), so it caps the session.
         token[SESSION_START_CLAIM] = int(time.time())
         # Also survives rotation: reuse of a spent token revokes the whole chain of this login.
         token[services.FAMILY_CLAIM] = uuid.uuid4().hex
-        token["role"] = user.role
+        # The user who signed in: an instance of AUTH_USER_MODEL.
+        token["role"] = cast(User, user).role
         services.refresh_token_outstanding_sync(token=token)
         return token
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         # Tell django-axes (and anyone else listening) about the successful login, so the
         # failure count resets exactly as it does for the web login.
@@ -41,7 +45,7 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             refresh = self.token_class(attrs["refresh"])
         except TokenError:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token, UntypedToken
 
 from .models import User
 
@@ -46,7 +46,7 @@ def user_set_consent(*, user: User, consent: bool) -> User:
     return user
 
 
-def refresh_token_outstanding_sync(*, token: RefreshToken) -> None:
+def refresh_token_outstanding_sync(*, token: Token) -> None:
     """Store the final payload of a freshly issued refresh token in its outstanding-token row.
 
     simplejwt records the row in ``RefreshToken.for_user``, before the login adds its own claims
@@ -88,7 +88,8 @@ def refresh_token_reuse_revoke(*, token: str) -> bool:
     """
     try:
         # Checks signature and expiry but not the blacklist, unlike RefreshToken.
-        presented = UntypedToken(token)
+        # simplejwt annotates its constructor's argument as a Token; it takes the encoded one.
+        presented = UntypedToken(token)  # type: ignore[arg-type]
     except TokenError:
         return False
     if presented.get(api_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:

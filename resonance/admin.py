@@ -1,5 +1,6 @@
 """Admin building blocks shared by the apps."""
 
+from django.db.models import Model
 from django.http import HttpRequest
 
 
@@ -9,8 +10,8 @@ class ReadOnlyAdminMixin:
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

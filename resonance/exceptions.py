@@ -10,8 +10,8 @@ from rest_framework.views import exception_handler
 class DomainError(Exception):
     """A business rule refused the request; carries a readable message and an HTTP status."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(
         self,

@@ -1,6 +1,12 @@
 """OpenAPI post-processing: document the error responses every endpoint can give."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.request import Request
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -25,7 +31,9 @@ DESCRIPTIONS = {
 }
 
 
-def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+def add_error_responses(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
     """Every operation documents the 4xx answers the framework gives it, with one shape."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}

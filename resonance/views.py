@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -8,13 +10,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as default_server_error
 
+from accounts.models import User
 from accounts.selectors import home_url_for
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each role to the page it uses most."""
-    return redirect(home_url_for(request.user))
+    # login_required has sent anonymous visitors to the login page.
+    return redirect(home_url_for(cast(User, request.user)))
 
 
 def _database_status() -> dict:
