@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -13,7 +15,7 @@ class InferenceConfig(AppConfig):
         worker_process_init.connect(_load_models_in_worker, weak=False)
 
 
-def _load_models_in_worker(**kwargs) -> None:
+def _load_models_in_worker(**kwargs: Any) -> None:
     """Build every session (and those of the speech detector, the face models and the voice
     encoder) when a worker process starts, so the first check-in is not slow."""
     import logging

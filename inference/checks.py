@@ -1,14 +1,21 @@
 """``manage.py check`` warns when a kind has no usable active model or the speech detector,
 the face models or the voice encoder are missing or altered."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connection
 
 from inference.models import ModelVersion
 
+# What Django passes a system check: the apps to check, or None for all of them.
+AppConfigs = Sequence[AppConfig] | None
+
 
 @register(Tags.models)
-def check_active_models(app_configs=None, **kwargs) -> list[Warning]:
+def check_active_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
     from inference.runtime import describe_active_models
 
     try:
@@ -32,7 +39,7 @@ def check_active_models(app_configs=None, **kwargs) -> list[Warning]:
 
 
 @register(Tags.models)
-def check_speech_detector(app_configs=None, **kwargs) -> list[Warning]:
+def check_speech_detector(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
     from inference import vad
 
     status = vad.status()
@@ -50,7 +57,7 @@ def check_speech_detector(app_configs=None, **kwargs) -> list[Warning]:
 
 
 @register(Tags.models)
-def check_face_models(app_configs=None, **kwargs) -> list[Warning]:
+def check_face_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
     from inference import face
 
     return [
@@ -66,7 +73,7 @@ def check_face_models(app_configs=None, **kwargs) -> list[Warning]:
 
 
 @register(Tags.models)
-def check_voice_encoder(app_configs=None, **kwargs) -> list[Warning]:
+def check_voice_encoder(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
     from inference import voice_features
 
     status = voice_features.status()
@@ -85,7 +92,7 @@ def check_voice_encoder(app_configs=None, **kwargs) -> list[Warning]:
 
 
 @register(Tags.models)
-def check_browser_runtime(app_configs=None, **kwargs) -> list[Warning]:
+def check_browser_runtime(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
     from django.conf import settings
 
     from inference import device

@@ -81,7 +81,7 @@ def _verify_file(kind: str, version: str, file_path: str, sha256: str) -> Path:
     return path
 
 
-def session_options():
+def session_options() -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()

@@ -8,7 +8,7 @@ model with other labels works without code changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -61,7 +61,7 @@ def classifier_score(model: LoadedModel, output: np.ndarray) -> Score:
     )
 
 
-def _fatigued_scores(model: LoadedModel):
+def _fatigued_scores(model: LoadedModel) -> Callable[[np.ndarray], np.ndarray]:
     """The model's P(fatigued) per row of a batch of crops."""
     labels = list(model.metadata.get("labels", ["alert", "fatigued"]))
     column = labels.index("fatigued")

@@ -104,7 +104,7 @@ def _verified_bytes(path: Path) -> bytes:
     return data
 
 
-def _session():
+def _session() -> Any:
     global _detector
     path = model_path()
     detector = _detector

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class SpeechAnalysis:
         return np.array([[values[name] for name in names]], dtype=np.float32)
 
 
-def analyse_speech(samples: np.ndarray, **params) -> SpeechAnalysis:
+def analyse_speech(samples: np.ndarray, **params: Any) -> SpeechAnalysis:
     """Gate a decoded 16 kHz clip; ``params`` are the sidecar's preprocessing parameters.
 
     Raises ``InvalidMedia`` (too little speech, silence, empty) and ``ModelUnavailable`` (the

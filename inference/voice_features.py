@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -76,7 +77,7 @@ EMBEDDING_FEATURES = tuple(f"embedding_{index}" for index in range(EMBEDDING_SIZ
 # --- Mel spectrogram (resemblyzer.audio.wav_to_mel_spectrogram, in numpy) ---------------------
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+def _hz_to_mel(hz: float | np.ndarray) -> np.ndarray:
     """Slaney's mel scale (librosa's default): linear below 1 kHz, logarithmic above."""
     hz = np.asarray(hz, dtype=np.float64)
     mel = hz / (200.0 / 3)
@@ -120,7 +121,9 @@ def _frames(samples: np.ndarray, *, length: int, hop: int, center: bool) -> np.n
     return np.lib.stride_tricks.sliding_window_view(audio, length)[::hop][:count]
 
 
-def power_spectrogram(samples: np.ndarray, *, window: int = MEL_WINDOW, hop: int = MEL_HOP):
+def power_spectrogram(
+    samples: np.ndarray, *, window: int = MEL_WINDOW, hop: int = MEL_HOP
+) -> np.ndarray:
     """|STFT|² with a periodic Hann window, centred frames zero-padded: (frames, window/2+1)."""
     hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(window) / window)
     frames = _frames(samples, length=window, hop=hop, center=True)
@@ -185,7 +188,7 @@ def _encoder_path(folder: Path) -> Path:
     return path
 
 
-def _session():
+def _session() -> Any:
     folder = encoder_dir()
     with _lock:
         if folder not in _sessions:

@@ -4,6 +4,7 @@ import io
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -12,7 +13,12 @@ from PIL import Image, ImageEnhance
 RATE = 16000
 
 
-def image_bytes(fmt: str = "JPEG", size=(320, 240), color=(200, 180, 160), **save) -> bytes:
+def image_bytes(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (320, 240),
+    color: tuple[int, int, int] = (200, 180, 160),
+    **save: Any,
+) -> bytes:
     """A plain image of one colour: decodable, but no face (the gate refuses it)."""
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, fmt, **save)
@@ -49,7 +55,9 @@ def eyes_shut(image: Image.Image) -> Image.Image:
     return closed.filter(ImageFilter.GaussianBlur(0.8))
 
 
-def face_bytes(fmt: str = "JPEG", *, brightness: float = 1.0, size: int = 320, **save) -> bytes:
+def face_bytes(
+    fmt: str = "JPEG", *, brightness: float = 1.0, size: int = 320, **save: Any
+) -> bytes:
     """The portrait as an upload in ``fmt``."""
     buffer = io.BytesIO()
     portrait(brightness=brightness, size=size).save(buffer, fmt, **save)
@@ -83,7 +91,9 @@ def speech(seconds: float | None = None, *, pad: float = 0.5, rate: int = RATE) 
     return np.concatenate([silence, voice, silence]).astype(np.float32)
 
 
-def harmonic_tone(seconds: float = 2.0, *, pad: float = 0.5, rate: int = RATE, seed: int = 0):
+def harmonic_tone(
+    seconds: float = 2.0, *, pad: float = 0.5, rate: int = RATE, seed: int = 0
+) -> np.ndarray:
     """Modulated harmonics plus noise: loud and voiced-sounding, but not speech (the detector
     refuses it), with silence either side."""
     rng = np.random.default_rng(seed)
@@ -108,7 +118,7 @@ def not_speech(seconds: float = 5.0, *, rate: int = RATE) -> dict[str, np.ndarra
     rng = np.random.default_rng(11)
     size = int(seconds * rate)
     t = np.arange(size) / rate
-    clips = {
+    clips: dict[str, Any] = {
         "silence": np.zeros(size),
         "quiet room": 0.003 * rng.standard_normal(size),
         "white noise": 0.3 * rng.standard_normal(size),
@@ -130,14 +140,21 @@ def not_speech(seconds: float = 5.0, *, rate: int = RATE) -> dict[str, np.ndarra
     return {name: clip.astype(np.float32) for name, clip in clips.items()}
 
 
-def audio_bytes(fmt: str = "WAV", subtype: str | None = None, samples=None, rate: int = RATE):
+def audio_bytes(
+    fmt: str = "WAV",
+    subtype: str | None = None,
+    samples: np.ndarray | None = None,
+    rate: int = RATE,
+) -> bytes:
     samples = speech(2.0) if samples is None else samples
     buffer = io.BytesIO()
     soundfile.write(buffer, samples, rate, format=fmt, subtype=subtype)
     return buffer.getvalue()
 
 
-def ffmpeg_encode(tmp_path: Path, suffix: str, codec_args: list[str], samples=None) -> Path:
+def ffmpeg_encode(
+    tmp_path: Path, suffix: str, codec_args: list[str], samples: np.ndarray | None = None
+) -> Path:
     """Encode a WAV with the ffmpeg binary, as a browser's MediaRecorder would produce."""
     assert shutil.which("ffmpeg"), "ffmpeg is a required system package (see README)"
     source = tmp_path / "source.wav"

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.errors import InvalidModelFile
 from inference.models import ModelVersion
@@ -10,11 +12,11 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = "Make a registered model version the active one of its kind."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=ModelVersion.Kind.values)
         parser.add_argument("version")
 
-    def handle(self, *args, kind: str, version: str, **options):
+    def handle(self, *args: Any, kind: str, version: str, **options: Any) -> None:
         try:
             model = activate_model(kind=kind, version=version)
         except InvalidModelFile as exc:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from inference.models import ModelVersion
@@ -9,7 +11,7 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = "List registered model versions and the health of the active ones."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         rows = list(ModelVersion.objects.order_by("kind", "-created_at"))
         if not rows:
             self.stdout.write("No models registered. Run 'manage.py setup_models'.")

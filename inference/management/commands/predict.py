@@ -2,8 +2,9 @@ import csv
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference import services, tabular
 from inference.errors import InvalidMedia, ModelUnavailable
@@ -19,11 +20,11 @@ class Command(BaseCommand):
         "columns. Prints one JSON object per file (per row for burnout)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=["fatigue", "voice", "burnout"])
         parser.add_argument("paths", nargs="+", metavar="PATH")
 
-    def handle(self, *args, kind: str, paths: list[str], **options):
+    def handle(self, *args: Any, kind: str, paths: list[str], **options: Any) -> None:
         if kind == "burnout":
             for path in paths:
                 self._burnout_csv(Path(path))
@@ -80,5 +81,5 @@ class Command(BaseCommand):
             return date.fromisoformat(tenure["reference_date"])
         return tabular.HACKEREARTH_REFERENCE_DATE
 
-    def _emit(self, payload: dict) -> None:
+    def _emit(self, payload: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(payload))

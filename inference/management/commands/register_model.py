@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inference.errors import InvalidModelFile
 from inference.registry import register_model_file
@@ -9,13 +11,13 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = "Register an ONNX model file (with its .json sidecar) in the model registry."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="path to <kind>-<version>.onnx; the sidecar sits beside")
         parser.add_argument(
             "--activate", action="store_true", help="make it the active model of its kind"
         )
 
-    def handle(self, *args, path: str, activate: bool, **options):
+    def handle(self, *args: Any, path: str, activate: bool, **options: Any) -> None:
         try:
             model = register_model_file(path, activate=activate)
         except InvalidModelFile as exc:

@@ -1,7 +1,8 @@
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from inference.errors import InvalidModelFile
 from inference.models import ModelVersion
@@ -16,10 +17,10 @@ class Command(BaseCommand):
         "with its sidecar). Safe to run again; kinds without a model are reported, not faked."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--models-dir", default=None, help="default: settings.MODELS_DIR")
 
-    def handle(self, *args, models_dir: str | None, **options):
+    def handle(self, *args: Any, models_dir: str | None, **options: Any) -> None:
         root = Path(models_dir or settings.MODELS_DIR)
         candidates = sorted(root.glob("*/*.onnx")) if root.is_dir() else []
         # Every model is registered; the newest version per kind (by name) becomes active.
