@@ -27,6 +27,15 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.db.models import Aggregate, QuerySet
+    from django.test import Client
+
+    from metrics.models import DailyMetric
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -74,7 +83,7 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _time_requests(client, url: str, runs: int, **extra) -> tuple[list[float], int]:
+def _time_requests(client: Client, url: str, runs: int, **extra: Any) -> tuple[list[float], int]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -94,14 +103,16 @@ def _time_requests(client, url: str, runs: int, **extra) -> tuple[list[float], i
     return timings, query_count
 
 
-def _live_group_by(*, team_ids: list[int], date_from, date_to):
+def _live_group_by(
+    *, team_ids: list[int], date_from: dt.date, date_to: dt.date
+) -> QuerySet[DailyMetric, Any]:
     """The GROUP BY (team, day) over DailyMetric: counts and means per metric."""
     from django.db.models import Avg, Count
 
     from metrics.models import DailyMetric
     from teams.cells import SCORE_METRICS
 
-    annotations = {"contributors": Count("id")}
+    annotations: dict[str, Aggregate] = {"contributors": Count("id")}
     for metric, column in SCORE_METRICS.items():
         annotations[f"n_{metric}"] = Count(column)
         annotations[f"avg_{metric}"] = Avg(column)
@@ -113,7 +124,9 @@ def _live_group_by(*, team_ids: list[int], date_from, date_to):
     )
 
 
-def _time_live_sql(team_ids: list[int], date_from, date_to, runs: int) -> list[float]:
+def _time_live_sql(
+    team_ids: list[int], date_from: dt.date, date_to: dt.date, runs: int
+) -> list[float]:
     """The live aggregate executed directly and fetched, without any Python on top."""
     import datetime as dt
 
