@@ -7,8 +7,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -45,7 +46,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_json(path: Path, payload: Mapping) -> None:
+def atomic_write_json(path: Path, payload: Mapping[str, object]) -> None:
     text = json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n"
     atomic_write_bytes(path, text.encode())
 
@@ -64,7 +65,15 @@ def _json_default(value: object) -> object:
     raise TypeError(f"Not JSON serialisable: {type(value).__name__}")
 
 
-def ort_session(path: Path, *, threads: int = 1):
+class OnnxSession(Protocol):
+    """What the trainers use of an ``onnxruntime.InferenceSession``."""
+
+    def run(
+        self, output_names: Sequence[str] | None, input_feed: Mapping[str, np.ndarray]
+    ) -> list[np.ndarray]: ...
+
+
+def ort_session(path: Path, *, threads: int = 1) -> OnnxSession:
     import onnxruntime as ort
 
     options = ort.SessionOptions()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 DATA_SOURCES: dict[str, dict[str, str]] = {
     "burnout": {
@@ -23,6 +24,11 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
         "licence": "no licence file shipped with the redistributions; the original terms apply",
     },
 }
+
+
+def initialisation(pretrained: Path | None) -> str:
+    """How a network's weights started, for the card's model section."""
+    return f"from {pretrained}" if pretrained else "from scratch"
 
 
 def _fmt(value: object) -> str:
@@ -65,6 +71,24 @@ def _confusion(metrics: Mapping) -> list[str]:
     for label, row in zip(labels, cm["matrix"], strict=True):
         lines.append(f"| **{label}** | " + " | ".join(str(v) for v in row) + " |")
     return lines
+
+
+def _table_head(title: str, columns: list[str]) -> list[str]:
+    """A section heading and the head of its table."""
+    return [f"## {title}", "", "| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+
+
+def _metrics_section(name: str, metrics: Mapping) -> list[str]:
+    """A heading, the table of single figures, then the confusion matrix when there is one."""
+    return [
+        f"### {name}",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        *_metric_rows(metrics),
+        *_confusion(metrics),
+        "",
+    ]
 
 
 def _variant_summary(metrics: Mapping) -> list[str]:
@@ -152,11 +176,10 @@ def render_markdown(card: Mapping) -> str:
         lines.append(f"- Held-out groups: {', '.join(card['split']['test_groups'])}")
     lines += ["", "## Held-out metrics", ""]
     for name, metrics in card["metrics"].items():
-        lines += [f"### {name}", "", "| metric | value |", "|---|---|", *_metric_rows(metrics)]
-        lines += [*_confusion(metrics), ""]
+        lines += _metrics_section(name, metrics)
     lines += _cross_validation(card) + _robustness(card)
     if card.get("targets"):
-        lines += ["## Targets", "", "| target | required | measured | met |", "|---|---|---|---|"]
+        lines += _table_head("Targets", ["target", "required", "measured", "met"])
         for target in card["targets"]:
             lines.append(
                 f"| {target['name']} | {_fmt(target['required'])} | {_fmt(target['measured'])} "
@@ -164,12 +187,7 @@ def render_markdown(card: Mapping) -> str:
             )
         lines.append("")
     if card.get("variants"):
-        lines += [
-            "## Exported variants",
-            "",
-            "| variant | size MB | held-out metrics |",
-            "|---|---|---|",
-        ]
+        lines += _table_head("Exported variants", ["variant", "size MB", "held-out metrics"])
         for name, info in card["variants"].items():
             summary = "; ".join(_variant_summary(info.get("metrics", {})))
             lines.append(f"| {name} | {info.get('size_bytes', 0) / 1e6:.2f} | {summary} |")
@@ -177,12 +195,9 @@ def render_markdown(card: Mapping) -> str:
             lines += ["", card["variant_choice"]]
         lines.append("")
     if card.get("split_checks"):
-        lines += [
-            "## Other runs and splits (same data and settings)",
-            "",
-            "| seed | held-out groups | figures |",
-            "|---|---|---|",
-        ]
+        lines += _table_head(
+            "Other runs and splits (same data and settings)", ["seed", "held-out groups", "figures"]
+        )
         for check in card["split_checks"]:
             figures = "; ".join(_variant_summary(check["metrics"]))
             groups = ", ".join(check.get("test_groups", [])) or "n/a"
@@ -200,8 +215,7 @@ def render_markdown(card: Mapping) -> str:
             if not isinstance(metrics, Mapping):
                 lines += [f"- {name}: {_fmt(metrics)}", ""]
                 continue
-            lines += [f"### {name}", "", "| metric | value |", "|---|---|", *_metric_rows(metrics)]
-            lines += [*_confusion(metrics), ""]
+            lines += _metrics_section(name, metrics)
     lines += ["## Training", "", "```json", json.dumps(card["training"], indent=2), "```", ""]
     lines += ["## Known limits", ""] + [f"- {limit}" for limit in card.get("limits", [])]
     lines += ["", "## Reproduce", "", "```sh", card.get("reproduce", ""), "```", ""]

@@ -1,13 +1,16 @@
-"""Shared pieces of the PyTorch trainers: seeding, checkpoints, schedules, ONNX export."""
+"""Shared pieces of the PyTorch trainers: the run's start, seeding, checkpoints, schedules, the
+fit loop, ONNX export of the fp32 and int8 variants, and what the card records of the fit."""
 
 from __future__ import annotations
 
 import math
 import random
+import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,7 +37,9 @@ def class_weights(labels: list[int], n_classes: int) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def cosine_with_warmup(optimizer, *, warmup_steps: int, total_steps: int):
+def cosine_with_warmup(
+    optimizer: torch.optim.Optimizer, *, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     def factor(step: int) -> float:
         if step < warmup_steps:
             return (step + 1) / max(1, warmup_steps)
@@ -44,14 +49,14 @@ def cosine_with_warmup(optimizer, *, warmup_steps: int, total_steps: int):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def save_checkpoint(path: Path, state: Mapping) -> None:
+def save_checkpoint(path: Path, state: Mapping[str, object]) -> None:
     """Atomic torch.save: a crash mid-write never leaves a half checkpoint to resume from."""
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(dict(state), tmp)
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path, params: Mapping) -> dict | None:
+def load_checkpoint(path: Path, params: Mapping[str, object]) -> dict[str, Any] | None:
     """The checkpoint in ``path`` if it was written by a run with the same parameters."""
     if not path.exists():
         return None
@@ -62,8 +67,56 @@ def load_checkpoint(path: Path, params: Mapping) -> dict | None:
 
 
 @dataclass(frozen=True)
+class RunStart:
+    started: float  # time.monotonic() at the start, for the card's duration
+    epochs: int
+    batch_size: int
+
+
+def start_run(options: TrainOptions, *, epochs: int, batch_size: int) -> RunStart:
+    """Thread count and seeds set, the work folder made; ``epochs`` and ``batch_size`` are the
+    config's defaults, which the options override when given."""
+    started = time.monotonic()
+    torch.set_num_threads(max(1, options.threads))
+    seed_everything(options.seed)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    return RunStart(
+        started=started,
+        epochs=options.epochs or epochs,
+        batch_size=options.batch_size or batch_size,
+    )
+
+
+def set_transfer_trainable(
+    model: torch.nn.Module,
+    *,
+    encoder: torch.nn.Module,
+    top_layers: Iterable[torch.nn.Module],
+    unfrozen: str,
+    epoch: int,
+    options: TrainOptions,
+    freeze_epochs: int,
+) -> str:
+    """What trains in ``epoch``, by name. From scratch: everything ("all"). Fine-tuning a
+    pretrained ``encoder``: only the head for the first ``freeze_epochs`` ("head"), then also
+    its ``top_layers`` (``unfrozen``)."""
+    if not options.pretrained:
+        for p in model.parameters():
+            p.requires_grad = True
+        return "all"
+    for p in encoder.parameters():
+        p.requires_grad = False
+    if epoch < freeze_epochs:
+        return "head"
+    for layer in top_layers:
+        for p in layer.parameters():
+            p.requires_grad = True
+    return unfrozen
+
+
+@dataclass(frozen=True)
 class FineTuneResult:
-    history: list[dict]
+    history: list[dict[str, Any]]
     best_epoch: int  # 0-based; the model holds this epoch's weights
     freeze_epochs: int
 
@@ -102,7 +155,9 @@ def fine_tune(
     steps_per_epoch = max(1, (len(train_y) + batch_size - 1) // batch_size)
     params = options.as_params()
 
-    def make_optimizer(epoch: int):
+    def make_optimizer(
+        epoch: int,
+    ) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
         set_trainable(model, epoch=epoch, options=options, freeze_epochs=freeze_epochs)
         phase_lr = lr if not options.pretrained or epoch < freeze_epochs else lr / 10
         opt = torch.optim.AdamW(
@@ -116,7 +171,8 @@ def fine_tune(
         )
         return opt, sched
 
-    start_epoch, best, history = 0, -1.0, []
+    start_epoch, best = 0, -1.0
+    history: list[dict[str, Any]] = []
     state = load_checkpoint(work / CHECKPOINT_FILE, params)
     optimizer, scheduler = make_optimizer(0)
     if state is not None:
@@ -193,7 +249,7 @@ def fine_tune(
 class LogitsOnly(torch.nn.Module):
     """Export wrapper: ONNX gets a plain logits tensor instead of a ModelOutput."""
 
-    def __init__(self, model: torch.nn.Module, input_name: str):
+    def __init__(self, model: torch.nn.Module, input_name: str) -> None:
         super().__init__()
         self.model = model
         self.input_name = input_name
@@ -237,3 +293,54 @@ def export_onnx(
 
 def count_parameters(model: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in model.parameters()))
+
+
+@dataclass(frozen=True)
+class ExportedVariants:
+    paths: dict[str, Path]  # "fp32", and "int8" when quantized
+    parity: float  # max abs difference of the fp32 ONNX from the PyTorch model
+
+
+def export_variants(
+    model: torch.nn.Module,
+    *,
+    stem: str,
+    work_dir: Path,
+    example: torch.Tensor,
+    input_name: str,
+    dynamic_axes: dict[int, str],
+    parity_inputs: list[np.ndarray],
+    quantize: Callable[[Path, Path], None] | None,
+) -> ExportedVariants:
+    """``stem.fp32.onnx``, checked against ``model`` on ``parity_inputs`` (``ParityError`` when
+    it differs), and ``stem.int8.onnx`` made from it by ``quantize(fp32, int8)`` when given."""
+    fp32_path = work_dir / f"{stem}.fp32.onnx"
+    export_onnx(model, example, fp32_path, input_name=input_name, dynamic_axes=dynamic_axes)
+    parity = artifacts.check_parity(
+        fp32_path,
+        input_name,
+        parity_inputs,
+        lambda a: model(**{input_name: torch.from_numpy(a)}).logits.detach().numpy(),
+    )
+    paths = {"fp32": fp32_path}
+    if quantize is not None:
+        int8_path = work_dir / f"{stem}.int8.onnx"
+        quantize(fp32_path, int8_path)
+        paths["int8"] = int8_path
+    return ExportedVariants(paths=paths, parity=parity)
+
+
+def fit_record(
+    fit: FineTuneResult, *, options: TrainOptions, run: RunStart, parity: float
+) -> dict[str, Any]:
+    """What a PyTorch model's card says of its fitting, after the trainer's own settings."""
+    return {
+        "pretrained": str(options.pretrained) if options.pretrained else None,
+        "freeze_epochs": fit.freeze_epochs,
+        "best_epoch": fit.best_epoch + 1,
+        "history": fit.history,
+        "seed": options.seed,
+        "max_samples": options.max_samples,
+        "duration_s": round(time.monotonic() - run.started, 1),
+        "parity_max_abs_diff": parity,
+    }
