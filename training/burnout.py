@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
@@ -19,6 +19,10 @@ from training.datasets import (
     split_indices,
 )
 from training.evaluation import regression_metrics
+from training.shipped import ShippedModel, model_stem
+
+if TYPE_CHECKING:
+    from xgboost import XGBRegressor
 
 INPUT_NAME = "features"
 OUTPUT_NAME = "variable"
@@ -26,7 +30,14 @@ TARGET_R2 = 0.92
 # Converter opset for the tree ensemble (ai.onnx.ml); the default domain stays at 15.
 TREE_OPSET = 15
 
-CONFIG_PARAMS = {
+
+class XGBoostParams(TypedDict):
+    n_estimators: int
+    max_depth: int
+    learning_rate: float
+
+
+CONFIG_PARAMS: dict[str, XGBoostParams] = {
     "tiny": {"n_estimators": 20, "max_depth": 3, "learning_rate": 0.3},
     "small": {"n_estimators": 600, "max_depth": 4, "learning_rate": 0.05},
     "base": {"n_estimators": 1500, "max_depth": 5, "learning_rate": 0.02},
@@ -40,7 +51,9 @@ def data_files(options: TrainOptions) -> list[Path]:
     return files
 
 
-def split(table: BurnoutTable, options: TrainOptions):
+def split(
+    table: BurnoutTable, options: TrainOptions
+) -> tuple[np.ndarray, tuple[list[int], list[int], list[int]]]:
     """Labelled rows and their seeded 70/10/20 split (positions into the labelled rows)."""
     labelled = np.flatnonzero(~np.isnan(table.target))
     if options.max_samples:
@@ -58,7 +71,9 @@ def held_out(options: TrainOptions, *, part: str = "test") -> tuple[np.ndarray, 
     return table.features[labelled], table.target[labelled]
 
 
-def evaluate_predictions(features: np.ndarray, target: np.ndarray, predictions: np.ndarray) -> dict:
+def evaluate_predictions(
+    features: np.ndarray, target: np.ndarray, predictions: np.ndarray
+) -> dict[str, Any]:
     complete = _complete(features)
     return {
         "test_complete_rows": regression_metrics(target[complete], predictions[complete]),
@@ -70,7 +85,7 @@ def _complete(features: np.ndarray) -> np.ndarray:
     return ~np.isnan(features).any(axis=1)
 
 
-def _export_onnx(model, path: Path) -> None:
+def _export_onnx(model: XGBRegressor, path: Path) -> None:
     import onnxmltools
     from onnxmltools.convert.common.data_types import FloatTensorType
 
@@ -104,7 +119,7 @@ def train(options: TrainOptions, table: BurnoutTable | None = None) -> TrainResu
     x_val, y_val = x_all[val_idx], y_all[val_idx]
     x_test, y_test = x_all[test_idx], y_all[test_idx]
 
-    params = dict(CONFIG_PARAMS[options.config])
+    params = CONFIG_PARAMS[options.config].copy()
     if options.epochs:
         params["n_estimators"] = options.epochs
     model = xgb.XGBRegressor(
@@ -119,10 +134,9 @@ def train(options: TrainOptions, table: BurnoutTable | None = None) -> TrainResu
     # Plain arrays keep the booster's feature names f0..f5, which the ONNX converter needs.
     model.fit(x_train, y_train, eval_set=[(x_val, y_val)] if len(val_idx) else None, verbose=False)
 
-    stem = f"burnout-{options.version}"
     work = options.out_dir
     work.mkdir(parents=True, exist_ok=True)
-    onnx_path = work / f"{stem}.onnx"
+    onnx_path = work / f"{model_stem('burnout', options.version)}.onnx"
     _export_onnx(model, onnx_path)
     parity = artifacts.check_parity(
         onnx_path,
@@ -142,91 +156,75 @@ def train(options: TrainOptions, table: BurnoutTable | None = None) -> TrainResu
         y_test[complete], np.clip(baseline.predict(x_test[complete]), 0, 1)
     )
     r2 = metrics["test_complete_rows"]["r2"]
+    best_iteration = int(getattr(model, "best_iteration", params["n_estimators"] - 1) or 0)
     training_info = {
         "config": options.config,
         "xgboost_params": params,
-        "best_iteration": int(getattr(model, "best_iteration", params["n_estimators"] - 1) or 0),
+        "best_iteration": best_iteration,
         "seed": options.seed,
         "max_samples": options.max_samples,
         "duration_s": round(time.monotonic() - started, 1),
         "parity_max_abs_diff": parity,
         "tree_opset": TREE_OPSET,
     }
-    sha = artifacts.sha256_file(onnx_path)
-    sidecar = {
-        "format_version": artifacts.SIDECAR_FORMAT_VERSION,
-        "kind": "burnout",
-        "version": options.version,
-        "onnx_file": onnx_path.name,
-        "sha256": sha,
-        "input_name": INPUT_NAME,
-        "output_name": OUTPUT_NAME,
-        "features": list(BURNOUT_FEATURES),
-        "feature_encoding": BURNOUT_FEATURE_ENCODING,
-        "output": "regression",
-        "output_range": [0.0, 1.0],
-        "metrics": {
+    shipped = ShippedModel.of(onnx_path, kind="burnout", version=options.version)
+    sidecar = shipped.sidecar(
+        {
+            "input_name": INPUT_NAME,
+            "output_name": OUTPUT_NAME,
+            "features": list(BURNOUT_FEATURES),
+            "feature_encoding": BURNOUT_FEATURE_ENCODING,
+            "output": "regression",
+            "output_range": [0.0, 1.0],
+        },
+        metrics={
             "r2": r2,
             **{f"test_complete_rows_{k}": v for k, v in metrics["test_complete_rows"].items()},
         },
-        "model_card": f"{stem}.md",
-        "training": training_info,
-    }
-    card = {
-        "kind": "burnout",
-        "version": options.version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "summary": "Predicts the burn rate (0 = none, 1 = burnt out) from six profile and "
-        "self-report features. Gender is not used.",
-        "onnx_file": onnx_path.name,
-        "sha256": sha,
-        "size_bytes": onnx_path.stat().st_size,
-        "shipped_variant": "fp32",
-        "output_description": "burn rate, clipped to [0, 1] by the scorer",
-        "model": {
-            "architecture": "XGBoost gradient-boosted trees (regressor), ONNX TreeEnsemble",
-            "parameters": f"{training_info['best_iteration'] + 1} trees, "
-            f"depth <= {params['max_depth']}",
-            "initialisation": "from scratch",
-            "features": list(BURNOUT_FEATURES),
-        },
-        "data": {
-            **cards.DATA_SOURCES["burnout"],
-            "n_samples": len(labelled),
-            "label_mapping": {"target": "Burn Rate", "rows_without_target": "dropped"},
-        },
-        "split": {
-            "method": "seeded random split of labelled rows (one row per employee): "
-            "70% train, 10% validation (early stopping), 20% test; rows with missing "
-            "features are kept in every part",
-            "seed": options.seed,
-            "train": len(train_idx),
-            "val": len(val_idx),
-            "test": len(test_idx),
-        },
-        "metrics": metrics,
-        "targets": [
-            {
-                "name": "R² on complete test rows",
-                "required": TARGET_R2,
-                "measured": r2,
-                "met": r2 >= TARGET_R2,
-            }
-        ],
-        "training": training_info,
-        "limits": [
-            "One company snapshot from 2008: tenure spans under a year, so longer tenures "
-            "are scored like the longest tenure seen in training.",
-            "Mental fatigue alone correlates about 0.94 with the burn rate; when it is "
-            "missing the prediction rests on weaker features (see test_all_rows).",
-            "The burn rate is the challenge's own label, not a clinical measure.",
-        ],
-    }
-    return TrainResult(
-        kind="burnout",
-        version=options.version,
-        stem=stem,
-        work_dir=work,
-        sidecar=sidecar,
-        card=card,
+        training=training_info,
     )
+    card = shipped.card(
+        summary="Predicts the burn rate (0 = none, 1 = burnt out) from six profile and "
+        "self-report features. Gender is not used.",
+        output_description="burn rate, clipped to [0, 1] by the scorer",
+        details={
+            "model": {
+                "architecture": "XGBoost gradient-boosted trees (regressor), ONNX TreeEnsemble",
+                "parameters": f"{best_iteration + 1} trees, depth <= {params['max_depth']}",
+                "initialisation": "from scratch",
+                "features": list(BURNOUT_FEATURES),
+            },
+            "data": {
+                **cards.DATA_SOURCES["burnout"],
+                "n_samples": len(labelled),
+                "label_mapping": {"target": "Burn Rate", "rows_without_target": "dropped"},
+            },
+            "split": {
+                "method": "seeded random split of labelled rows (one row per employee): "
+                "70% train, 10% validation (early stopping), 20% test; rows with missing "
+                "features are kept in every part",
+                "seed": options.seed,
+                "train": len(train_idx),
+                "val": len(val_idx),
+                "test": len(test_idx),
+            },
+            "metrics": metrics,
+            "targets": [
+                {
+                    "name": "R² on complete test rows",
+                    "required": TARGET_R2,
+                    "measured": r2,
+                    "met": r2 >= TARGET_R2,
+                }
+            ],
+            "training": training_info,
+            "limits": [
+                "One company snapshot from 2008: tenure spans under a year, so longer tenures "
+                "are scored like the longest tenure seen in training.",
+                "Mental fatigue alone correlates about 0.94 with the burn rate; when it is "
+                "missing the prediction rests on weaker features (see test_all_rows).",
+                "The burn rate is the challenge's own label, not a clinical measure.",
+            ],
+        },
+    )
+    return shipped.result(sidecar=sidecar, card=card)

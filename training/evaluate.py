@@ -7,8 +7,10 @@ preprocessing and feature encoding with the sidecar's parameters.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +18,7 @@ from training import artifacts, cards
 from training.config import TrainOptions
 
 
-def read_sidecar(onnx_path: Path) -> dict:
+def read_sidecar(onnx_path: Path) -> dict[str, Any]:
     sidecar = onnx_path.with_suffix(".json")
     if not sidecar.exists():
         raise FileNotFoundError(f"No sidecar {sidecar.name} next to {onnx_path.name}.")
@@ -26,7 +28,9 @@ def read_sidecar(onnx_path: Path) -> dict:
     return meta
 
 
-def options_from_sidecar(meta: dict, data_dirs: tuple[Path, ...], out_dir: Path) -> TrainOptions:
+def options_from_sidecar(
+    meta: dict[str, Any], data_dirs: tuple[Path, ...], out_dir: Path
+) -> TrainOptions:
     """The options the model was trained with, so the same held-out split is rebuilt."""
     training = meta.get("training", {})
     return TrainOptions(
@@ -47,7 +51,7 @@ def options_from_sidecar(meta: dict, data_dirs: tuple[Path, ...], out_dir: Path)
 
 def evaluate_model_file(
     onnx_path: Path, *, data_dirs: tuple[Path, ...], part: str = "test", threads: int = 1
-) -> dict:
+) -> dict[str, Any]:
     """Metrics of the model in ``onnx_path`` on ``part`` (test, val, train or all) of the data.
 
     For ``test`` the split is rebuilt from the seed recorded in the sidecar, which gives the
@@ -64,27 +68,31 @@ def evaluate_model_file(
         raw = session.run(None, {meta["input_name"]: features})[0].reshape(-1)
         return burnout.evaluate_predictions(features, target, np.clip(raw, 0.0, 1.0))
     if kind == "fatigue":
-        from training import fatigue
+        from training import fatigue_data, fatigue_pipeline
 
-        return fatigue.evaluate_pipeline(
-            fatigue.held_out(options, part=part), session=session, metadata=meta
+        return fatigue_pipeline.evaluate_pipeline(
+            fatigue_data.held_out(options, part=part), session=session, metadata=meta
         )
     if kind == "voice":
         from inference.voice import is_feature_model
-        from training import voice, voice_wav2vec2
+        from training import voice, voice_data, voice_wav2vec2_evaluation, voice_wav2vec2_model
 
-        samples = voice.held_out(options, part=part)
+        samples = voice_data.held_out(options, part=part)
         if is_feature_model(meta):
             return voice.evaluate_features(session, meta, samples)
-        waves, kept, rejected = voice_wav2vec2.load_waveforms(samples, meta["preprocessing"])
-        probs = voice_wav2vec2.predict(session, waves, onnx=True)
-        result = voice_wav2vec2.evaluate(probs, kept, meta["labels"], meta["score_weights"])
+        waves, kept, rejected = voice_data.load_waveforms(samples, meta["preprocessing"])
+        probs = voice_wav2vec2_model.onnx_probabilities(session, waves)
+        result = voice_wav2vec2_evaluation.evaluate(
+            probs, kept, meta["labels"], meta["score_weights"]
+        )
         result["rejected_clips"] = len(rejected)
         return result
     raise ValueError(f"Unknown model kind {kind!r}.")
 
 
-def record_evaluation(onnx_path: Path, metrics: dict, *, part: str, data_dirs) -> Path:
+def record_evaluation(
+    onnx_path: Path, metrics: dict[str, Any], *, part: str, data_dirs: Iterable[Path]
+) -> Path:
     """Add an evaluation to the model card (JSON and Markdown) next to ``onnx_path``."""
     stem = onnx_path.stem
     card_path = onnx_path.with_name(f"{stem}.card.json")

@@ -8,8 +8,9 @@ model never heard, with their spread over folds and fold assignments.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,21 +18,16 @@ from inference import vad, voice, voice_features
 from inference.errors import InvalidMedia
 from inference.preprocessing import DEFAULT_AUDIO_PREPROCESSING, decode_audio
 from training import artifacts, cards, voice_stress, voice_wav2vec2
+from training.artifacts import OnnxSession
 from training.config import TrainOptions, TrainResult
 from training.datasets import STRESS_MAP, SpeechSample
+from training.shipped import ShippedModel, model_stem
+from training.voice_data import data_files, labelled_samples
+
+__all__ = ["data_files", "train"]
 
 CV_SEEDS = 3  # fold assignments per candidate: seed, seed + 1, seed + 2
 SYNTHETIC_CALM_DIR = Path(__file__).resolve().parent.parent / "inference/tests/fixtures/speech"
-
-
-def data_files(options: TrainOptions) -> list[Path]:
-    return voice_wav2vec2.data_files(options)
-
-
-def held_out(options: TrainOptions, *, part: str = "test") -> list[SpeechSample]:
-    """For the feature model every actor is held out once by cross-validation, so only
-    ``all`` is unseen data; other parts follow the Wav2Vec2 split."""
-    return voice_wav2vec2.held_out(options, part=part)
 
 
 def train(options: TrainOptions) -> TrainResult:
@@ -61,7 +57,7 @@ def _junk_clips() -> dict[str, np.ndarray]:
     }
 
 
-def robustness(head: voice_stress.Head, prep: dict) -> dict:
+def robustness(head: voice_stress.Head, prep: dict[str, Any]) -> dict[str, Any]:
     """Junk refused by the speech gate; calm synthetic speech scored."""
     junk = {}
     for name, clip in _junk_clips().items():
@@ -79,7 +75,7 @@ def robustness(head: voice_stress.Head, prep: dict) -> dict:
     return {"junk (5 s clips)": junk, "calm synthetic speech (espeak-ng), P(stressed)": calm}
 
 
-def _summaries(runs: list[voice_stress.CrossValidation]) -> dict:
+def _summaries(runs: list[voice_stress.CrossValidation]) -> dict[str, Any]:
     """Mean and spread of each metric over every outer fold of every fold assignment."""
     folds = [fold for run in runs for fold in run.folds]
     return {"fold_assignments": len(runs), **voice_stress.summarise_folds(folds)}
@@ -90,7 +86,7 @@ def train_features(options: TrainOptions) -> TrainResult:
     prep = dict(DEFAULT_AUDIO_PREPROCESSING)
     work = options.out_dir
     work.mkdir(parents=True, exist_ok=True)
-    samples = voice_wav2vec2.labelled_samples(options)
+    samples = labelled_samples(options)
     table = voice_stress.feature_table(samples, prep=prep, cache_dir=work)
     y, speakers = table.labels, table.speakers
 
@@ -121,15 +117,14 @@ def train_features(options: TrainOptions) -> TrainResult:
     c = voice_stress.choose_c(x, y, speakers, features=names, seed=options.seed)
     head = voice_stress.fit_head(x, y, features=names, c=c).calibrated(slope, offset)
 
-    stem = f"voice-{options.version}"
-    final = work / f"{stem}.onnx"
+    final = work / f"{model_stem('voice', options.version)}.onnx"
     voice_stress.export_head(head, final)
     session = artifacts.ort_session(final, threads=1)
     onnx_p = session.run(None, {"features": x.astype(np.float32)})[0][:, 1]
     parity = float(np.max(np.abs(onnx_p - head.probabilities(x))))
     clip_ms = _time_clips(table.samples[:20], prep, names, session)
     robust = robustness(head, prep)
-    sha = artifacts.sha256_file(final)
+    shipped = ShippedModel.of(final, kind="voice", version=options.version)
     encoder = voice_features.status()
 
     chosen_summary = comparison[chosen]
@@ -154,112 +149,109 @@ def train_features(options: TrainOptions) -> TrainResult:
         "rejected_clips": len(table.rejected),
         "ms_per_clip_features_and_head": clip_ms,
     }
-    sidecar = {
-        "format_version": artifacts.SIDECAR_FORMAT_VERSION,
-        "kind": "voice",
-        "version": options.version,
-        "onnx_file": final.name,
-        "sha256": sha,
-        "pipeline": voice.PIPELINE,
-        "input_name": "features",
-        "output_name": "probabilities",
-        "output": "probabilities",
-        "output_is_probability": True,
-        "features": list(names),
-        "labels": list(voice_stress.LABELS),
-        "score_weights": {"not_stressed": 0.0, "stressed": 1.0},
-        "emotion_mapping": dict(STRESS_MAP),
-        "preprocessing": prep,
-        "requires": {"voice_encoder": encoder.get("version"), "vad": vad.SOURCE},
-        "metrics": {
+    sidecar = shipped.sidecar(
+        {
+            "pipeline": voice.PIPELINE,
+            "input_name": "features",
+            "output_name": "probabilities",
+            "output": "probabilities",
+            "output_is_probability": True,
+            "features": list(names),
+            "labels": list(voice_stress.LABELS),
+            "score_weights": {"not_stressed": 0.0, "stressed": 1.0},
+            "emotion_mapping": dict(STRESS_MAP),
+            "preprocessing": prep,
+            "requires": {"voice_encoder": encoder.get("version"), "vad": vad.SOURCE},
+        },
+        metrics={
             "stress_balanced_accuracy_cv_mean": chosen_summary["balanced_accuracy"]["mean"],
             "stress_balanced_accuracy_cv_std": chosen_summary["balanced_accuracy"]["std"],
             "stress_roc_auc_cv_mean": chosen_summary["roc_auc"]["mean"],
         },
-        "model_card": f"{stem}.md",
-        "training": training_info,
-    }
-    card = {
-        "kind": "voice",
-        "version": options.version,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "summary": "Scores vocal stress from the speech in a short clip. A pretrained voice "
+        training=training_info,
+    )
+    calm_median = metrics["stress (out-of-fold, calibrated)"]["calm_median_score"]
+    card = shipped.card(
+        summary="Scores vocal stress from the speech in a short clip. A pretrained voice "
         "encoder and prosody measures describe the speech; a calibrated logistic regression "
         "turns them into P(stressed). Acted emotions are mapped to stress: angry, fearful, "
         "sad, disgust -> stressed; neutral, calm, happy -> not stressed; surprised is "
         "ambiguous and left out. Clips with less than a second of detected speech are "
         "refused, never scored.",
-        "onnx_file": final.name,
-        "sha256": sha,
-        "size_bytes": final.stat().st_size,
-        "shipped_variant": "fp32",
-        "output_description": "[P(not stressed), P(stressed)]; score = P(stressed)",
-        "model": {
-            "architecture": f"silero VAD gate -> {chosen} ({len(names)} features: resemblyzer "
-            "GE2E voice embedding, ONNX; prosody in numpy) -> standardise -> logistic "
-            "regression -> Platt calibration",
-            "parameters": len(names) + 1,
-            "initialisation": f"voice encoder pretrained ({encoder.get('version')}); head "
-            "fitted here",
-            "preprocessing": prep,
-        },
-        "data": {
-            **cards.DATA_SOURCES["voice"],
-            "n_samples": len(table.samples),
-            "label_mapping": dict(STRESS_MAP),
-        },
-        "split": {
-            "method": f"nested leave-actors-out cross-validation: {voice_stress.OUTER_FOLDS} "
-            f"outer folds of whole actors (men and women in each), {CV_SEEDS} fold "
-            f"assignments; C chosen by {voice_stress.INNER_FOLDS} inner leave-actors-out folds "
-            "of the training actors only. The shipped head is refitted on every actor.",
-            "seed": options.seed,
-            "train": len(table.samples),
-            "val": "inner folds",
-            "test": "every actor once per fold assignment",
-        },
-        "cross_validation": comparison,
-        "cross_validation_note": "Mean ± standard deviation over outer folds (4 held-out actors "
-        "each). calm_below_half: share of neutral and calm clips scored below 0.5; "
-        "stressed_above_half: share of stressed clips at or above it. Figures before "
-        "calibration, at 0.5.",
-        "metrics": metrics,
-        "targets": [
-            {
-                "name": "stress balanced accuracy on held-out actors (CV mean)",
-                "required": 0.7,
-                "measured": chosen_summary["balanced_accuracy"]["mean"],
-                "met": chosen_summary["balanced_accuracy"]["mean"] >= 0.7,
+        output_description="[P(not stressed), P(stressed)]; score = P(stressed)",
+        details={
+            "model": {
+                "architecture": f"silero VAD gate -> {chosen} ({len(names)} features: "
+                "resemblyzer GE2E voice embedding, ONNX; prosody in numpy) -> standardise -> "
+                "logistic regression -> Platt calibration",
+                "parameters": len(names) + 1,
+                "initialisation": f"voice encoder pretrained ({encoder.get('version')}); head "
+                "fitted here",
+                "preprocessing": prep,
             },
-            {
-                "name": "median score of calm and neutral speech (out-of-fold) below 0.5",
-                "required": 0.5,
-                "measured": metrics["stress (out-of-fold, calibrated)"]["calm_median_score"],
-                "met": metrics["stress (out-of-fold, calibrated)"]["calm_median_score"] < 0.5,
+            "data": {
+                **cards.DATA_SOURCES["voice"],
+                "n_samples": len(table.samples),
+                "label_mapping": dict(STRESS_MAP),
             },
-        ],
-        "robustness": robust,
-        "training": training_info,
-        "limits": [
-            "RAVDESS is acted emotion: 20 North-American actors reading two sentences. Real "
-            "workplace speech is subtler; expect lower figures on it, and treat the score as "
-            "a rough signal that is most useful against the person's own baseline.",
-            "Only one corpus was available to train and test on; the cross-corpus figure is "
-            "not measured here. `manage.py evaluate_model voice --data-dir DIR --part all` "
-            "measures it on any folder of labelled clips.",
-            "The voice embedding was trained to tell speakers apart: it carries who is "
-            "speaking as well as how. The head sees no identity label, and the actors it is "
-            "tested on were never in its training folds.",
-            f"{len(table.rejected)} of {len(samples)} clips had less than a second of "
-            "detected speech and were left out, as the scorer would refuse them.",
-        ],
-    }
-    return TrainResult(
-        kind="voice", version=options.version, stem=stem, work_dir=work, sidecar=sidecar, card=card
+            "split": {
+                "method": "nested leave-actors-out cross-validation: "
+                f"{voice_stress.OUTER_FOLDS} outer folds of whole actors (men and women in "
+                f"each), {CV_SEEDS} fold assignments; C chosen by {voice_stress.INNER_FOLDS} "
+                "inner leave-actors-out folds of the training actors only. The shipped head "
+                "is refitted on every actor.",
+                "seed": options.seed,
+                "train": len(table.samples),
+                "val": "inner folds",
+                "test": "every actor once per fold assignment",
+            },
+            "cross_validation": comparison,
+            "cross_validation_note": "Mean ± standard deviation over outer folds (4 held-out "
+            "actors each). calm_below_half: share of neutral and calm clips scored below 0.5; "
+            "stressed_above_half: share of stressed clips at or above it. Figures before "
+            "calibration, at 0.5.",
+            "metrics": metrics,
+            "targets": [
+                {
+                    "name": "stress balanced accuracy on held-out actors (CV mean)",
+                    "required": 0.7,
+                    "measured": chosen_summary["balanced_accuracy"]["mean"],
+                    "met": chosen_summary["balanced_accuracy"]["mean"] >= 0.7,
+                },
+                {
+                    "name": "median score of calm and neutral speech (out-of-fold) below 0.5",
+                    "required": 0.5,
+                    "measured": calm_median,
+                    "met": calm_median < 0.5,
+                },
+            ],
+            "robustness": robust,
+            "training": training_info,
+            "limits": [
+                "RAVDESS is acted emotion: 20 North-American actors reading two sentences. "
+                "Real workplace speech is subtler; expect lower figures on it, and treat the "
+                "score as a rough signal that is most useful against the person's own "
+                "baseline.",
+                "Only one corpus was available to train and test on; the cross-corpus figure "
+                "is not measured here. `manage.py evaluate_model voice --data-dir DIR --part "
+                "all` measures it on any folder of labelled clips.",
+                "The voice embedding was trained to tell speakers apart: it carries who is "
+                "speaking as well as how. The head sees no identity label, and the actors it "
+                "is tested on were never in its training folds.",
+                f"{len(table.rejected)} of {len(samples)} clips had less than a second of "
+                "detected speech and were left out, as the scorer would refuse them.",
+            ],
+        },
     )
+    return shipped.result(sidecar=sidecar, card=card)
 
 
-def _time_clips(samples: list[SpeechSample], prep: dict, names, session) -> float:
+def _time_clips(
+    samples: list[SpeechSample],
+    prep: dict[str, Any],
+    names: Sequence[str],
+    session: OnnxSession,
+) -> float:
     started = time.monotonic()
     for sample in samples:
         features = voice.analyse_speech(decode_audio(sample.path), **prep).features(names)
@@ -267,7 +259,9 @@ def _time_clips(samples: list[SpeechSample], prep: dict, names, session) -> floa
     return round(1000 * (time.monotonic() - started) / max(1, len(samples)), 1)
 
 
-def evaluate_features(session, meta: dict, samples: list[SpeechSample]) -> dict:
+def evaluate_features(
+    session: OnnxSession, meta: dict[str, Any], samples: list[SpeechSample]
+) -> dict[str, Any]:
     """Metrics of a feature model on labelled clips, refused clips counted, not scored."""
     prep = meta.get("preprocessing", {})
     ys, ps, emotions, rejected = [], [], [], 0

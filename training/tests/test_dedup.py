@@ -78,10 +78,11 @@ def test_the_fatigue_split_is_the_same_in_every_process(tmp_path):
     script = (
         "import django, os, sys; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
         "'resonance.settings'); django.setup()\n"
-        "from training import fatigue; from training.config import TrainOptions\n"
+        "from training import fatigue_data; from training.config import TrainOptions\n"
+        "from training.datasets import image_folder_samples\n"
         "from pathlib import Path\n"
-        "samples = fatigue.image_folder_samples([Path(p) for p in sys.argv[1:]])\n"
-        "print([s.path.name for s in fatigue.split(samples, seed=7)[2]])"
+        "samples = image_folder_samples([Path(p) for p in sys.argv[1:]])\n"
+        "print([s.path.name for s in fatigue_data.split(samples, seed=7)[2]])"
     )
     runs = {
         subprocess.run(

@@ -11,7 +11,7 @@ from transformers import (
     Wav2Vec2ForSequenceClassification,
 )
 
-from training import fatigue, voice_wav2vec2
+from training import fatigue_model, voice_wav2vec2_model
 from training.config import TrainOptions
 from training.services import training_run
 from training.tests.synthetic import write_image_folders
@@ -73,11 +73,11 @@ def _opts(kind, pretrained, tmp_path, data=()):
 
 def test_resnet_head_trains_first_then_the_last_stage(resnet_dir, tmp_path):
     options = _opts("fatigue", resnet_dir, tmp_path)
-    model = fatigue.build_model(options)
+    model = fatigue_model.build_model(options)
     assert model.config.num_labels == 2
-    assert fatigue.set_trainable(model, epoch=0, options=options, freeze_epochs=1) == "head"
+    assert fatigue_model.set_trainable(model, epoch=0, options=options, freeze_epochs=1) == "head"
     assert _trainable(model.classifier) and not _trainable(model.resnet)
-    fatigue.set_trainable(model, epoch=1, options=options, freeze_epochs=1)
+    fatigue_model.set_trainable(model, epoch=1, options=options, freeze_epochs=1)
     assert _trainable(model.resnet.encoder.stages[-1])
     assert not _trainable(model.resnet.encoder.stages[0])
     assert not _trainable(model.resnet.embedder)
@@ -85,10 +85,10 @@ def test_resnet_head_trains_first_then_the_last_stage(resnet_dir, tmp_path):
 
 def test_wav2vec2_head_trains_first_then_the_top_layers(wav2vec2_dir, tmp_path):
     options = _opts("voice", wav2vec2_dir, tmp_path)
-    model = voice_wav2vec2.build_model(options, ["not_stressed", "stressed"])
-    voice_wav2vec2.set_trainable(model, epoch=0, options=options, freeze_epochs=1)
+    model = voice_wav2vec2_model.build_model(options, ["not_stressed", "stressed"])
+    voice_wav2vec2_model.set_trainable(model, epoch=0, options=options, freeze_epochs=1)
     assert _trainable(model.classifier) and not _trainable(model.wav2vec2)
-    voice_wav2vec2.set_trainable(model, epoch=2, options=options, freeze_epochs=1)
+    voice_wav2vec2_model.set_trainable(model, epoch=2, options=options, freeze_epochs=1)
     layers = model.wav2vec2.encoder.layers
     assert _trainable(layers[-1]) and _trainable(layers[-2]) and not _trainable(layers[0])
     assert not _trainable(model.wav2vec2.feature_extractor)

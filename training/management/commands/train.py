@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true", help="register and activate it")
         parser.add_argument("--force", action="store_true", help="retrain even if unchanged")
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         from training.services import training_run
 
         kind = self.kind or opts["kind"]
@@ -137,12 +138,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{kind}: {result.onnx_path}"))
 
     def _cross_validate(self, options: TrainOptions, folds: int) -> None:
-        from training import voice_stress, voice_wav2vec2
+        from training import voice_data, voice_stress, voice_wav2vec2
 
         if options.kind != "voice" or options.architecture != "wav2vec2":
             raise CommandError("--cross-validate is for voice --architecture wav2vec2.")
         try:
-            speakers = [s.speaker for s in voice_wav2vec2.labelled_samples(options)]
+            speakers = [s.speaker for s in voice_data.labelled_samples(options)]
             groups = voice_stress.actor_folds(speakers, folds=folds, seed=options.seed)
             results = voice_wav2vec2.cross_validate(options, folds=groups)
         except (DatasetError, ValueError) as exc:
