@@ -57,6 +57,16 @@ STRESS_MAP: dict[str, str | None] = {
     "stressed": "stressed",
     "not_stressed": "not_stressed",
 }
+
+
+def stress_label(emotion: str) -> str:
+    """The binary stress label of an emotion that has one (``STRESS_MAP``)."""
+    label = STRESS_MAP[emotion]
+    if label is None:
+        raise ValueError(f"{emotion!r} has no stress label.")
+    return label
+
+
 # Per-class stress weights for the 8-class scheme (score = sum p_c * w_c).
 EMOTION_STRESS_WEIGHTS: dict[str, float] = {
     "neutral": 0.3,
@@ -368,6 +378,6 @@ def fingerprint_files(paths: Iterable[Path], extra: Mapping[str, object]) -> str
     for path in sorted(map(Path, paths)):
         digest.update(path.name.encode())
         with path.open("rb") as handle:
-            for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+            while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     return digest.hexdigest()

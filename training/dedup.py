@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image
@@ -70,8 +71,12 @@ def duplicate_groups(hashes: np.ndarray, *, max_distance: int = DEFAULT_MAX_DIST
     return [root(i) for i in range(len(hashes))]
 
 
+# A group id: an int from ``duplicate_groups``, or a string key built from one.
+GroupId = TypeVar("GroupId", int, str)
+
+
 def grouped_split(
-    groups: Sequence[int | str],
+    groups: Sequence[GroupId],
     strata: Sequence[str],
     *,
     seed: int,
@@ -80,10 +85,10 @@ def grouped_split(
 ) -> tuple[list[int], list[int], list[int]]:
     """Seeded train/val/test indices with whole groups on one side, about the wanted fractions
     of each stratum (a group counts for the stratum most of its images are in)."""
-    members: dict[int | str, list[int]] = {}
+    members: dict[GroupId, list[int]] = {}
     for index, group in enumerate(groups):
         members.setdefault(group, []).append(index)
-    by_stratum: dict[str, list[int]] = {}
+    by_stratum: dict[str, list[GroupId]] = {}
     for group, indices in members.items():
         labels = [strata[i] for i in indices]
         # Ties go to the first stratum by name (a set's order changes between processes).

@@ -6,6 +6,7 @@ import importlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from training import artifacts, cards
 from training.config import KINDS, TrainOptions, TrainResult
@@ -14,7 +15,8 @@ from training.datasets import fingerprint_files
 FINGERPRINT_FILE = "fingerprint.json"
 
 
-def _trainer(kind: str):
+def _trainer(kind: str) -> ModuleType:
+    """The kind's trainer module: ``data_files(options)`` and ``train(options)``."""
     if kind not in KINDS:
         raise ValueError(f"Unknown model kind {kind!r}; expected one of {', '.join(KINDS)}.")
     return importlib.import_module(f"training.{kind}")

