@@ -11,6 +11,7 @@ activations run in ONNX's NCHW order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import onnx
@@ -91,7 +92,9 @@ class _Graph:
         return name
 
 
-def _options(op: tflite.Operator, options_class):
+def _options(op: tflite.Operator, options_class: type) -> Any:
+    """The operator's builtin options read as ``options_class`` (one of tflite's generated
+    tables, untyped), or None when it has none."""
     table = op.BuiltinOptions()
     if table is None:
         return None
@@ -153,9 +156,29 @@ def _convolution(graph: _Graph, op: tflite.Operator, *, depthwise: bool) -> None
             group=group,
         )
     )
-    result = _activation(graph, conv, options.FusedActivationFunction())
+    _activated_output(graph, op, conv, options.FusedActivationFunction())
+
+
+def _activated_output(graph: _Graph, op: tflite.Operator, name: str, code: int) -> None:
+    """``name`` through the fused activation ``code``, as the operator's (NCHW) output."""
+    result = _activation(graph, name, code)
     graph.nodes.append(
         helper.make_node("Identity", [result], [graph.output(op.Outputs(0), nchw=True)])
+    )
+
+
+def _first_input_node(
+    graph: _Graph, op: tflite.Operator, op_type: str, *constants: str, nchw: bool, **attributes: Any
+) -> None:
+    """One ONNX node from the operator's first input (then ``constants``) to its output, both
+    in the NCHW or the NHWC layout."""
+    graph.nodes.append(
+        helper.make_node(
+            op_type,
+            [graph.value(op.Inputs(0), nchw=nchw), *constants],
+            [graph.output(op.Outputs(0), nchw=nchw)],
+            **attributes,
+        )
     )
 
 
@@ -174,21 +197,9 @@ def _convert_operator(graph: _Graph, op: tflite.Operator) -> None:
         if alpha is None:
             raise UnsupportedModel("PReLU slopes must be constant")
         slope = graph.constant(alpha.astype(np.float32).reshape(-1, 1, 1), "slope")
-        graph.nodes.append(
-            helper.make_node(
-                "PRelu",
-                [graph.value(op.Inputs(0), nchw=True), slope],
-                [graph.output(op.Outputs(0), nchw=True)],
-            )
-        )
+        _first_input_node(graph, op, "PRelu", slope, nchw=True)
     elif name == "RELU":
-        graph.nodes.append(
-            helper.make_node(
-                "Relu",
-                [graph.value(op.Inputs(0), nchw=True)],
-                [graph.output(op.Outputs(0), nchw=True)],
-            )
-        )
+        _first_input_node(graph, op, "Relu", nchw=True)
     elif name == "ADD":
         options = _options(op, tflite.AddOptions)
         total = graph.fresh("add")
@@ -199,21 +210,17 @@ def _convert_operator(graph: _Graph, op: tflite.Operator) -> None:
                 [total],
             )
         )
-        result = _activation(graph, total, options.FusedActivationFunction() if options else 0)
-        graph.nodes.append(
-            helper.make_node("Identity", [result], [graph.output(op.Outputs(0), nchw=True)])
-        )
+        _activated_output(graph, op, total, options.FusedActivationFunction() if options else 0)
     elif name == "MAX_POOL_2D":
         options = _options(op, tflite.Pool2DOptions)
-        graph.nodes.append(
-            helper.make_node(
-                "MaxPool",
-                [graph.value(op.Inputs(0), nchw=True)],
-                [graph.output(op.Outputs(0), nchw=True)],
-                kernel_shape=[options.FilterHeight(), options.FilterWidth()],
-                strides=[options.StrideH(), options.StrideW()],
-                auto_pad=_padding(options.Padding()),
-            )
+        _first_input_node(
+            graph,
+            op,
+            "MaxPool",
+            nchw=True,
+            kernel_shape=[options.FilterHeight(), options.FilterWidth()],
+            strides=[options.StrideH(), options.StrideW()],
+            auto_pad=_padding(options.Padding()),
         )
     elif name == "PAD":
         paddings = graph.buffer(op.Inputs(1))
@@ -221,23 +228,10 @@ def _convert_operator(graph: _Graph, op: tflite.Operator) -> None:
             raise UnsupportedModel("only constant 4-D paddings are supported")
         nchw = paddings[_NHWC_TO_NCHW]
         pads = graph.constant(np.concatenate([nchw[:, 0], nchw[:, 1]]).astype(np.int64), "pads")
-        graph.nodes.append(
-            helper.make_node(
-                "Pad",
-                [graph.value(op.Inputs(0), nchw=True), pads],
-                [graph.output(op.Outputs(0), nchw=True)],
-                mode="constant",
-            )
-        )
+        _first_input_node(graph, op, "Pad", pads, nchw=True, mode="constant")
     elif name == "RESHAPE":
         target = graph.constant(np.array(graph.shape(op.Outputs(0)), np.int64), "shape")
-        graph.nodes.append(
-            helper.make_node(
-                "Reshape",
-                [graph.value(op.Inputs(0), nchw=False), target],
-                [graph.output(op.Outputs(0), nchw=False)],
-            )
-        )
+        _first_input_node(graph, op, "Reshape", target, nchw=False)
     elif name == "CONCATENATION":
         options = _options(op, tflite.ConcatenationOptions)
         inputs = [graph.value(op.Inputs(i), nchw=False) for i in range(op.InputsLength())]
