@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from metrics.permissions import AuthenticatedRequest
+from accounts.requests import AuthenticatedRequest
 
 from . import selectors
 from .models import BurnoutAlert

@@ -9,12 +9,11 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import permissions
-from accounts.models import User
+from accounts.requests import AuthenticatedRequest
 
 from . import selectors, services
 from .choices import LANGUAGES, REASONS, TONES
@@ -28,12 +27,6 @@ DetailSerializer = inline_serializer("ExcuseDetail", {"detail": serializers.Char
 
 class IsEmployee(permissions.IsEmployee):
     message = "Meeting-excuse emails are available to employees."
-
-
-class EmployeeRequest(Request):
-    """For type checking only: a request that ``IsEmployee`` let through."""
-
-    user: User
 
 
 class ExcuseOutputSerializer(serializers.ModelSerializer):
@@ -94,7 +87,7 @@ class ExcuseListCreateApi(APIView):
             return attrs
 
     @extend_schema(responses={200: ExcuseOutputSerializer(many=True)})
-    def get(self, request: EmployeeRequest) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         emails = selectors.excuse_history_for(user=request.user, limit=HISTORY_LIMIT)
         return Response(ExcuseOutputSerializer(emails, many=True).data)
 
@@ -102,7 +95,7 @@ class ExcuseListCreateApi(APIView):
         request=ExcuseInputSerializer,
         responses={201: ExcuseOutputSerializer, 400: DetailSerializer, 429: DetailSerializer},
     )
-    def post(self, request: EmployeeRequest) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         # Naive times mean the employee's own clock.
         with timezone.override(request.user.time_zone or None):
             serializer = self.ExcuseInputSerializer(data=request.data)
@@ -123,7 +116,7 @@ class ExcuseListCreateApi(APIView):
         return Response(ExcuseOutputSerializer(email).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: EmployeeRequest) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         services.excuse_history_clear(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -144,6 +137,6 @@ class ExcuseSuggestionApi(APIView):
             )
         }
     )
-    def get(self, request: EmployeeRequest) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         suggestion = selectors.suggested_reason_for(user=request.user)
         return Response({"reason": suggestion.reason, "flow_score": suggestion.flow_score})

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 
 from . import selectors, services
 from .choices import REASONS, TONES
@@ -25,12 +25,6 @@ from .models import ExcuseEmail
 from .throttling import seconds_until_allowed
 
 HISTORY_LIMIT = 10
-
-
-class EmployeeRequest(HttpRequest):
-    """For type checking only: a request that ``employee_page`` let through."""
-
-    user: User
 
 
 def employee_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -48,7 +42,7 @@ def employee_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 @employee_page
 @require_http_methods(["GET", "POST"])
-def page(request: EmployeeRequest) -> HttpResponse:
+def page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the form, the last email written (``?show=<id>``, own only) and recent history.
     POST: write an email (rate-limited with the API), then redirect to it."""
     user = request.user
@@ -106,13 +100,13 @@ def page(request: EmployeeRequest) -> HttpResponse:
 
 @employee_page
 @require_POST
-def clear_history(request: EmployeeRequest) -> HttpResponse:
+def clear_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     deleted = services.excuse_history_clear(user=request.user)
     messages.success(request, f"Deleted {deleted} saved email{'s' if deleted != 1 else ''}.")
     return redirect("excuses:page")
 
 
-def _shown_email(request: EmployeeRequest) -> ExcuseEmail | None:
+def _shown_email(request: AuthenticatedHttpRequest) -> ExcuseEmail | None:
     raw = request.GET.get("show")
     if not raw:
         return None

@@ -13,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from accounts.requests import AuthenticatedRequest
+
 from . import on_device, selectors
 from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
-from .permissions import AuthenticatedRequest, IsEmployee
+from .permissions import IsEmployee
 from .services import submission
 from .uploads import install_size_limit
 

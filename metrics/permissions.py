@@ -7,29 +7,14 @@ from typing import Concatenate, ParamSpec, TypeVar, cast
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
-from rest_framework.request import Request
 
 from accounts import permissions
-from accounts.models import User
+from accounts.requests import AuthenticatedHttpRequest
 
 from .errors import EMPLOYEES_ONLY_MESSAGE
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponseBase)
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """The request a page behind ``login_required`` (or ``employee_required``) receives: its
-    user has signed in. For type checking only; at run time it is the usual ``HttpRequest``."""
-
-    user: User
-
-
-class AuthenticatedRequest(Request):
-    """The DRF request an API view behind an authenticating permission (``IsAuthenticated``,
-    the default, or ``IsEmployee``) receives. For type checking only, like the above."""
-
-    user: User
 
 
 class IsEmployee(permissions.IsEmployee):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_set_consent
 from inference import device
 from resonance.exceptions import DomainError
@@ -23,7 +24,7 @@ from . import baselines, on_device, selectors
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
-from .permissions import AuthenticatedHttpRequest, employee_required
+from .permissions import employee_required
 from .services import erasure, submission
 from .uploads import install_size_limit
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from metrics.permissions import AuthenticatedRequest
+from accounts.requests import AuthenticatedRequest
 from resonance.exceptions import DomainError
 
 from .cells import METRICS

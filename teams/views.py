@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
-from metrics.permissions import AuthenticatedHttpRequest
+from accounts.requests import AuthenticatedHttpRequest
 
 from . import charts
 from .cells import METRICS
