@@ -88,6 +88,7 @@ case "${1:-}" in
     install_node_packages
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
+    "$VENV/bin/mypy"
     "$PY" manage.py makemigrations --check --dry-run -v0
     exec "$VENV/bin/pytest" "$@"
     ;;
