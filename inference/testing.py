@@ -20,28 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from inference import burnout_features
+
 if TYPE_CHECKING:
     from onnx import ModelProto, NodeProto, TensorProto, ValueInfoProto
 
     from inference.models import ModelVersion
 
 TINY_VERSION = "tiny-1"
-BURNOUT_FEATURES = [
-    "tenure_days",
-    "designation",
-    "company_type_service",
-    "wfh_available",
-    "resource_allocation",
-    "mental_fatigue",
-]
-BURNOUT_ENCODING = {
-    "tenure_days": {"type": "number", "source": "tenure_days", "min": 0},
-    "designation": {"type": "number", "source": "designation", "min": 0, "max": 5},
-    "company_type_service": {"type": "equals", "source": "company_type", "value": "service"},
-    "wfh_available": {"type": "bool", "source": "wfh_available"},
-    "resource_allocation": {"type": "number", "source": "resource_allocation", "min": 1, "max": 10},
-    "mental_fatigue": {"type": "number", "source": "mental_fatigue", "min": 0, "max": 10},
-}
+BURNOUT_FEATURES = list(burnout_features.BURNOUT_FEATURES)
+BURNOUT_ENCODING = burnout_features.BURNOUT_FEATURE_ENCODING
 BURNOUT_WEIGHTS = [0.0, 0.05, 0.0, -0.05, 0.02, 0.09]
 
 

@@ -13,8 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from inference import burnout_features
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3"}
@@ -218,31 +221,18 @@ def speech_samples(roots: Iterable[Path | str]) -> list[SpeechSample]:
 
 # --- Burnout CSV ---------------------------------------------------------------------------
 
-BURNOUT_FEATURES: list[str] = [
-    "tenure_days",
-    "designation",
-    "company_type_service",
-    "wfh_available",
-    "resource_allocation",
-    "mental_fatigue",
-]
+BURNOUT_FEATURES: list[str] = list(burnout_features.BURNOUT_FEATURES)
 # Tenure is counted up to this day: the challenge data are a snapshot taken at the end of 2008
 # (every joining date falls in 2008). Inference counts up to the scoring day instead.
 BURNOUT_REFERENCE_DATE = date(2009, 1, 1)
 # How a profile becomes f0..f5, in the encoding language of ``inference.tabular`` (which both
-# training and scoring use, so the two cannot drift apart).
-BURNOUT_FEATURE_ENCODING: dict[str, dict] = {
+# training and scoring use, so the two cannot drift apart), tenure counted up to that day.
+BURNOUT_FEATURE_ENCODING: dict[str, dict[str, Any]] = {
+    **burnout_features.BURNOUT_FEATURE_ENCODING,
     "tenure_days": {
-        "type": "number",
-        "source": "tenure_days",
-        "min": 0,
+        **burnout_features.BURNOUT_FEATURE_ENCODING["tenure_days"],
         "reference_date": BURNOUT_REFERENCE_DATE.isoformat(),
     },
-    "designation": {"type": "number", "source": "designation", "min": 0, "max": 5},
-    "company_type_service": {"type": "equals", "source": "company_type", "value": "service"},
-    "wfh_available": {"type": "bool", "source": "wfh_available"},
-    "resource_allocation": {"type": "number", "source": "resource_allocation", "min": 1, "max": 10},
-    "mental_fatigue": {"type": "number", "source": "mental_fatigue", "min": 0, "max": 10},
 }
 BURNOUT_TARGET_COLUMN = "Burn Rate"
 
