@@ -25,3 +25,17 @@ CONSENT_MESSAGE = (
     "Give it on the 'My data' page (/me/data/); you can withdraw it there at any time."
 )
 EMPLOYEES_ONLY_MESSAGE = "Check-ins are for employees; managers and admins do not check in."
+
+
+class PrivateModeOff(DomainError):
+    """Scores from the device were sent while private mode is off for this person."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "private_mode_off"
+
+
+class StaleModels(DomainError):
+    """The device scored with models that are no longer the active ones."""
+
+    status_code = status.HTTP_409_CONFLICT
+    code = "stale_models"

@@ -18,25 +18,21 @@ from django.db import transaction
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import User
 from inference import device
-from metrics.errors import CONSENT_MESSAGE, EMPLOYEES_ONLY_MESSAGE, ConsentRequired, NotAnEmployee
+from metrics.errors import (
+    CONSENT_MESSAGE,
+    EMPLOYEES_ONLY_MESSAGE,
+    ConsentRequired,
+    NotAnEmployee,
+    PrivateModeOff,
+    StaleModels,
+)
 from metrics.models import CheckIn
 from metrics.services.scoring import Scores, burnout_score_for, checkin_complete
 from metrics.services.submission import local_date_for
 from resonance.exceptions import DomainError
-
-
-class PrivateModeOff(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "private_mode_off"
-
-
-class StaleModels(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    code = "stale_models"
 
 
 def device_scoring_for(user: User) -> bool:
