@@ -2,7 +2,7 @@
 // browser, with the same ONNX models the workers run; only the scores, the model versions
 // and the optional numbers are sent. checkin.js still handles the camera and the microphone
 // and hands the captures over through form.resonanceCapture.
-import { createFaceScorer, pixelsFromCanvas } from "./face.mjs";
+import { createFaceScorer, pixelsFromBlob } from "./face.mjs";
 import { createVoiceScorer, decodeToMono16k } from "./voice.mjs";
 
 const form = document.getElementById("checkin-form");
@@ -99,16 +99,6 @@ async function loadScorers(manifest) {
   return scorers;
 }
 
-async function imagePixels(blobOrFile) {
-  const bitmap = await createImageBitmap(blobOrFile, { imageOrientation: "from-image" });
-  const canvas = document.createElement("canvas");
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  canvas.getContext("2d").drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return pixelsFromCanvas(canvas);
-}
-
 function numbers() {
   const out = {};
   for (const name of NUMBER_FIELDS) {
@@ -141,7 +131,7 @@ async function start() {
   form.addEventListener("resonance:photo", async (event) => {
     const captured = document.getElementById("image-captured");
     try {
-      await scorers.fatigue.check(await imagePixels(event.detail.blob));
+      await scorers.fatigue.check(await pixelsFromBlob(event.detail.blob));
       event.detail.accept("Photo ready: one clear face (checked on this device).");
     } catch (err) {
       event.detail.refuse(err.message);
@@ -156,7 +146,7 @@ async function start() {
     try {
       if (image && scorers.fatigue) {
         setStatus("Scoring the photo on this device…");
-        scores.fatigue = (await scorers.fatigue.score(await imagePixels(image))).score;
+        scores.fatigue = (await scorers.fatigue.score(await pixelsFromBlob(image))).score;
         versions.fatigue = { version: manifest.kinds.fatigue.version, digest: manifest.kinds.fatigue.digest };
       }
       if (audio && scorers.voice) {

@@ -85,6 +85,28 @@ export function pixelsFromCanvas(canvas) {
   return { width: image.width, height: image.height, data: image.data };
 }
 
+/** An image file (JPEG, PNG, WebP) -> {width, height, data} (RGBA), decoded as the server's
+ * Pillow decodes it: turned upright by its EXIF orientation, and with the stored values as they
+ * are. The browser would otherwise colour-manage them (an embedded ICC profile, a PNG gAMA
+ * chunk), which Pillow never does; a PNG with gAMA 1.0 comes out up to 73 levels apart. The
+ * bitmap is drawn once at its own size (no scaling) and read back. */
+export async function pixelsFromBlob(blob) {
+  const bitmap = await createImageBitmap(blob, {
+    imageOrientation: 'from-image',
+    colorSpaceConversion: 'none',
+  });
+  try {
+    const canvas = document.createElement('canvas');
+    canvas.width = bitmap.width;
+    canvas.height = bitmap.height;
+    const context = canvas.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
+    context.drawImage(bitmap, 0, 0);
+    return pixelsFromCanvas(canvas);
+  } finally {
+    bitmap.close();
+  }
+}
+
 /** RGB or RGBA buffer -> packed RGB; alpha is dropped, as Pillow's convert("RGB") does. */
 function toRgb(pixels) {
   const { width, height, data } = pixels;
