@@ -5,10 +5,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connection
 
+from inference import device, face, vad, voice_features
 from inference.models import ModelVersion
+from inference.runtime import describe_active_models
 
 # What Django passes a system check: the apps to check, or None for all of them.
 AppConfigs = Sequence[AppConfig] | None
@@ -16,8 +19,6 @@ AppConfigs = Sequence[AppConfig] | None
 
 @register(Tags.models)
 def check_active_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
-    from inference.runtime import describe_active_models
-
     try:
         migrated = ModelVersion._meta.db_table in connection.introspection.table_names()
     except DatabaseError:
@@ -40,8 +41,6 @@ def check_active_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[W
 
 @register(Tags.models)
 def check_speech_detector(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
-    from inference import vad
-
     status = vad.status()
     if status["ok"]:
         return []
@@ -58,8 +57,6 @@ def check_speech_detector(app_configs: AppConfigs = None, **kwargs: Any) -> list
 
 @register(Tags.models)
 def check_face_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
-    from inference import face
-
     return [
         Warning(
             f"The face models are unusable: {problem}",
@@ -74,8 +71,6 @@ def check_face_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[War
 
 @register(Tags.models)
 def check_voice_encoder(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
-    from inference import voice_features
-
     status = voice_features.status()
     if status["ok"]:
         return []
@@ -93,10 +88,6 @@ def check_voice_encoder(app_configs: AppConfigs = None, **kwargs: Any) -> list[W
 
 @register(Tags.models)
 def check_browser_runtime(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
-    from django.conf import settings
-
-    from inference import device
-
     if settings.PRIVATE_MODE == "off" or device.runtime_dir() is not None:
         return []
     return [
