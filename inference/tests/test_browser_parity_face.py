@@ -48,8 +48,6 @@ MODEL_SHA256 = {
     "fatigue": json.loads(SIDECAR_PATH.read_text())["sha256"],
 }
 MODEL_URL = "/__face-models__/{}.onnx"
-# ONNX Runtime's switch to int8 matrix products that cannot overflow on x86 without VNNI.
-X64_QUANT_PRECISION = "session.x64quantprecision"
 
 MAX_PROBABILITY_DIFFERENCE = 0.01
 # Far above what was measured (see the module docstring), far below a visible shift.
@@ -171,7 +169,7 @@ def sidecar() -> dict:
 @pytest.fixture(scope="module")
 def server_predict(sidecar):
     """The server's own batch scoring (``services._fatigued_scores``) on the shipped model, in a
-    session with the server's options and ONNX Runtime's exact int8 kernels.
+    session with the server's options (``runtime.session_options``: exact int8 kernels).
 
     The fatigue CNN is int8 (QDQ). WebAssembly computes its integer sums exactly; ONNX Runtime
     on x86 does only with AVX-VNNI / AVX512-VNNI or with ``session.x64quantprecision``: its
@@ -179,10 +177,8 @@ def server_predict(sidecar):
     saturating 16-bit lanes, which moves the logits of these photos by up to 4 quantization
     steps (P(fatigued) by up to 0.03) on such a CPU, and not at all on another.
     """
-    options = runtime.session_options()
-    options.add_session_config_entry(X64_QUANT_PRECISION, "1")
     session = onnxruntime.InferenceSession(
-        str(MODEL_FILES["fatigue"]), options, providers=["CPUExecutionProvider"]
+        str(MODEL_FILES["fatigue"]), runtime.session_options(), providers=["CPUExecutionProvider"]
     )
     model = SimpleNamespace(
         metadata=sidecar,
