@@ -79,6 +79,9 @@ def ort_session(path: Path, *, threads: int = 1) -> OnnxSession:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # Exact int8 kernels, as the server's sessions use (inference.runtime.session_options), so
+    # an int8 model is evaluated the way it will score check-ins.
+    options.add_session_config_entry("session.x64quantprecision", "1")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

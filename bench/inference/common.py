@@ -115,6 +115,8 @@ def ort_session(path: Path, threads: int) -> OnnxSession:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    # Exact int8 kernels, as the server's sessions use (inference.runtime.session_options).
+    options.add_session_config_entry("session.x64quantprecision", "1")
     session: OnnxSession = onnxruntime.InferenceSession(
         str(path), sess_options=options, providers=["CPUExecutionProvider"]
     )
