@@ -110,12 +110,12 @@ def _live_group_by(
     from django.db.models import Avg, Count
 
     from metrics.models import DailyMetric
-    from teams.cells import SCORE_METRICS
+    from teams.cells import score_metrics
 
     annotations: dict[str, Aggregate] = {"contributors": Count("id")}
-    for metric, column in SCORE_METRICS.items():
-        annotations[f"n_{metric}"] = Count(column)
-        annotations[f"avg_{metric}"] = Avg(column)
+    for metric in score_metrics():
+        annotations[f"n_{metric}"] = Count(metric)
+        annotations[f"avg_{metric}"] = Avg(metric)
     return (
         DailyMetric.objects.filter(team_id__in=team_ids, date__gte=date_from, date__lte=date_to)
         .values("team_id", "date")

@@ -57,6 +57,7 @@ def seed_fixture(employees: int) -> Fixture:
 
     from accounts.models import User
     from metrics.models import DailyMetric
+    from resonance import indicators
     from teams.models import Team
 
     rng = random.Random(7)
@@ -74,9 +75,7 @@ def seed_fixture(employees: int) -> Fixture:
             user=user,
             team=team,
             date=today - dt.timedelta(days=days_ago),
-            fatigue=rng.random(),
-            stress=rng.random(),
-            burnout=rng.random(),
+            **{key: rng.random() for key in indicators.component_keys()},
             flow_score=rng.uniform(20, 90),
             checkin_count=1,
         )

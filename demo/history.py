@@ -8,13 +8,13 @@ import datetime as dt
 import math
 import random
 
-from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
 from demo.organisation import DEMO_TEAMS
 from metrics.flowscore import coach_message, flow_score
 from metrics.models import DailyMetric
+from resonance import indicators
 from teams.models import Team
 
 # Mean risk (0-1) of each component at the start and end of the window, per trajectory.
@@ -24,6 +24,8 @@ TRAJECTORIES = {
     # Stable for most of the window, then a clear slide over the last three weeks.
     "declining": {"start": 0.32, "end": 0.68, "turn": 0.72},
 }
+# Day-to-day spread of each component around the team's course (others: 0.09).
+NOISE = {"fatigue": 0.08, "burnout": 0.05}
 CHECKIN_PROBABILITY_WORKDAY = 0.85
 CHECKIN_PROBABILITY_WEEKEND = 0.08
 
@@ -78,11 +80,13 @@ def seed_demo_history(days: int = 90, seed: int = 7) -> list[str]:
                 progress = index / max(1, days - 1)
                 base = _team_risk(trajectory, progress) + offset
                 weekly = 0.03 * math.sin(2 * math.pi * day.weekday() / 7)
-                fatigue = _clip(base + weekly + rng.gauss(0, 0.08))
-                stress = _clip(base + rng.gauss(0, 0.09))
-                burnout = _clip(base + 0.04 + rng.gauss(0, 0.05))
-                components = {"fatigue": fatigue, "stress": stress, "burnout": burnout}
-                score = flow_score(components, settings.FLOW_WEIGHTS)
+                # One value per component the profile computes (resonance.indicators).
+                shifts = {"fatigue": weekly, "burnout": 0.04}
+                components = {
+                    key: _clip(base + shifts.get(key, 0.0) + rng.gauss(0, NOISE.get(key, 0.09)))
+                    for key in indicators.component_keys()
+                }
+                score = flow_score(components, indicators.flow_weights())
                 rows.append(
                     DailyMetric(
                         user=member,

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from metrics.flowscore import flow_score
 from metrics.models import DailyMetric
+from resonance import indicators
 from teams.models import Team
 
 SCALE_TEAM_PREFIX = "scale-t"
@@ -26,6 +26,9 @@ SCALE_ADMIN_USERNAME = "scale-admin"
 SCALE_USER_PREFIX = "scale-"
 # Rows handed to the database per round trip.
 BATCH_ROWS = 20_000
+# How each component follows a member's level (others: 1.0) and its day-to-day spread (0.1).
+SCALE = {"burnout": 0.9}
+NOISE = {"fatigue": 0.08, "burnout": 0.05}
 
 
 # --- Scale data ------------------------------------------------------------------------------
@@ -73,7 +76,8 @@ def _metric_rows(
 ) -> Iterator[dict]:
     """DailyMetric field values, one per member per day they checked in (members have habits)."""
     now = timezone.now()
-    weights = settings.FLOW_WEIGHTS
+    weights = indicators.flow_weights()
+    keys = indicators.component_keys()
     span = max(1, len(dates) - 1)
     for user_id, team_id in members:
         base, drift = team_profiles[team_id]
@@ -83,17 +87,18 @@ def _metric_rows(
             if rng.random() > habit:
                 continue
             level = base + offset + drift * index / span
-            fatigue = round(_clip(level + rng.gauss(0, 0.08)), 4)
-            stress = round(_clip(level + rng.gauss(0, 0.1)), 4)
-            burnout = round(_clip(level * 0.9 + rng.gauss(0, 0.05)), 4)
-            components = {"fatigue": fatigue, "stress": stress, "burnout": burnout}
+            # One value per component the profile computes (resonance.indicators).
+            components = {
+                key: round(
+                    _clip(level * SCALE.get(key, 1.0) + rng.gauss(0, NOISE.get(key, 0.1))), 4
+                )
+                for key in keys
+            }
             yield {
                 "user_id": user_id,
                 "team_id": team_id,
                 "date": day,
-                "fatigue": fatigue,
-                "stress": stress,
-                "burnout": burnout,
+                **components,
                 "flow_score": flow_score(components, weights),
                 "checkin_count": 1,
                 "updated_at": now,

@@ -21,9 +21,8 @@ from inference import face, vad, voice, voice_features
 from inference.errors import ModelUnavailable
 from inference.models import ModelVersion
 from inference.registry import resolve_model_path
+from resonance import indicators
 
-# The score each kind produces on the device, as the check-in stores it.
-SCORE_OF_KIND = {"fatigue": "fatigue", "voice": "stress"}
 FACE_PIPELINE = "face-landmarks-v1"
 
 
@@ -77,9 +76,10 @@ def _components(kind: str, metadata: dict) -> list[DeviceFile] | None:
 
 
 def device_kinds() -> dict[str, DeviceKind]:
-    """The active models that can score on the device, by kind."""
+    """The active models that can score on the device, by kind: only kinds that produce an
+    indicator the active profile computes on a device (``resonance.indicators``)."""
     out: dict[str, DeviceKind] = {}
-    rows = ModelVersion.objects.filter(kind__in=SCORE_OF_KIND, is_active=True)
+    rows = ModelVersion.objects.filter(kind__in=indicators.device_kinds(), is_active=True)
     for row in rows.values("kind", "version", "file_path", "sha256", "metadata"):
         components = _components(row["kind"], row["metadata"] or {})
         if components is None:

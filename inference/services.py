@@ -130,6 +130,19 @@ def score_burnout(features: Mapping[str, float | int | str | bool | None]) -> Sc
     )
 
 
+def score_media(kind: str, source: str | Path | BinaryIO) -> Score:
+    """Score an upload with the active model of ``kind``, the model kind that
+    ``resonance.indicators`` names for an indicator read from an upload."""
+    # Looked up per call, so each scorer stays the one place a test or caller replaces.
+    scorers: dict[str, Callable[[str | Path | BinaryIO], Score]] = {
+        "fatigue": score_image,
+        "voice": score_audio,
+    }
+    if kind not in scorers:
+        raise ModelUnavailable(f"No scorer reads an upload for the model kind {kind!r}.")
+    return scorers[kind](source)
+
+
 def validate_image_upload(source: Any) -> None:
     """Check at upload time: a decodable JPEG/PNG/WebP, not a bomb, with exactly one usable
     face (``face.analyse_face``). Raises ``InvalidMedia`` (``face.PhotoRejected`` says how to

@@ -14,9 +14,10 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.requests import AuthenticatedRequest
+from resonance import indicators
 
 from . import on_device, selectors
-from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
+from .models import CheckIn, DailyMetric
 from .permissions import IsEmployee
 from .services import submission
 from .uploads import install_size_limit
@@ -50,7 +51,27 @@ def _is_json(request: Request) -> bool:
     return (request.content_type or "").split(";")[0].strip() == "application/json"
 
 
-class CheckinOutputSerializer(serializers.ModelSerializer):
+class ActiveIndicatorsMixin(serializers.Serializer):
+    """Leaves out the fields of indicators the active profile does not compute."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for indicator in indicators.inactive():
+            fields.pop(indicator.key, None)
+        return fields
+
+
+def _number_field(indicator: indicators.Indicator) -> serializers.Field:
+    kind = serializers.IntegerField if indicator.integer else serializers.FloatField
+    return kind(
+        required=False,
+        allow_null=True,
+        min_value=int(indicator.low) if indicator.integer else indicator.low,
+        max_value=int(indicator.high) if indicator.integer else indicator.high,
+    )
+
+
+class CheckinOutputSerializer(ActiveIndicatorsMixin, serializers.ModelSerializer):
     status_url = serializers.SerializerMethodField()
     coach_message = serializers.SerializerMethodField()
 
@@ -63,8 +84,8 @@ class CheckinOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "local_date",
             "scored_at",
-            *SELF_REPORT_FIELDS,
-            *SCORE_FIELDS,
+            *(i.key for i in indicators.INDICATORS if i.stored == indicators.Stored.SELF_REPORT),
+            *indicators.all_score_keys(),
             "coach_message",
             "model_versions",
             "source",
@@ -79,10 +100,11 @@ class CheckinOutputSerializer(serializers.ModelSerializer):
         return selectors.checkin_coach_message(obj)
 
 
-class DailyMetricOutputSerializer(serializers.ModelSerializer):
+class DailyMetricOutputSerializer(ActiveIndicatorsMixin, serializers.ModelSerializer):
     class Meta:
         model = DailyMetric
-        fields = list(DAILY_METRIC_FIELDS)
+        fields = ["date", *indicators.all_score_keys(), "checkin_count", "meeting_count"]
+        fields += ["coach_message"]
 
 
 class CheckinAcceptedSerializer(serializers.Serializer):
@@ -92,21 +114,24 @@ class CheckinAcceptedSerializer(serializers.Serializer):
 
 
 class _NumbersSerializer(serializers.Serializer):
-    hours_worked = serializers.FloatField(
-        required=False, allow_null=True, min_value=0, max_value=24
-    )
-    sleep_hours = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=24)
-    meeting_count = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=50
-    )
-    mental_fatigue = serializers.FloatField(
-        required=False, allow_null=True, min_value=0, max_value=10
-    )
+    """The self-reported numbers the active profile asks for, with their declared ranges."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields.update({i.key: _number_field(i) for i in indicators.self_reports()})
+        return fields
 
 
 class DeviceScoresSerializer(serializers.Serializer):
-    fatigue = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
-    stress = serializers.FloatField(required=False, allow_null=True, min_value=0, max_value=1)
+    """One score in [0, 1] per indicator a device may compute (the service refuses those the
+    active profile leaves out, with a message)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for indicator in indicators.INDICATORS:
+            if indicator.on_device:
+                fields[indicator.key] = _number_field(indicator)
+        return fields
 
 
 class ModelVersionEchoSerializer(serializers.Serializer):
@@ -127,10 +152,20 @@ class CheckinSubmitInputSerializer(_NumbersSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("image") and not attrs.get("audio"):
-            raise serializers.ValidationError(
-                "Send a face image ('image'), a voice clip ('audio'), or both."
-            )
+            raise serializers.ValidationError(submission.media_request_message())
         return attrs
+
+
+MEDIA_LABELS = {"image": "the face image", "audio": "the voice clip"}
+
+
+def ignored_media_notice(ignored: list[str]) -> str:
+    names = " and ".join(MEDIA_LABELS[m] for m in ignored)
+    verb, pronoun = ("were", "them") if len(ignored) > 1 else ("was", "it")
+    return (
+        f"{names[0].upper()}{names[1:]} {verb} not read or stored: this organisation's signal "
+        f"profile ({indicators.profile()!r}) does not use {pronoun}."
+    )
 
 
 class SyncApi(APIView):
@@ -161,12 +196,20 @@ class SyncApi(APIView):
             return self._post_device_scores(request)
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        checkin = submission.checkin_submit(user=request.user, **serializer.validated_data)
+        data = serializer.validated_data
+        ignored = submission.unused_media(m for m in ("image", "audio") if data.get(m))
+        checkin = submission.checkin_submit(user=request.user, **data)
         body = CheckinOutputSerializer(checkin).data
+        answer: dict[str, Any] = {
+            "id": checkin.pk,
+            "status": checkin.status,
+            "status_url": body["status_url"],
+        }
+        if ignored:
+            answer["ignored"] = ignored
+            answer["notice"] = ignored_media_notice(ignored)
         return Response(
-            {"id": checkin.pk, "status": checkin.status, "status_url": body["status_url"]},
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": body["status_url"]},
+            answer, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
         )
 
     def _post_device_scores(self, request: AuthenticatedRequest) -> Response:
@@ -183,8 +226,7 @@ class SyncApi(APIView):
         checkin = on_device.checkin_record_device_scores(
             user=request.user,
             scores=on_device.DeviceScores(
-                fatigue=scores.get("fatigue"),
-                stress=scores.get("stress"),
+                values=dict(scores),
                 model_versions={k: dict(v) for k, v in data.pop("model_versions").items()},
             ),
             **data,

@@ -3,8 +3,9 @@
 People differ more from one another than from themselves: a FlowScore of 55 is usual for one
 person and a bad day for another. Once someone has ``MIN_BASELINE_DAYS`` scored days, a day is
 compared with the median of their previous ``BASELINE_DAYS`` days, in units of a robust spread
-(1.4826 x the median absolute deviation, never below ``SPREAD_FLOORS`` so a very steady person
-is not alarmed by a two-point dip). Before that there is no baseline: the first days build it.
+(1.4826 x the median absolute deviation, never below the indicator's ``baseline_floor`` so a
+very steady person is not alarmed by a two-point dip). Before that there is no baseline: the
+first days build it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,29 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from resonance import indicators
+
 BASELINE_DAYS = 28
 MIN_BASELINE_DAYS = 5
-METRICS = ("flow_score", "fatigue", "stress", "burnout")
-# Smallest spread a baseline may have, per metric (FlowScore points; components 0-1).
-SPREAD_FLOORS = {"flow_score": 3.0, "fatigue": 0.03, "stress": 0.03, "burnout": 0.03}
 # |z| from which a day counts as well away from the usual.
 UNUSUAL_Z = 2.0
-HIGHER_IS_BETTER = {"flow_score": True}
+
+
+def metrics() -> tuple[str, ...]:
+    """The active scores that have a personal baseline (``resonance.indicators``)."""
+    return indicators.keys(indicators.with_baseline())
+
+
+def spread_floor(metric: str) -> float:
+    """Smallest spread a baseline may have (FlowScore points; components 0-1)."""
+    floor = indicators.get(metric).baseline_floor
+    if floor is None:
+        raise ValueError(f"{metric} has no personal baseline")
+    return floor
+
+
+def higher_is_better(metric: str) -> bool:
+    return indicators.get(metric).higher_is_better
 
 
 @dataclass(frozen=True)
@@ -36,12 +52,12 @@ class Comparison:
     @property
     def worse(self) -> bool:
         """Well on the bad side of the usual (low FlowScore, high risk)."""
-        bad = -self.z if HIGHER_IS_BETTER.get(self.metric) else self.z
+        bad = -self.z if higher_is_better(self.metric) else self.z
         return bad >= UNUSUAL_Z
 
     @property
     def better(self) -> bool:
-        good = self.z if HIGHER_IS_BETTER.get(self.metric) else -self.z
+        good = self.z if higher_is_better(self.metric) else -self.z
         return good >= UNUSUAL_Z
 
     @property
@@ -49,7 +65,7 @@ class Comparison:
         if self.worse:
             return (
                 "well below your usual"
-                if HIGHER_IS_BETTER.get(self.metric)
+                if higher_is_better(self.metric)
                 else ("well above your usual")
             )
         if self.better:
@@ -64,7 +80,7 @@ def baseline(values: Iterable[float | None], *, metric: str) -> tuple[float, flo
         return None
     median = statistics.median(scored)
     mad = statistics.median(abs(v - median) for v in scored)
-    return median, max(1.4826 * mad, SPREAD_FLOORS[metric]), len(scored)
+    return median, max(1.4826 * mad, spread_floor(metric)), len(scored)
 
 
 def compare(

@@ -22,14 +22,14 @@ def burnout_features(
     wfh_available: bool | None,
     hours_worked: float | None,
     mental_fatigue: float | None,
-    fatigue: float | None,
-    stress: float | None,
+    model_scores: Mapping[str, float | None],
 ) -> Mapping[str, float | int | str | bool | None]:
     """Features for ``inference.services.score_burnout``; unknown values are None.
 
     Resource allocation is the self-reported hours worked clamped to the model's 1-10 range.
-    Mental fatigue (0-10) is the self-report when given, else ``10 x mean(fatigue, stress)`` of
-    today's model scores (whichever of the two exist).
+    Mental fatigue (0-10) is the self-report when given, else ``10 x`` the mean of today's
+    scores of the models that read an upload (``model_scores``: fatigue, and voice stress where
+    the profile computes it), whichever exist.
     """
     tenure_days = None
     if company_joined_on is not None:
@@ -38,7 +38,7 @@ def burnout_features(
     if hours_worked is not None:
         resource_allocation = clamp(float(hours_worked), *RESOURCE_ALLOCATION_RANGE)
     if mental_fatigue is None:
-        model_mean = mean_or_none([fatigue, stress])
+        model_mean = mean_or_none(model_scores.values())
         mental_fatigue = None if model_mean is None else round(10.0 * model_mean, 3)
     return {
         "tenure_days": tenure_days,

@@ -2,8 +2,6 @@
 
 from collections.abc import Iterable, Mapping
 
-COMPONENTS = ("fatigue", "stress", "burnout")
-
 # (upper bound of the band, message). Bands follow the older system's thresholds.
 COACH_BANDS: tuple[tuple[float, str], ...] = (
     (

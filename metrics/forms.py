@@ -2,22 +2,40 @@ from typing import Any
 
 from django import forms
 
+from resonance import indicators
+
+from .services.submission import media_request_message
+
+MEDIA_LABELS = {"image": "Face photo", "audio": "Voice clip"}
+
+
+def _number_field(indicator: indicators.Indicator) -> forms.Field:
+    label = indicator.label if indicator.unit != "0-10" else f"{indicator.label} (0-10)"
+    if indicator.integer:
+        return forms.IntegerField(
+            required=False, min_value=int(indicator.low), max_value=int(indicator.high), label=label
+        )
+    return forms.FloatField(
+        required=False, min_value=indicator.low, max_value=indicator.high, label=label
+    )
+
 
 class CheckinForm(forms.Form):
-    """The page's check-in form (the API validates the same fields with its serializer)."""
+    """The page's check-in form (the API validates the same fields with its serializer): an
+    upload for each kind of media the active profile reads, and its self-reported numbers,
+    all from ``resonance.indicators``."""
 
-    image = forms.FileField(required=False, label="Face photo")
-    audio = forms.FileField(required=False, label="Voice clip")
-    hours_worked = forms.FloatField(required=False, min_value=0, max_value=24)
-    sleep_hours = forms.FloatField(required=False, min_value=0, max_value=24)
-    meeting_count = forms.IntegerField(required=False, min_value=0, max_value=50)
-    mental_fatigue = forms.FloatField(
-        required=False, min_value=0, max_value=10, label="Mental fatigue (0-10)"
-    )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for media in indicators.media_needed():
+            self.fields[media] = forms.FileField(required=False, label=MEDIA_LABELS[media])
+        for indicator in indicators.self_reports():
+            self.fields[indicator.key] = _number_field(indicator)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if not cleaned.get("image") and not cleaned.get("audio"):
-            raise forms.ValidationError("Add a face photo, a voice clip, or both.")
+        if not any(cleaned.get(media) for media in indicators.media_needed()):
+            names = {"image": "a face photo", "audio": "a voice clip"}
+            raise forms.ValidationError(media_request_message(verb="Add", names=names))
         return cleaned

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from resonance import indicators
+
 
 # Random names: nothing about the person or the original file name leaks into storage.
 def image_upload_path(instance: "CheckIn", filename: str) -> str:
@@ -14,12 +16,19 @@ def audio_upload_path(instance: "CheckIn", filename: str) -> str:
     return f"checkins/audio/{uuid.uuid4().hex}"
 
 
-# What a person reported and what the models made of it: the fields that the API, the personal
-# export and the pages show of every check-in.
-SELF_REPORT_FIELDS = ("hours_worked", "sleep_hours", "meeting_count", "mental_fatigue")
-SCORE_FIELDS = ("fatigue", "stress", "burnout", "flow_score")
-# What a person's day shows: the same everywhere a daily metric is shown or exported.
-DAILY_METRIC_FIELDS = ("date", *SCORE_FIELDS, "checkin_count", "meeting_count", "coach_message")
+# What a person reported and what the models made of it, as the active profile allows: the
+# fields that the API, the personal export and the pages show (resonance/indicators.py).
+def self_report_fields() -> tuple[str, ...]:
+    return indicators.self_report_keys()
+
+
+def score_fields() -> tuple[str, ...]:
+    return indicators.score_keys()
+
+
+def daily_metric_fields() -> tuple[str, ...]:
+    """What a person's day shows: the same everywhere a daily metric is shown or exported."""
+    return ("date", *score_fields(), "checkin_count", "meeting_count", "coach_message")
 
 
 class CheckIn(models.Model):
@@ -64,7 +73,8 @@ class CheckIn(models.Model):
         null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
     )
 
-    # Scores in [0, 1] and the FlowScore in [0, 100].
+    # One column per score declared in resonance/indicators.py (components in [0, 1], the
+    # FlowScore in [0, 100]); a score the active profile leaves out stays null.
     fatigue = models.FloatField(null=True, blank=True)
     stress = models.FloatField(null=True, blank=True)
     burnout = models.FloatField(null=True, blank=True)

@@ -31,7 +31,8 @@ from metrics.errors import (
 )
 from metrics.models import CheckIn
 from metrics.services.scoring import Scores, burnout_score_for, checkin_complete
-from metrics.services.submission import local_date_for
+from metrics.services.submission import either_or_both, local_date_for
+from resonance import indicators
 from resonance.exceptions import DomainError
 
 
@@ -51,8 +52,8 @@ def served_versions() -> dict[str, dict[str, str]]:
 
 @dataclass(frozen=True)
 class DeviceScores:
-    fatigue: float | None
-    stress: float | None
+    # {indicator key: score} as the browser computed them ({"fatigue": 0.2, "stress": 0.4})
+    values: dict[str, float | None]
     # {"fatigue": {"version": ..., "digest": ...}, "voice": {...}} for the scores sent
     model_versions: dict[str, dict[str, str]]
 
@@ -66,18 +67,36 @@ def _check_score(name: str, value: float | None) -> None:
         raise DomainError(f"The {name} score must be between 0 and 1.", code="invalid_score")
 
 
-def _check_versions(scores: DeviceScores) -> None:
+def _check_indicators(scores: DeviceScores) -> dict[str, float]:
+    """The scores sent, each one the device may compute under the active profile."""
+    allowed = indicators.device_kinds()
+    sent = {key: value for key, value in scores.values.items() if value is not None}
+    for key in sent:
+        if key not in allowed.values():
+            raise DomainError(
+                f"This organisation does not use the {key!r} score "
+                f"(signal profile {indicators.profile()!r}); nothing was stored.",
+                code="indicator_not_used",
+            )
+    if not sent:
+        names = either_or_both([f"a {key} score" for key in allowed.values()])
+        raise DomainError(f"Send {names}.", code="no_scores")
+    for key, value in sent.items():
+        _check_score(key, value)
+    return sent
+
+
+def _check_versions(sent: dict[str, float], echoed: dict[str, dict[str, str]]) -> None:
     served = served_versions()
-    sent = scores.model_versions or {}
-    for kind, score_name in device.SCORE_OF_KIND.items():
-        if getattr(scores, score_name) is None:
+    for kind, key in indicators.device_kinds().items():
+        if key not in sent:
             continue
         if kind not in served:
             raise StaleModels(
                 f"The {kind} model cannot score on the device now; reload the page.",
                 extra={"active": served},
             )
-        if sent.get(kind) != served[kind]:
+        if echoed.get(kind) != served[kind]:
             raise StaleModels(
                 "The models changed since this page was loaded; reload the page and check "
                 "in again.",
@@ -97,12 +116,14 @@ def checkin_record_device_scores(
     """Record a check-in scored on the device as a ``done`` check-in.
 
     Preconditions: ``user`` is an employee with consent and private mode applies to them; at
-    least one score, each a finite number in [0, 1]; ``scores.model_versions`` equal to what is
-    served now for every kind sent. Raises ``NotAnEmployee``/``ConsentRequired``/
-    ``PrivateModeOff`` (403), ``StaleModels`` (409, with the active versions) or
-    ``DomainError`` (400). The burnout score is computed here from the profile, the numbers and
-    the device's scores (no media involved). Side effects as for a worker-scored check-in: the
-    day's metric in the same transaction, alert evaluation after commit.
+    least one score, each a finite number in [0, 1] of an indicator the active profile lets a
+    device compute (a score it leaves out, such as voice stress under ``eu``, is refused);
+    ``scores.model_versions`` equal to what is served now for every kind sent. Raises
+    ``NotAnEmployee``/``ConsentRequired``/``PrivateModeOff`` (403), ``StaleModels`` (409, with
+    the active versions) or ``DomainError`` (400). The burnout score is computed here from the
+    profile, the numbers and the device's scores (no media involved). Side effects as for a
+    worker-scored check-in: the day's metric in the same transaction, alert evaluation after
+    commit.
     """
     if not user.is_employee:
         raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
@@ -112,11 +133,8 @@ def checkin_record_device_scores(
         raise PrivateModeOff("On-device check-ins are turned off for this organisation.")
     if not device_scoring_for(user):
         raise PrivateModeOff("Turn on on-device scoring on My data first.")
-    if scores.fatigue is None and scores.stress is None:
-        raise DomainError("Send a fatigue score, a stress score, or both.", code="no_scores")
-    _check_score("fatigue", scores.fatigue)
-    _check_score("stress", scores.stress)
-    _check_versions(scores)
+    sent = _check_indicators(scores)
+    _check_versions(sent, scores.model_versions or {})
 
     now = timezone.now()
     on_date = local_date_for(user, now)
@@ -125,18 +143,15 @@ def checkin_record_device_scores(
         on_date=on_date,
         hours_worked=hours_worked,
         mental_fatigue=mental_fatigue,
-        fatigue=scores.fatigue,
-        stress=scores.stress,
+        model_scores=sent,
     )
     versions = {
         kind: scores.model_versions[kind]["version"]
-        for kind, name in device.SCORE_OF_KIND.items()
-        if getattr(scores, name) is not None
+        for kind, key in indicators.device_kinds().items()
+        if key in sent
     }
     result = Scores(
-        fatigue=scores.fatigue,
-        stress=scores.stress,
-        burnout=burnout.score,
+        values={**sent, "burnout": burnout.score},
         model_versions={**versions, "burnout": burnout.model_version},
     )
     with transaction.atomic():

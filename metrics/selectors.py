@@ -8,7 +8,13 @@ from django.db.models import QuerySet
 from accounts.models import User
 
 from .flowscore import coach_message
-from .models import DAILY_METRIC_FIELDS, SCORE_FIELDS, SELF_REPORT_FIELDS, CheckIn, DailyMetric
+from .models import (
+    CheckIn,
+    DailyMetric,
+    daily_metric_fields,
+    score_fields,
+    self_report_fields,
+)
 
 
 def checkins_for(*, user: User) -> QuerySet[CheckIn]:
@@ -42,19 +48,24 @@ def checkin_coach_message(checkin: CheckIn) -> str:
     return coach_message(checkin.flow_score)
 
 
-CHECKIN_EXPORT_FIELDS = (
-    "id",
-    "created_at",
-    "local_date",
-    "status",
-    *SELF_REPORT_FIELDS,
-    *SCORE_FIELDS,
-    "model_versions",
-    "failure_reason",
-    "attempts",
-    "scored_at",
-)
-METRIC_EXPORT_FIELDS = DAILY_METRIC_FIELDS
+def checkin_export_fields() -> tuple[str, ...]:
+    """A check-in's exported fields: what the active profile computes, nothing it leaves out."""
+    return (
+        "id",
+        "created_at",
+        "local_date",
+        "status",
+        *self_report_fields(),
+        *score_fields(),
+        "model_versions",
+        "failure_reason",
+        "attempts",
+        "scored_at",
+    )
+
+
+def metric_export_fields() -> tuple[str, ...]:
+    return daily_metric_fields()
 
 
 def _plain(value: Any) -> Any:
@@ -88,11 +99,11 @@ def my_data_export(*, user: User) -> dict[str, Any]:
             }
             for row in checkins_for(user=user)
             .order_by("created_at")
-            .values(*CHECKIN_EXPORT_FIELDS, "image", "audio")
+            .values(*checkin_export_fields(), "image", "audio")
         ],
         "daily_metrics": [
             {f: _plain(v) for f, v in row.items()}
-            for row in daily_metrics_for(user=user).values(*METRIC_EXPORT_FIELDS)
+            for row in daily_metrics_for(user=user).values(*metric_export_fields())
         ],
     }
 
@@ -101,8 +112,8 @@ def my_data_csv_rows(*, user: User) -> tuple[list[str], list[list[Any]]]:
     """The export as one table: ``record`` says what each row is (profile, checkin, daily_metric);
     profile rows use ``field``/``value``, the others the columns named after their fields."""
     data = my_data_export(user=user)
-    columns = [*CHECKIN_EXPORT_FIELDS, "media_stored"]
-    columns += [f for f in METRIC_EXPORT_FIELDS if f not in columns]
+    columns = [*checkin_export_fields(), "media_stored"]
+    columns += [f for f in metric_export_fields() if f not in columns]
     header = ["record", "field", "value", *columns]
     rows: list[list[Any]] = []
     blank = [None] * len(columns)

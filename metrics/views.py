@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_set_consent
 from inference import device
+from resonance import indicators
 from resonance.exceptions import DomainError
 
 from . import baselines, on_device, selectors
@@ -124,13 +125,13 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows: list[Mapping[str, Any]] = list(
         selectors.daily_metrics_for(
             user=request.user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
-        ).values("date", "flow_score", "fatigue", "stress", "burnout")
+        ).values("date", *indicators.score_keys())
     )
     history = {row["date"]: row for row in rows}
     latest_day = max(history) if history else None
     comparisons = [
         c
-        for metric in baselines.METRICS
+        for metric in baselines.metrics()
         if latest_day and (c := baselines.compare(history, day=latest_day, metric=metric))
     ]
     context = {

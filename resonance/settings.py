@@ -5,12 +5,15 @@ fresh checkout works with no servers. Production (``DJANGO_ENV=production``) ref
 start without a real ``SECRET_KEY`` and turns on the secure cookie/HSTS settings.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from resonance import indicators
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -103,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "resonance.context_processors.signal_profile",
             ],
         },
     },
@@ -325,11 +329,24 @@ PRIVACY_MONTHLY_BUDGET = env.float(
 )
 if PRIVACY_MONTHLY_BUDGET < 0:
     raise ImproperlyConfigured("PRIVACY_MONTHLY_BUDGET must not be negative.")
-# FlowScore component weights (risk is the weighted mean of the components present).
+# The lawful profile (resonance/indicators.py, docs/compliance.md): "standard" computes every
+# indicator; "eu" leaves out emotion inference (voice stress), which the EU AI Act prohibits at
+# work (Art. 5(1)(f)). Production must choose explicitly: the two differ in what is lawful.
+SIGNAL_PROFILE = env.str("SIGNAL_PROFILE", default="standard")
+if SIGNAL_PROFILE not in indicators.PROFILES:
+    raise ImproperlyConfigured(
+        f"SIGNAL_PROFILE must be one of {', '.join(indicators.PROFILES)}, not {SIGNAL_PROFILE!r}."
+    )
+if IS_PRODUCTION and "SIGNAL_PROFILE" not in os.environ:
+    raise ImproperlyConfigured(
+        "Set SIGNAL_PROFILE (standard or eu) when DJANGO_ENV=production: 'eu' leaves out the "
+        "emotion inference the EU AI Act prohibits at work; see docs/compliance.md."
+    )
+# FlowScore component weights (risk is the weighted mean of the components present), one
+# FLOW_WEIGHT_<INDICATOR> each over the defaults declared in resonance/indicators.py.
 FLOW_WEIGHTS = {
-    "fatigue": env.float("FLOW_WEIGHT_FATIGUE", default=0.3),
-    "stress": env.float("FLOW_WEIGHT_STRESS", default=0.3),
-    "burnout": env.float("FLOW_WEIGHT_BURNOUT", default=0.4),
+    key: env.float(f"FLOW_WEIGHT_{key.upper()}", default=weight)
+    for key, weight in indicators.default_flow_weights().items()
 }
 # Alert rule thresholds (alerts/rules.py); windows are in days, FlowScore in points 0-100.
 ALERT_THRESHOLDS = {

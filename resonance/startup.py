@@ -1,9 +1,17 @@
-"""Checks a production web process makes before it serves anything."""
+"""Checks a web process or worker makes before it serves anything (after Django is set up)."""
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
+
+from metrics.services.indicator_purge import stored_inactive_values
+from resonance import indicators
+from teams.publication import published_inactive_values_count
+
+logger = logging.getLogger(__name__)
 
 
 def require_collected_static() -> None:
@@ -16,4 +24,34 @@ def require_collected_static() -> None:
         raise ImproperlyConfigured(
             f"Static files are not collected ({manifest} is missing): run "
             "`python manage.py collectstatic --noinput` before starting the web server."
+        )
+
+
+def stored_inactive_indicator_values() -> int:
+    """Rows and uploads that hold what the active signal profile does not compute."""
+    return stored_inactive_values().total + published_inactive_values_count()
+
+
+def require_lawful_stored_data() -> None:
+    """Under a profile that leaves indicators out (``SIGNAL_PROFILE=eu``: voice stress), a
+    database that still holds their values must be purged first: hiding them would keep data
+    that the person's own export no longer shows. Refuse to start instead.
+
+    A database that cannot be read (not migrated yet, not reachable) holds nothing to serve:
+    the check is skipped with a warning, and the first request or task reports the database.
+    """
+    if not indicators.inactive():
+        return
+    try:
+        found = stored_inactive_indicator_values()
+    except DatabaseError as exc:
+        logger.warning("Could not check for data the signal profile leaves out: %s", exc)
+        return
+    if found:
+        left_out = ", ".join(i.key for i in indicators.inactive())
+        raise ImproperlyConfigured(
+            f"SIGNAL_PROFILE={indicators.profile()} leaves out {left_out}, but the database "
+            f"still holds {found} row(s) or upload(s) with such data. Run "
+            "`python manage.py purge_inactive_indicators --dry-run` to see them, then without "
+            "--dry-run to erase them, before starting the web server or workers."
         )

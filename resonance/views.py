@@ -12,6 +12,7 @@ from django.views.defaults import server_error as default_server_error
 
 from accounts.models import User
 from accounts.selectors import home_url_for
+from resonance import indicators
 
 
 @login_required
@@ -58,7 +59,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "models": _models_status(),
     }
     ok = checks["database"]["ok"] and checks["broker"]["ok"] and checks["models"]["ok"]
-    return JsonResponse({"ok": ok, **checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"ok": ok, "signal_profile": _signal_profile_status(), **checks},
+        status=200 if ok else 503,
+    )
+
+
+def _signal_profile_status() -> dict:
+    return {
+        "name": indicators.profile(),
+        "left_out": [i.key for i in indicators.inactive()],
+    }
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -5,6 +5,10 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resonance.settings")
 application = get_wsgi_application()
 
-from resonance.startup import require_collected_static  # noqa: E402 (needs settings)
+from resonance.startup import (  # noqa: E402 (needs settings)
+    require_collected_static,
+    require_lawful_stored_data,
+)
 
 require_collected_static()
+require_lawful_stored_data()

@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 from accounts.requests import AuthenticatedRequest
 from resonance.exceptions import DomainError
 
-from .cells import METRICS
-from .params import BadParameter, parse_date_range
+from .cells import metrics
+from .params import BadParameter, parse_date_range, parse_metric
 from .selectors import dashboard_rows, team_day_aggregates, team_for_dashboard
 
 
@@ -47,13 +47,19 @@ class TeamHeatmapApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         # Strings here; parse_date_range gives one readable message for every date problem.
-        metric = serializers.ChoiceField(choices=METRICS, default="flow_score")
+        metric = serializers.CharField(default="flow_score")
+
+        def validate_metric(self, value: str) -> str:
+            try:
+                return parse_metric(value)
+            except BadParameter as exc:
+                raise serializers.ValidationError(str(exc)) from None
 
     @extend_schema(
         parameters=[
             OpenApiParameter("from", str, description="First day (YYYY-MM-DD)"),
             OpenApiParameter("to", str, description="Last day (YYYY-MM-DD), default today"),
-            OpenApiParameter("metric", str, enum=list(METRICS)),
+            OpenApiParameter("metric", str, enum=list(metrics())),
         ],
         responses=HeatmapOutputSerializer,
     )

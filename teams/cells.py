@@ -11,17 +11,45 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from resonance import indicators
+
 from .models import PublishedTeamDay
 from .privacy import participation_band_value
 
-# Metric key -> PublishedTeamDay column. "participation" is drawn from its published band.
-SCORE_METRICS: dict[str, str] = {
-    "flow_score": "flow_score",
-    "fatigue": "fatigue",
-    "stress": "stress",
-    "burnout": "burnout",
-}
-METRICS: tuple[str, ...] = (*SCORE_METRICS, "participation")
+PARTICIPATION = "participation"
+
+
+def score_metrics() -> tuple[str, ...]:
+    """The published indicators the active profile computes; each is a ``PublishedTeamDay``
+    column of the same name (``resonance.indicators``)."""
+    return indicators.published_keys()
+
+
+def metrics() -> tuple[str, ...]:
+    """What the dashboard can show: the published indicators, and participation (drawn from
+    its published band)."""
+    return (*score_metrics(), PARTICIPATION)
+
+
+def metric_label(metric: str) -> str:
+    return "Participation" if metric == PARTICIPATION else indicators.get(metric).label
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    if metric == PARTICIPATION:
+        return 0.0, 1.0
+    indicator = indicators.get(metric)
+    return indicator.low, indicator.high
+
+
+def metric_format(metric: str) -> str:
+    """The d3 format of a value (Plotly's hover text; ``format_value`` matches it)."""
+    return ".0%" if metric == PARTICIPATION else indicators.get(metric).value_format
+
+
+def higher_is_better(metric: str) -> bool:
+    return metric == PARTICIPATION or indicators.get(metric).higher_is_better
+
 
 UNPUBLISHED = "unpublished"
 CELL_NOTES = {
@@ -31,14 +59,16 @@ CELL_NOTES = {
     UNPUBLISHED: "not published yet: shown once the day has closed for everyone",
 }
 
-PUBLISHED_COLUMNS = (
-    "team_id",
-    "date",
-    "status",
-    "contributors_band",
-    "participation_band",
-    *SCORE_METRICS.values(),
-)
+
+def published_columns() -> tuple[str, ...]:
+    return (
+        "team_id",
+        "date",
+        "status",
+        "contributors_band",
+        "participation_band",
+        *score_metrics(),
+    )
 
 
 @dataclass(slots=True)
@@ -77,14 +107,14 @@ def empty_cell(team_id: int, day: dt.date) -> Cell:
         status=UNPUBLISHED,
         band="not published",
         participation_band="",
-        values=dict.fromkeys(METRICS),
+        values=dict.fromkeys(metrics()),
     )
 
 
 def cell_from_published(row: dict[str, Any]) -> Cell:
-    """A dashboard cell from one ``PublishedTeamDay`` row (``PUBLISHED_COLUMNS``; pure)."""
-    values: dict[str, float | None] = {m: row[column] for m, column in SCORE_METRICS.items()}
-    values["participation"] = participation_band_value(row["participation_band"])
+    """A dashboard cell from one ``PublishedTeamDay`` row (``published_columns()``; pure)."""
+    values: dict[str, float | None] = {m: row.get(m) for m in score_metrics()}
+    values[PARTICIPATION] = participation_band_value(row["participation_band"])
     return Cell(
         team_id=row["team_id"],
         date=row["date"],

@@ -8,30 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cells import UNPUBLISHED, cell_note
-from .params import METRIC_LABELS
+from .cells import (
+    UNPUBLISHED,
+    cell_note,
+    higher_is_better,
+    metric_format,
+    metric_label,
+    metric_range,
+)
 from .selectors import TeamDayAggregates
 
 # Viridis is perceptually uniform and readable with the common colour-vision deficiencies.
 # Risk metrics use it reversed, so "better" is always the light (yellow) end.
 COLOR_SCALE = "Viridis"
 SUPPRESSED_COLOR = "#c8cdd2"
-HIGHER_IS_BETTER = {"flow_score": True, "participation": True}
-VALUE_RANGES = {
-    "flow_score": (0.0, 100.0),
-    "fatigue": (0.0, 1.0),
-    "stress": (0.0, 1.0),
-    "burnout": (0.0, 1.0),
-    "participation": (0.0, 1.0),
-}
-# d3 formats matching format_value, for values Plotly formats itself.
-HOVER_FORMATS = {
-    "flow_score": ".1f",
-    "fatigue": ".0%",
-    "stress": ".0%",
-    "burnout": ".0%",
-    "participation": ".0%",
-}
 # Trend charts with more teams than this show the rolling means only, to stay readable.
 DAILY_POINTS_MAX_TEAMS = 6
 TREND_COLORS = [  # Okabe-Ito, distinguishable with colour-blindness
@@ -49,9 +39,9 @@ TREND_COLORS = [  # Okabe-Ito, distinguishable with colour-blindness
 def format_value(value: float | None, metric: str) -> str:
     if value is None:
         return "-"
-    if metric == "flow_score":
-        return f"{value:.1f}"
-    return f"{value * 100:.0f}%"
+    if metric_format(metric).endswith("%"):
+        return f"{value * 100:.0f}%"
+    return f"{value:.1f}"
 
 
 def _heatmap_height(team_count: int) -> int:
@@ -60,7 +50,7 @@ def _heatmap_height(team_count: int) -> int:
 
 def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
     """Teams x days heatmap of ``metric``; suppressed cells are a separate grey layer."""
-    label = METRIC_LABELS[metric]
+    label = metric_label(metric)
     k = aggregates.k
     x = [d.isoformat() for d in aggregates.dates]
     y = [t.name for t in aggregates.teams]
@@ -101,10 +91,10 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
         details.append(detail_row)
         marks.append(mark_row)
         reasons.append(reason_row)
-    zmin, zmax = VALUE_RANGES[metric]
+    zmin, zmax = metric_range(metric)
     # Participation is published as a band: hover shows the band, never a share.
     value_hover = (
-        "%{customdata[1]}" if metric == "participation" else f"%{{z:{HOVER_FORMATS[metric]}}}"
+        "%{customdata[1]}" if metric == "participation" else f"%{{z:{metric_format(metric)}}}"
     )
     values_trace = {
         "type": "heatmap",
@@ -119,7 +109,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
             "<br>%{customdata[2]}<extra></extra>"
         ),
         "colorscale": COLOR_SCALE,
-        "reversescale": not HIGHER_IS_BETTER.get(metric, False),
+        "reversescale": not higher_is_better(metric),
         "zmin": zmin,
         "zmax": zmax,
         "xgap": 1,
@@ -159,7 +149,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
 
 def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
     """One 7-day rolling-mean line per team (plus daily points when there are few teams)."""
-    label = METRIC_LABELS[metric]
+    label = metric_label(metric)
     x = [d.isoformat() for d in aggregates.dates]
     show_daily = len(aggregates.teams) <= DAILY_POINTS_MAX_TEAMS
     traces: list[dict] = []
@@ -196,7 +186,7 @@ def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any
                     ),
                 }
             )
-    low, high = VALUE_RANGES[metric]
+    low, high = metric_range(metric)
     layout = {
         "title": {"text": f"{label}: 7-day rolling mean"},
         "height": 360,

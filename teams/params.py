@@ -8,15 +8,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .cells import METRICS
+from .cells import metrics
 
-METRIC_LABELS: dict[str, str] = {
-    "flow_score": "FlowScore",
-    "fatigue": "Fatigue",
-    "stress": "Voice stress",
-    "burnout": "Burnout risk",
-    "participation": "Participation",
-}
 RANGE_CHOICES: tuple[int, ...] = (7, 30, 90)
 DEFAULT_RANGE_DAYS = 30
 # Longest range the API accepts; the page offers RANGE_CHOICES only.
@@ -41,8 +34,9 @@ class DashboardParams:
 
 def parse_metric(raw: str | None) -> str:
     metric = raw or "flow_score"
-    if metric not in METRICS:
-        raise BadParameter(f"Unknown metric {metric!r}; choose one of: {', '.join(METRICS)}.")
+    choices = metrics()
+    if metric not in choices:
+        raise BadParameter(f"Unknown metric {metric!r}; choose one of: {', '.join(choices)}.")
     return metric
 
 

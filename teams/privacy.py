@@ -20,16 +20,10 @@ from collections.abc import Sequence
 
 import opendp.prelude as dp
 
+from resonance import indicators
+
 # Clamping and sums of floats are in OpenDP's "contrib" set (vetted, not yet proven).
 dp.enable_features("contrib")
-
-# The range every published metric is clipped to before summing.
-METRIC_BOUNDS: dict[str, tuple[float, float]] = {
-    "flow_score": (0.0, 100.0),
-    "fatigue": (0.0, 1.0),
-    "stress": (0.0, 1.0),
-    "burnout": (0.0, 1.0),
-}
 
 # (lowest share in the band, label, the value the heatmap colours the band with)
 PARTICIPATION_BANDS: tuple[tuple[float, str, float], ...] = (
@@ -86,7 +80,9 @@ def release_mean(
     noise is already paid for). The denominator never drops below ``floor`` (the smallest
     group that is published at all), and the result is clipped to the metric's range.
     """
-    low, high = METRIC_BOUNDS[metric]
+    # Clipped to the range the indicator declares (resonance.indicators).
+    indicator = indicators.get(metric)
+    low, high = indicator.low, indicator.high
     middle, half_width = (low + high) / 2, (high - low) / 2
     noisy_sum = centred_sum_measurement(half_width, epsilon)([v - middle for v in values])
     mean = middle + noisy_sum / max(noisy_count, floor)

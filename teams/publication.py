@@ -28,13 +28,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from metrics.models import DailyMetric
+from resonance import indicators
 
 from . import privacy
 from .models import PublishedTeamDay, Team
 
 logger = logging.getLogger(__name__)
 
-SCORE_METRICS = ("flow_score", "fatigue", "stress", "burnout")
 # Sent after commit with ``team_ids`` (a sorted list) whenever days were published.
 team_days_published = django.dispatch.Signal()
 
@@ -56,7 +56,7 @@ def values_per_day() -> int:
     The contributor count, the FlowScore sum, a sum and a count for each other component,
     and the at-risk count.
     """
-    return 1 + 1 + 2 * (len(SCORE_METRICS) - 1) + 1
+    return 1 + 1 + 2 * (len(indicators.published_keys()) - 1) + 1
 
 
 @dataclass
@@ -65,7 +65,7 @@ class DayRows:
 
     user_ids: list[int] = field(default_factory=list)
     values: dict[str, list[float]] = field(
-        default_factory=lambda: {metric: [] for metric in SCORE_METRICS}
+        default_factory=lambda: {metric: [] for metric in indicators.published_keys()}
     )
 
 
@@ -120,7 +120,7 @@ def publish_cell(
     }
     if rows is None or contributors < k:
         return {"status": PublishedTeamDay.Status.SUPPRESSED, **empty}
-    shown = [m for m in SCORE_METRICS if len(rows.values[m]) >= k]
+    shown = [m for m in indicators.published_keys() if len(rows.values.get(m, ())) >= k]
     # The contributor count doubles as the FlowScore count (every row has a FlowScore).
     if len(rows.values["flow_score"]) != contributors:
         raise ValueError("Every contributing row needs a FlowScore.")
@@ -190,16 +190,17 @@ def _rows_by_team_day(
     last = max(day for _, day in candidates)
     team_ids = sorted({team for team, _ in candidates})
     rows: dict[tuple[int, dt.date], DayRows] = {}
+    published = indicators.published_keys()
     # A row without a FlowScore holds no score at all: it is no contribution.
     metrics = DailyMetric.objects.filter(
         team_id__in=team_ids, date__gte=first, date__lte=last, flow_score__isnull=False
-    ).values_list("team_id", "date", "user_id", *SCORE_METRICS)
+    ).values_list("team_id", "date", "user_id", *published)
     for team_id, day, user_id, *values in metrics.iterator(chunk_size=5000):
         if (team_id, day) not in candidates:
             continue
         day_rows = rows.setdefault((team_id, day), DayRows())
         day_rows.user_ids.append(user_id)
-        for metric, value in zip(SCORE_METRICS, values, strict=True):
+        for metric, value in zip(published, values, strict=True):
             if value is not None:
                 day_rows.values[metric].append(value)
     return rows
@@ -341,3 +342,31 @@ def team_days_publish(
     )
     logger.info("Published team days: %s", summary)
     return summary
+
+
+def _inactive_published_keys() -> tuple[str, ...]:
+    return tuple(i.key for i in indicators.inactive() if i.publishable)
+
+
+def published_inactive_values_count() -> int:
+    """Published team-days that hold a mean of an indicator the active profile leaves out."""
+    condition = Q(pk__in=[])
+    for key in _inactive_published_keys():
+        condition |= Q(**{f"{key}__isnull": False})
+    return PublishedTeamDay.objects.filter(condition).count()
+
+
+def published_inactive_values_purge() -> int:
+    """Erase published means of indicators the active profile leaves out; returns the rows.
+
+    The one change a published row ever sees: a value that may no longer be kept is erased.
+    Nothing is recomputed or released again (the rest of the row stays as published), so it
+    spends no privacy budget and reveals nothing new.
+    """
+    keys = _inactive_published_keys()
+    if not keys:
+        return 0
+    condition = Q(pk__in=[])
+    for key in keys:
+        condition |= Q(**{f"{key}__isnull": False})
+    return PublishedTeamDay.objects.filter(condition).update(**dict.fromkeys(keys))

@@ -19,7 +19,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .cells import PUBLISHED_COLUMNS, Cell, cell_from_published, cell_note, empty_cell
+from .cells import Cell, cell_from_published, cell_note, empty_cell, published_columns
 from .models import PublishedTeamDay, Team
 from .privacy import participation_band
 
@@ -175,7 +175,7 @@ def team_day_aggregates(
     lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
     rows = PublishedTeamDay.objects.filter(
         team_id__in=[t.id for t in teams], date__gte=lead_from, date__lte=date_to
-    ).values(*PUBLISHED_COLUMNS)
+    ).values(*published_columns())
     for row in rows:
         cell = cell_from_published(row)
         if cell.date < date_from:

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET
 from accounts.requests import AuthenticatedHttpRequest
 
 from . import charts
-from .cells import METRICS
+from .cells import metric_label, metrics
 from .params import (
-    METRIC_LABELS,
     RANGE_CHOICES,
     BadParameter,
     DashboardParams,
@@ -118,8 +117,8 @@ def dashboard(
     heatmap = charts.heatmap_figure(aggregates, metric=params.metric)
     context = {
         "params": params,
-        "metric_label": METRIC_LABELS[params.metric],
-        "metric_choices": [(m, METRIC_LABELS[m]) for m in METRICS],
+        "metric_label": metric_label(params.metric),
+        "metric_choices": [(m, metric_label(m)) for m in metrics()],
         "range_choices": RANGE_CHOICES,
         "teams": aggregates.teams,
         "min_group_size": aggregates.k,

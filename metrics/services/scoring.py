@@ -6,6 +6,7 @@ mode) goes through ``checkin_complete`` too, so both store and announce the same
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -22,6 +23,7 @@ from metrics.features import burnout_features
 from metrics.flowscore import coach_message, flow_score, mean_or_none
 from metrics.models import CheckIn, DailyMetric
 from metrics.signals import daily_metrics_changed
+from resonance import indicators
 
 from .media import media_files_delete, media_names
 from .submission import local_date_for
@@ -91,36 +93,40 @@ def checkin_fail(*, checkin: CheckIn, reason: str, delete_media: bool = False) -
 
 @dataclass
 class Scores:
-    fatigue: float | None = None
-    stress: float | None = None
-    burnout: float | None = None
+    """A check-in's component scores by indicator key (``resonance.indicators``), and the
+    versions of the models that produced them by model kind."""
+
+    values: dict[str, float | None] = field(default_factory=dict)
     model_versions: dict[str, str] = field(default_factory=dict)
 
 
 def checkin_run_models(*, checkin: CheckIn) -> Scores:
     """Run the active models on a check-in's media and profile (no database writes).
 
-    Raises ``InvalidMedia``/``ModelUnavailable`` (permanent) or ``FileNotFoundError``.
+    Each active indicator that a worker scores from an upload is scored when the check-in
+    carries that upload; an indicator the profile leaves out is never computed, even when a
+    file is there. Raises ``InvalidMedia``/``ModelUnavailable`` (permanent) or
+    ``FileNotFoundError``.
     """
     scores = Scores()
-    if checkin.image:
-        result = inference.score_image(checkin.image.path)
-        scores.fatigue = result.score
-        scores.model_versions["fatigue"] = result.model_version
-    if checkin.audio:
-        result = inference.score_audio(checkin.audio.path)
-        scores.stress = result.score
-        scores.model_versions["voice"] = result.model_version
+    for indicator in indicators.scores():
+        if not (indicator.on_worker and indicator.media and indicator.model_kind):
+            continue
+        upload = getattr(checkin, indicator.media)
+        if not upload:
+            continue
+        result = inference.score_media(indicator.model_kind, upload.path)
+        scores.values[indicator.key] = result.score
+        scores.model_versions[indicator.model_kind] = result.model_version
     user = checkin.user
     result = burnout_score_for(
         user=user,
         on_date=checkin.local_date or local_date_for(user, checkin.created_at),
         hours_worked=checkin.hours_worked,
         mental_fatigue=checkin.mental_fatigue,
-        fatigue=scores.fatigue,
-        stress=scores.stress,
+        model_scores=scores.values,
     )
-    scores.burnout = result.score
+    scores.values["burnout"] = result.score
     scores.model_versions["burnout"] = result.model_version
     return scores
 
@@ -131,11 +137,10 @@ def burnout_score_for(
     on_date: dt.date,
     hours_worked: float | None,
     mental_fatigue: float | None,
-    fatigue: float | None,
-    stress: float | None,
+    model_scores: Mapping[str, float | None],
 ) -> inference.Score:
-    """The burnout model's score from the profile, the self-report and the component scores
-    (for check-ins scored by a worker and for those scored on the device alike)."""
+    """The burnout model's score from the profile, the self-report and today's scores of the
+    models that read an upload (for check-ins scored by a worker and on the device alike)."""
     features = burnout_features(
         on_date=on_date,
         company_joined_on=user.company_joined_on,
@@ -144,8 +149,11 @@ def burnout_score_for(
         wfh_available=user.wfh_available,
         hours_worked=hours_worked,
         mental_fatigue=mental_fatigue,
-        fatigue=fatigue,
-        stress=stress,
+        model_scores={
+            key: value
+            for key, value in model_scores.items()
+            if indicators.is_active(key) and indicators.get(key).media
+        },
     )
     return inference.score_burnout(features)
 
@@ -161,20 +169,20 @@ def daily_metric_recompute(*, user: User, on_date: dt.date) -> DailyMetric | Non
     transaction that holds the user's row lock (``checkin_complete`` does).
     """
     # A day holds a handful of check-ins: one read, averaged here, keeps this to two queries.
+    names = indicators.component_keys()
     rows = list(
         CheckIn.objects.filter(user=user, local_date=on_date, status=CheckIn.Status.DONE)
         .order_by("created_at")
-        .values_list("fatigue", "stress", "burnout", "meeting_count")
+        .values_list(*names, "meeting_count")
     )
     if not rows:
         DailyMetric.objects.filter(user=user, date=on_date).delete()
         return None
     components = {
-        name: mean_or_none(row[index] for row in rows)
-        for index, name in enumerate(("fatigue", "stress", "burnout"))
+        name: mean_or_none(row[index] for row in rows) for index, name in enumerate(names)
     }
-    meetings = [row[3] for row in rows if row[3] is not None]
-    score = flow_score(components, settings.FLOW_WEIGHTS)
+    meetings = [row[-1] for row in rows if row[-1] is not None]
+    score = flow_score(components, indicators.flow_weights())
     values = {
         "team_id": user.team_id,
         **components,
@@ -201,12 +209,12 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
     """
     user = User.objects.select_for_update().get(pk=checkin.user_id)
     now = timezone.now()
-    components = {"fatigue": scores.fatigue, "stress": scores.stress, "burnout": scores.burnout}
+    components = {key: scores.values.get(key) for key in indicators.component_keys()}
     on_date = checkin.local_date or local_date_for(user, checkin.created_at)
     # The conditional UPDATE both checks that the claim is still ours and takes the row lock.
     updated = _owned(checkin).update(
         **components,
-        flow_score=flow_score(components, settings.FLOW_WEIGHTS),
+        flow_score=flow_score(components, indicators.flow_weights()),
         model_versions=scores.model_versions,
         status=CheckIn.Status.DONE,
         failure_reason="",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from metrics.errors import (
 )
 from metrics.models import CheckIn
 from metrics.uploads import too_large_message
+from resonance import indicators
 from resonance.exceptions import DomainError
 
 from .media import media_files_delete, media_names
@@ -90,6 +92,26 @@ def checkin_photo_check(*, image: UploadedFile) -> None:
     _check_upload(image, kind="image")
 
 
+MEDIA_NAMES = {"image": "a face image ('image')", "audio": "a voice clip ('audio')"}
+
+
+def either_or_both(items: list[str]) -> str:
+    """ "a" for one item, "a, b, or both" for two (the wording every "send ..." message uses)."""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items)}, or both"
+
+
+def media_request_message(*, verb: str = "Send", names: Mapping[str, str] = MEDIA_NAMES) -> str:
+    """What a check-in must carry under the active profile, in words."""
+    return f"{verb} {either_or_both([names[m] for m in indicators.media_needed()])}."
+
+
+def unused_media(sent: Iterable[str]) -> list[str]:
+    """The uploads among ``sent`` that the active profile does not read (they are dropped)."""
+    return [media for media in sent if not indicators.needs_media(media)]
+
+
 def checkin_submit(
     *,
     user: User,
@@ -103,8 +125,10 @@ def checkin_submit(
     """Store an upload as a ``pending`` check-in and enqueue its scoring after commit.
 
     Preconditions: ``user`` is an employee with recorded consent; at least one of ``image`` and
-    ``audio``; each file within ``MAX_UPLOAD_BYTES`` and decodable as its kind (checked by
-    decoding, not by name or declared type). Raises ``ConsentRequired`` (403),
+    ``audio`` that the active profile reads (an upload it does not read, such as a voice clip
+    under ``eu``, is dropped unread; ``unused_media`` names it for the reply); each file
+    within ``MAX_UPLOAD_BYTES`` and decodable as its kind (checked by decoding, not by name or
+    declared type). Raises ``ConsentRequired`` (403),
     ``UploadTooLarge`` (413), ``InvalidMedia`` (400/415) or ``DomainError`` (400).
     Side effects: writes the files under random names and the row in one transaction; if the
     transaction fails the files are removed again.
@@ -113,8 +137,14 @@ def checkin_submit(
         raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
     if not user.has_consented:
         raise ConsentRequired(CONSENT_MESSAGE)
+    # An upload no active indicator reads (a voice clip under the "eu" profile) is dropped
+    # here, unread: it is never decoded, stored or scored.
+    if not indicators.needs_media("image"):
+        image = None
+    if not indicators.needs_media("audio"):
+        audio = None
     if image is None and audio is None:
-        raise DomainError("Send a face image, a voice clip, or both.", code="no_media")
+        raise DomainError(media_request_message(), code="no_media")
     if image is not None:
         _check_upload(image, kind="image")
     if audio is not None:

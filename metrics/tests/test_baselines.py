@@ -41,7 +41,7 @@ def test_the_median_and_its_spread_shrug_off_one_odd_day():
         history([70, 71, 20, 69, 70, 72, 70]), day=DAY, metric="flow_score"
     )
     assert with_outlier.usual == pytest.approx(70.0)
-    assert with_outlier.spread == pytest.approx(baselines.SPREAD_FLOORS["flow_score"])
+    assert with_outlier.spread == pytest.approx(baselines.spread_floor("flow_score"))
 
 
 def test_a_very_steady_person_is_not_alarmed_by_a_small_dip():

@@ -77,11 +77,10 @@ def _features(**overrides):
         "wfh_available": False,
         "hours_worked": None,
         "mental_fatigue": None,
-        "fatigue": None,
-        "stress": None,
     }
+    model_scores = {k: overrides.pop(k) for k in ("fatigue", "stress") if k in overrides}
     values.update(overrides)
-    return burnout_features(**values)
+    return burnout_features(**values, model_scores=model_scores)
 
 
 def test_features_take_the_profile():

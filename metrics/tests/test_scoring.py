@@ -289,7 +289,10 @@ def test_a_stale_processing_claim_is_reclaimable_and_the_old_worker_loses(
     dead.claimed_at = long_ago
     assert scoring.checkin_score(checkin_id=submitted_checkin.pk) == "done"
     # The old worker wakes up: its writes are refused because it no longer holds the claim.
-    assert scoring.checkin_complete(checkin=dead, scores=scoring.Scores(burnout=0.123456)) is False
+    assert (
+        scoring.checkin_complete(checkin=dead, scores=scoring.Scores(values={"burnout": 0.123456}))
+        is False
+    )
     assert scoring.checkin_fail(checkin=dead, reason="late") is False
     assert CheckIn.objects.get().status == "done"
     assert CheckIn.objects.get().burnout != 0.123456
