@@ -17,9 +17,10 @@ WORKDIR /app
 COPY requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir -r requirements/base.txt
 COPY --chown=resonance . .
-# collectstatic needs some key; the real one comes from the environment at run time.
+# collectstatic needs some key and a profile; the real ones come from the environment at run
+# time (SIGNAL_PROFILE has no default in production: the operator chooses).
 RUN SECRET_KEY=collectstatic-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+=') \
-    ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput -v0
+    ALLOWED_HOSTS=localhost SIGNAL_PROFILE=standard python manage.py collectstatic --noinput -v0
 
 USER resonance
 EXPOSE 8000

@@ -6,7 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from resonance.admin import ReadOnlyAdminMixin
+from resonance import indicators
+from resonance.admin import ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin
 
 from .models import PublishedTeamDay, Team
 
@@ -57,19 +58,20 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishedTeamDay)
-class PublishedTeamDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PublishedTeamDayAdmin(ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a published day is frozen (editing one would let two views be subtracted)."""
 
-    list_display = [
-        "team",
-        "date",
-        "status",
-        "flow_score",
+    leading_columns = ("team", "date", "status")
+    trailing_columns = (
         "contributors_band",
         "participation_band",
         "at_risk_band",
         "epsilon_spent",
         "published_at",
-    ]
+    )
+
+    def indicator_columns(self) -> tuple[str, ...]:
+        return indicators.published_keys()
+
     list_filter = ["status", "team"]
     date_hierarchy = "date"

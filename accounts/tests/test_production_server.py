@@ -38,6 +38,7 @@ def production_env(tmp_path):
         "DJANGO_ENV": "production",
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "resonance.example.com",
+        "SIGNAL_PROFILE": "standard",
         "STATIC_ROOT": str(tmp_path / "static"),
         "MODELS_DIR": str(ROOT / "models"),
     }

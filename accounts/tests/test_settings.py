@@ -22,6 +22,7 @@ def run_manage(tmp_path, *args, **env_overrides) -> subprocess.CompletedProcess:
             "DEBUG",
             "ALLOWED_HOSTS",
             "DATABASE_URL",
+            "SIGNAL_PROFILE",
             # Set for the browser tests; production must not run with it (async.E001).
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
@@ -68,10 +69,38 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         DJANGO_ENV="production",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="resonance.example.com",
+        SIGNAL_PROFILE="standard",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_chosen_signal_profile(tmp_path):
+    production = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "resonance.example.com",
+    }
+
+    unset = run_manage(tmp_path, "check", **production)
+    unknown = run_manage(tmp_path, "check", **production, SIGNAL_PROFILE="lenient")
+    chosen = run_manage(tmp_path, "check", **production, SIGNAL_PROFILE="eu")
+
+    assert unset.returncode != 0
+    assert "Set SIGNAL_PROFILE (standard or eu) when DJANGO_ENV=production" in unset.stderr
+    assert unknown.returncode != 0
+    assert "SIGNAL_PROFILE must be one of standard, eu" in unknown.stderr
+    assert chosen.returncode == 0, chosen.stderr
+
+
+def test_development_defaults_to_the_standard_profile(tmp_path):
+    result = run_manage(
+        tmp_path, "shell", "-c", "from resonance import indicators; print(indicators.profile())"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "standard"
 
 
 def test_development_generates_and_keeps_a_secret(tmp_path):
