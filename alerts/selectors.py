@@ -8,6 +8,7 @@ to admins.
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from accounts.models import User
+from teams.selectors import teams_visible_to
 
 from .models import BurnoutAlert
 
@@ -35,9 +36,7 @@ def _managed_team_alerts(user: User) -> QuerySet[BurnoutAlert]:
     qs = BurnoutAlert.objects.filter(scope=BurnoutAlert.Scope.TEAM)
     if user.is_admin_role:
         return qs
-    if user.is_manager:
-        return qs.filter(team__managers=user)
-    return qs.none()
+    return qs.filter(team__in=teams_visible_to(user=user))
 
 
 def team_alerts_for(*, user: User) -> QuerySet[BurnoutAlert]:

@@ -109,8 +109,10 @@ def can_use_dashboard(user: User) -> bool:
     return user.is_authenticated and (user.is_manager or user.is_admin_role)
 
 
-def dashboard_teams_for(*, user: User) -> QuerySet[Team]:
-    """Teams whose aggregates ``user`` may see: managed teams, or every team for admins."""
+def teams_visible_to(*, user: User) -> QuerySet[Team]:
+    """The one answer to "which teams may this user see": the teams ``user`` manages, every
+    team for admins, none for anyone else. Dashboards, the heatmap API, team alerts and their
+    acknowledgement all scope through it."""
     if not user.is_authenticated:
         return Team.objects.none()
     if user.is_admin_role:
@@ -124,7 +126,7 @@ def team_for_dashboard(*, user: User, team_id: int) -> Team:
     """The team if ``user`` may see it; PermissionDenied otherwise (404 only for admins)."""
     if not can_use_dashboard(user):
         raise PermissionDenied("Team aggregates are for the team's managers.")
-    team = dashboard_teams_for(user=user).filter(pk=team_id).first()
+    team = teams_visible_to(user=user).filter(pk=team_id).first()
     if team is None:
         if user.is_admin_role:
             raise Http404("No such team.")
@@ -159,7 +161,7 @@ def team_day_aggregates(
         raise PermissionDenied("Team aggregates are for managers and admins.")
     if date_from > date_to:
         raise ValueError("date_from is after date_to")
-    teams_qs = dashboard_teams_for(user=user)
+    teams_qs = teams_visible_to(user=user)
     if team_ids is not None:
         teams_qs = teams_qs.filter(pk__in=team_ids)
     teams = _team_infos(teams_qs)

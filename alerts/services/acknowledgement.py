@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from alerts.models import BurnoutAlert
 from resonance.exceptions import DomainError
-from teams.models import Team
+from teams.selectors import teams_visible_to
 
 
 def alerts_erase_for_user(*, user: User) -> int:
@@ -30,11 +30,7 @@ def alert_acknowledge(*, alert: BurnoutAlert, user: User) -> BurnoutAlert:
     alert = BurnoutAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.scope != BurnoutAlert.Scope.TEAM or alert.team_id is None:
         raise DomainError("Only team alerts can be acknowledged.", status_code=403)
-    manages = (
-        user.is_manager
-        and Team.managers.through.objects.filter(team_id=alert.team_id, user_id=user.pk).exists()
-    )
-    if not (user.is_admin_role or manages):
+    if not teams_visible_to(user=user).filter(pk=alert.team_id).exists():
         raise DomainError("Only the team's managers can acknowledge this alert.", status_code=403)
     if alert.status == BurnoutAlert.Status.RESOLVED:
         raise DomainError("This alert is already resolved.", status_code=409, code="resolved")
