@@ -30,7 +30,7 @@ from metrics.errors import (
     StaleModels,
 )
 from metrics.models import CheckIn
-from metrics.services.scoring import Scores, burnout_score_for, checkin_complete
+from metrics.services.scoring import Scores, burnout_score_for, checkin_complete, computed_scores
 from metrics.services.submission import either_or_both, local_date_for
 from resonance import indicators
 from resonance.exceptions import DomainError
@@ -166,6 +166,7 @@ def checkin_record_device_scores(
             meeting_count=meeting_count,
             mental_fatigue=mental_fatigue,
         )
+        result.values.update(computed_scores(checkin))
         checkin_complete(checkin=checkin, scores=result)
     checkin.refresh_from_db()
     return checkin

@@ -73,6 +73,9 @@ class Indicator:
     model_kind: str | None = None
     # The upload its model reads ("image", "audio") or None (tabular, typed, computed).
     media: str | None = None
+    # A score computed from the check-in itself rather than from an upload: the dotted path of
+    # a function ``(check-in) -> float | None`` (e.g. a workload score from the self-report).
+    scorer: str | None = None
     on_worker: bool = False
     on_device: bool = False
     # Default FlowScore weight (``FLOW_WEIGHT_<KEY>`` overrides it); 0: not a component.

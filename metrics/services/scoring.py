@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 from inference import services as inference
@@ -118,6 +119,7 @@ def checkin_run_models(*, checkin: CheckIn) -> Scores:
         result = inference.score_media(indicator.model_kind, upload.path)
         scores.values[indicator.key] = result.score
         scores.model_versions[indicator.model_kind] = result.model_version
+    scores.values.update(computed_scores(checkin))
     user = checkin.user
     result = burnout_score_for(
         user=user,
@@ -129,6 +131,16 @@ def checkin_run_models(*, checkin: CheckIn) -> Scores:
     scores.values["burnout"] = result.score
     scores.model_versions["burnout"] = result.model_version
     return scores
+
+
+def computed_scores(checkin: CheckIn) -> dict[str, float | None]:
+    """The active scores computed from the check-in itself (an indicator's ``scorer``), for
+    check-ins scored by a worker and on the device alike."""
+    return {
+        indicator.key: import_string(indicator.scorer)(checkin)
+        for indicator in indicators.scores()
+        if indicator.scorer
+    }
 
 
 def burnout_score_for(
