@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from demo.organisation import seed_demo_organisation
-from teams.cells import METRICS
+from teams.cells import metrics
 from teams.tests.helpers import add_day, publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -172,7 +172,7 @@ def test_a_keyboard_only_dashboard(page, browser_login, demo):
     with page.expect_navigation():
         page.keyboard.press("ArrowDown")  # the next metric; the form submits itself
     page.wait_for_selector("#heatmap[data-rendered=true]", timeout=20_000)
-    assert f"metric={METRICS[1]}" in page.url
+    assert f"metric={metrics()[1]}" in page.url
     _tab_to(page, "#heatmap-table-details summary")
     page.keyboard.press("Enter")
     assert page.eval_on_selector("#heatmap-table-details", "d => d.open")
