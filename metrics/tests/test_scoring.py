@@ -13,12 +13,17 @@ from metrics.flowscore import flow_score
 from metrics.models import CheckIn, DailyMetric
 from metrics.services import housekeeping, scoring, submission
 from metrics.tasks import score_checkin, sweep_stuck_checkins
+from resonance import indicators
 
 from .media import audio_upload, image_upload
 
 pytestmark = pytest.mark.django_db
 
-WEIGHTS = {"fatigue": 0.3, "stress": 0.3, "burnout": 0.4}
+
+
+def _components(row) -> dict:
+    """A check-in's or day's FlowScore components, as the registry names them."""
+    return {key: getattr(row, key) for key in indicators.component_keys()}
 
 
 def _media_paths(checkin: CheckIn) -> list[Path]:
@@ -54,7 +59,7 @@ def test_it_scores_a_checkin_and_writes_the_day(
     assert checkin.failure_reason == ""
     components = {"fatigue": checkin.fatigue, "stress": checkin.stress, "burnout": checkin.burnout}
     assert all(0 <= v <= 1 for v in components.values())
-    assert checkin.flow_score == flow_score(components, WEIGHTS)
+    assert checkin.flow_score == flow_score(_components(checkin), indicators.flow_weights())
     day = DailyMetric.objects.get(user=employee)
     assert day.date == checkin.local_date
     assert day.team == employee.team
@@ -114,9 +119,7 @@ def test_two_checkins_on_a_day_average_their_components(tiny_models, employee):
     assert day.fatigue == pytest.approx(first.fatigue)  # only the first had an image
     assert day.stress == pytest.approx(second.stress)  # only the second had audio
     assert day.burnout == pytest.approx((first.burnout + second.burnout) / 2)
-    assert day.flow_score == flow_score(
-        {"fatigue": day.fatigue, "stress": day.stress, "burnout": day.burnout}, WEIGHTS
-    )
+    assert day.flow_score == flow_score(_components(day), indicators.flow_weights())
 
 
 def test_the_day_is_the_users_local_day(tiny_models, employee):

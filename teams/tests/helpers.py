@@ -3,6 +3,7 @@
 import datetime as dt
 
 from metrics.models import DailyMetric
+from resonance import indicators
 from teams.publication import PublicationSummary, team_days_publish
 from tests.factories import UserFactory
 
@@ -19,7 +20,10 @@ def add_day(
     members, day: dt.date, *, flow: float = 70.0, fatigue: float | None = 0.3, **extra
 ) -> None:
     """One DailyMetric per member on ``day`` with the same scores, as the scoring task writes
-    them. Managers see nothing of it until the day is published (``publish``)."""
+    them: ``fatigue`` and ``extra``, 0.3 for every other component the registry declares.
+    Managers see nothing of it until the day is published (``publish``)."""
+    components = {key: 0.3 for key in indicators.all_score_keys() if key != "flow_score"}
+    components.update(fatigue=fatigue, **extra)
     DailyMetric.objects.bulk_create(
         [
             DailyMetric(
@@ -27,9 +31,7 @@ def add_day(
                 team_id=m.team_id,
                 date=day,
                 flow_score=flow,
-                fatigue=fatigue,
-                stress=extra.get("stress", 0.3),
-                burnout=extra.get("burnout", 0.3),
+                **components,
                 checkin_count=1,
             )
             for m in members
