@@ -1,29 +1,27 @@
 """The bundled face models: MediaPipe's face detector and face mesh, as ONNX files.
 
 They ship with the code in ``FACE_MODELS_DIR`` (not as registered model versions), each with
-its sha256 in ``manifest.json``. A session is built once per process, under a lock, after the
-file's digest has been checked; ``status`` reports their health without building one.
+its sha256 in ``manifest.json``. Their sessions are held by ``inference.sessions``: built once
+per process after the file's digest has been checked; ``status`` reports their health without
+building one.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from inference import sessions
 from inference.errors import ModelUnavailable
-from inference.registry import sha256_of
+from inference.sessions import Problem
 
 DETECTOR = "face_detection_short_range"
 LANDMARKS = "face_landmark"
-
-_lock = threading.Lock()
-# onnxruntime ships no type information: its sessions are typed Any, as in inference.runtime.
-_sessions: dict[str, Any] = {}
+NAMES = (DETECTOR, LANDMARKS)
 
 
 def face_models_dir() -> Path:
@@ -31,9 +29,9 @@ def face_models_dir() -> Path:
     return Path(settings.FACE_MODELS_DIR)
 
 
-@lru_cache(maxsize=1)
-def _manifest() -> dict[str, Any]:
-    path = face_models_dir() / "manifest.json"
+@lru_cache(maxsize=4)
+def _manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "manifest.json"
     try:
         manifest: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -41,31 +39,34 @@ def _manifest() -> dict[str, Any]:
     return manifest
 
 
+def _refusal(model: sessions.ModelFile, problem: Problem, error: str) -> str:
+    if problem == "unloadable":
+        return f"The face model {model.path} could not be loaded: {error}"
+    return f"The face model {model.path} is missing or altered."
+
+
+def _model(name: str) -> sessions.ModelFile:
+    folder = face_models_dir()
+    entry = _manifest(folder).get("models", {}).get(name)
+    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
+        raise ModelUnavailable(f"The face model {name} is not in the manifest.")
+    return sessions.ModelFile(
+        name=name,
+        path=folder / entry["file"],
+        sha256=entry["sha256"],
+        version=name,
+        refusal=_refusal,
+    )
+
+
 def face_session(name: str) -> Any:
     """The ONNX Runtime session of the face model ``name``; raises ``ModelUnavailable``."""
-    with _lock:
-        if name not in _sessions:
-            import onnxruntime as ort
-
-            entry = _manifest()["models"].get(name)
-            if entry is None:
-                raise ModelUnavailable(f"The face model {name} is not in the manifest.")
-            path = face_models_dir() / entry["file"]
-            if not path.is_file() or sha256_of(path) != entry["sha256"]:
-                raise ModelUnavailable(f"The face model {path} is missing or altered.")
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = settings.ORT_INTRA_OP_THREADS
-            options.inter_op_num_threads = 1
-            _sessions[name] = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        return _sessions[name]
+    return sessions.get(_model(name)).session
 
 
 def reset() -> None:
-    """Forget the loaded sessions (tests, or after the files changed)."""
-    with _lock:
-        _sessions.clear()
+    """Forget the loaded sessions and the manifest (tests, or after the files changed)."""
+    sessions.reset(*NAMES)
     _manifest.cache_clear()
 
 
@@ -77,36 +78,21 @@ def check_face_models() -> list[str]:
 
 def load() -> str:
     """Build both sessions now (worker start-up); raises ``ModelUnavailable``."""
-    face_session(DETECTOR)
-    face_session(LANDMARKS)
-    return f"{DETECTOR}, {LANDMARKS}"
+    for name in NAMES:
+        face_session(name)
+    return ", ".join(NAMES)
 
 
 def status() -> dict[str, Any]:
-    """Health of the bundled face models, in the shape of the other /healthz model entries,
-    without building a session."""
-    loaded = DETECTOR in _sessions and LANDMARKS in _sessions
+    """Health of the bundled face models together, in the shape of the other /healthz model
+    entries (``sessions.report``), without building a session."""
     try:
-        entries = _manifest()["models"]
-        for name in (DETECTOR, LANDMARKS):
-            path = face_models_dir() / entries[name]["file"]
-            if not path.is_file():
-                raise ModelUnavailable(f"The face model {path} is missing.")
-            if sha256_of(path) != entries[name]["sha256"]:
-                return {
-                    "ok": False,
-                    "version": name,
-                    "sha256_ok": False,
-                    "loaded": loaded,
-                    "error": f"The face model {path} is altered (sha256 mismatch).",
-                }
-    except (ModelUnavailable, KeyError) as exc:
-        message = exc.message if isinstance(exc, ModelUnavailable) else f"no entry {exc}"
-        return {"ok": False, "version": None, "sha256_ok": None, "loaded": loaded, "error": message}
-    return {
-        "ok": True,
-        "version": f"{DETECTOR}+{LANDMARKS}",
-        "sha256_ok": True,
-        "loaded": loaded,
-        "error": None,
-    }
+        models = [_model(name) for name in NAMES]
+    except ModelUnavailable as exc:
+        return sessions.report(False, None, None, False, exc.message)
+    loaded = all(sessions.is_loaded(model) for model in models)
+    for model in models:
+        health = sessions.health(model)
+        if not health["ok"]:
+            return {**health, "loaded": loaded, "error": f"{model.name}: {health['error']}"}
+    return sessions.report(True, "+".join(NAMES), True, loaded, None)

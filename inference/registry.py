@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,19 +11,12 @@ from django.db import transaction
 
 from inference.errors import InvalidModelFile
 from inference.models import ModelVersion
+from inference.sessions import new_session, sha256_of
 
 SIDECAR_FORMAT_VERSION = 1
 KINDS = tuple(ModelVersion.Kind.values)
 REQUIRED_KEYS = ("format_version", "kind", "version", "onnx_file", "sha256", "input_name")
 CLASSIFIER_KINDS = ("fatigue", "voice")
-
-
-def sha256_of(path: Path, *, chunk_size: int = 1024 * 1024) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sidecar_path(onnx_path: Path) -> Path:
@@ -84,10 +76,10 @@ def read_sidecar(onnx_path: Path) -> dict[str, Any]:
 
 
 def _check_graph(onnx_path: Path, meta: dict[str, Any]) -> None:
-    import onnxruntime
-
     try:
-        session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        # The options the model will run with (inference.sessions), so registration fails where
+        # scoring would.
+        session = new_session(onnx_path)
     except Exception as exc:  # onnxruntime raises its own untyped errors for bad graphs
         raise InvalidModelFile(f"{onnx_path.name} is not a loadable ONNX model: {exc}") from exc
     inputs = [i.name for i in session.get_inputs()]

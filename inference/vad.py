@@ -1,8 +1,8 @@
 """Voice-activity detection: Silero VAD 6.2.3 on ONNX Runtime, ported from ``silero_vad``.
 
 The model file is bundled (``models/vad/``, see its README) and pinned by sha256: the
-thresholds below were checked against this exact file, so any other file is refused. One
-session per process, built lazily under a lock and rebuilt when ``settings.VAD_MODEL_PATH``
+thresholds below were checked against this exact file, so any other file is refused. Its
+session is held by ``inference.sessions`` and rebuilt when ``settings.VAD_MODEL_PATH``
 changes. A missing or altered file raises ``ModelUnavailable`` with a readable reason.
 
 ``speech_segments`` does what ``silero_vad.get_speech_timestamps`` does with its defaults
@@ -13,17 +13,17 @@ imports it.
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 
-from inference.errors import ModelUnavailable
+from inference import sessions
+from inference.sessions import Problem
 
+NAME = "vad"  # in the session cache
 SOURCE = "silero-vad 6.2.3"
 SHA256 = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
 SAMPLE_RATE = 16000
@@ -50,86 +50,38 @@ class Segment:
         return self.end - self.start
 
 
-@dataclass
-class _Detector:
-    path: Path
-    session: Any = field(repr=False)
-
-
-_lock = threading.Lock()
-_detector: _Detector | None = None
-# (path, size, mtime_ns) -> sha256, so health checks don't rehash an unchanged file.
-_hashes: dict[tuple[str, int, int], str] = {}
-
-
-def reset() -> None:
-    """Forget the cached session and checksums (tests, or after replacing the file)."""
-    global _detector
-    with _lock:
-        _detector = None
-        _hashes.clear()
-
-
 def model_path() -> Path:
     return Path(settings.VAD_MODEL_PATH)
 
 
-def _file_sha256(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    digest = _hashes.get(key)
-    if digest is None:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        _hashes[key] = digest
-    return digest
+def _refusal(model: sessions.ModelFile, problem: Problem, error: str) -> str:
+    name = model.path.name
+    if problem == "missing":
+        reason = f"the voice-activity model file {name} is missing"
+    elif problem == "altered":
+        reason = (
+            f"the voice-activity model file {name} does not match the sha256 of {SOURCE}; it "
+            "was altered or replaced"
+        )
+    else:
+        reason = f"{name} could not be loaded ({error})"
+    return f"Speech detection is unavailable: {reason}. See models/vad/README.md to restore it."
 
 
-def _unavailable(reason: str) -> ModelUnavailable:
-    return ModelUnavailable(
-        f"Speech detection is unavailable: {reason}. See models/vad/README.md to restore it."
+def _model() -> sessions.ModelFile:
+    return sessions.ModelFile(
+        name=NAME, path=model_path(), sha256=SHA256, version=SOURCE, refusal=_refusal
     )
 
 
-def _verified_bytes(path: Path) -> bytes:
-    """The model file's bytes, once their sha256 is the pinned one; else ``ModelUnavailable``."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise _unavailable(f"the voice-activity model file {path.name} is missing") from None
-    if hashlib.sha256(data).hexdigest() != SHA256:
-        raise _unavailable(
-            f"the voice-activity model file {path.name} does not match the sha256 of "
-            f"{SOURCE}; it was altered or replaced"
-        )
-    return data
-
-
 def _session() -> Any:
-    global _detector
-    path = model_path()
-    detector = _detector
-    if detector is not None and detector.path == path:
-        return detector.session
-    with _lock:
-        if _detector is not None and _detector.path == path:
-            return _detector.session
-        # The session is built from the bytes that were checked, not from a second read.
-        data = _verified_bytes(path)
-        import onnxruntime
+    """The detector's session (``inference.sessions``), for ``settings.VAD_MODEL_PATH``."""
+    return sessions.get(_model()).session
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = settings.ORT_INTRA_OP_THREADS
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            session = onnxruntime.InferenceSession(
-                data, sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises untyped errors for unloadable graphs
-            raise _unavailable(f"{path.name} could not be loaded ({exc})") from exc
-        _detector = _Detector(path=path, session=session)
-        return session
+
+def reset() -> None:
+    """Forget the cached session and checksums (tests, or after replacing the file)."""
+    sessions.reset(NAME)
 
 
 def load() -> str:
@@ -140,20 +92,8 @@ def load() -> str:
 
 
 def status() -> dict[str, Any]:
-    """Health of the bundled model in the shape of ``runtime.describe_active_models`` entries,
-    without building a session."""
-    path = model_path()
-    detector = _detector
-    loaded = detector is not None and detector.path == path
-    if not path.is_file():
-        return _status(False, None, loaded, f"file missing: {path}")
-    if _file_sha256(path) != SHA256:
-        return _status(False, False, loaded, "sha256 mismatch")
-    return _status(True, True, loaded, None)
-
-
-def _status(ok: bool, sha256_ok: bool | None, loaded: bool, error: str | None) -> dict[str, Any]:
-    return {"ok": ok, "version": SOURCE, "sha256_ok": sha256_ok, "loaded": loaded, "error": error}
+    """Health of the bundled model (``sessions.report``), without building a session."""
+    return sessions.health(_model())
 
 
 def speech_probabilities(samples: np.ndarray) -> np.ndarray:

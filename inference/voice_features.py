@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,8 +26,9 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
+from inference import sessions
 from inference.errors import ModelUnavailable
-from inference.registry import sha256_of
+from inference.sessions import Problem
 
 SAMPLE_RATE = 16000
 MEL_CHANNELS = 40
@@ -162,81 +162,65 @@ def partial_slices(n_samples: int) -> list[slice]:
 
 # --- Encoder -------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_sessions: dict[Path, object] = {}
-
 
 def encoder_dir() -> Path:
     return Path(settings.VOICE_ENCODER_DIR)
 
 
-def _manifest(folder: Path) -> dict:
+def _manifest(folder: Path) -> dict[str, Any]:
     path = folder / "manifest.json"
     try:
-        return json.loads(path.read_text())
+        manifest: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ModelUnavailable(f"The voice encoder is missing ({path}): {exc}") from exc
+    return manifest
 
 
-def _encoder_path(folder: Path) -> Path:
-    entry = _manifest(folder).get("models", {}).get(ENCODER)
-    if entry is None:
+def _refusal(model: sessions.ModelFile, problem: Problem, error: str) -> str:
+    if problem == "unloadable":
+        return f"The voice encoder {model.path} could not be loaded: {error}"
+    return f"The voice encoder {model.path} is missing or altered."
+
+
+def _model() -> sessions.ModelFile:
+    """The encoder file of ``VOICE_ENCODER_DIR``, as its manifest lists it."""
+    folder = encoder_dir()
+    manifest = _manifest(folder)
+    entry = manifest.get("models", {}).get(ENCODER)
+    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
         raise ModelUnavailable(f"The voice encoder is not in {folder / 'manifest.json'}.")
-    path = folder / entry["file"]
-    if not path.is_file() or sha256_of(path) != entry["sha256"]:
-        raise ModelUnavailable(f"The voice encoder {path} is missing or altered.")
-    return path
+    return sessions.ModelFile(
+        name=ENCODER,
+        path=folder / entry["file"],
+        sha256=entry["sha256"],
+        version=str(manifest.get("source", ENCODER)),
+        refusal=_refusal,
+    )
 
 
 def _session() -> Any:
-    folder = encoder_dir()
-    with _lock:
-        if folder not in _sessions:
-            import onnxruntime as ort
-
-            from inference.runtime import session_options
-
-            path = _encoder_path(folder)
-            _sessions[folder] = ort.InferenceSession(
-                str(path), sess_options=session_options(), providers=["CPUExecutionProvider"]
-            )
-        return _sessions[folder]
+    """The encoder's session (``inference.sessions``), for ``settings.VOICE_ENCODER_DIR``."""
+    return sessions.get(_model()).session
 
 
 def reset() -> None:
-    with _lock:
-        _sessions.clear()
+    """Forget the encoder's session and cached checksums (tests, or after the files changed)."""
+    sessions.reset(ENCODER)
 
 
 def load() -> str:
     """Build the encoder session now (worker warm-up); returns its source. Raises
     ``ModelUnavailable``."""
-    _session()
-    return _manifest(encoder_dir()).get("source", ENCODER)
+    return sessions.get(_model()).version
 
 
-def status() -> dict:
-    """Health of the bundled encoder, in the shape of ``runtime.describe_active_models``."""
-    folder = encoder_dir()
-    loaded = folder in _sessions
+def status() -> dict[str, Any]:
+    """Health of the bundled encoder (``sessions.report``), without building a session."""
     try:
-        manifest = _manifest(folder)
-        _encoder_path(folder)
+        model = _model()
     except ModelUnavailable as exc:
-        return {
-            "ok": False,
-            "version": None,
-            "sha256_ok": False,
-            "loaded": loaded,
-            "error": str(exc),
-        }
-    return {
-        "ok": True,
-        "version": manifest.get("source"),
-        "sha256_ok": True,
-        "loaded": loaded,
-        "error": None,
-    }
+        return sessions.report(False, None, None, False, exc.message)
+    return sessions.health(model)
 
 
 def embed(speech: np.ndarray) -> np.ndarray:

@@ -74,15 +74,12 @@ class OnnxSession(Protocol):
 
 
 def ort_session(path: Path, *, threads: int = 1) -> OnnxSession:
-    import onnxruntime as ort
+    """A session with the server's options (``inference.sessions``: exact int8 kernels), so a
+    model is evaluated the way it will score check-ins."""
+    from inference.sessions import new_session
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    # Exact int8 kernels, as the server's sessions use (inference.runtime.session_options), so
-    # an int8 model is evaluated the way it will score check-ins.
-    options.add_session_config_entry("session.x64quantprecision", "1")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session: OnnxSession = new_session(path, threads=threads)
+    return session
 
 
 def check_parity(

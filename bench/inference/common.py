@@ -109,15 +109,8 @@ def fatigued_rows(logits: np.ndarray) -> np.ndarray:
 
 
 def ort_session(path: Path, threads: int) -> OnnxSession:
-    import onnxruntime
+    """A session with the server's options (``inference.sessions``) and ``threads``."""
+    from inference.sessions import new_session
 
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-    # Exact int8 kernels, as the server's sessions use (inference.runtime.session_options).
-    options.add_session_config_entry("session.x64quantprecision", "1")
-    session: OnnxSession = onnxruntime.InferenceSession(
-        str(path), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    session: OnnxSession = new_session(path, threads=threads)
     return session

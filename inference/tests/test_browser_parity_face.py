@@ -22,12 +22,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import onnxruntime
 import pytest
 from django.conf import settings
 from PIL import Image, ImageFilter
 
-from inference import face, fatigue, runtime, services
+from inference import face, fatigue, services, sessions
 from inference.preprocessing import decode_image
 from inference.tests import browser_origin
 from inference.tests.media import eyes_shut, image_bytes, portrait
@@ -169,7 +168,7 @@ def sidecar() -> dict:
 @pytest.fixture(scope="module")
 def server_predict(sidecar):
     """The server's own batch scoring (``services._fatigued_scores``) on the shipped model, in a
-    session with the server's options (``runtime.session_options``: exact int8 kernels).
+    session with the server's options (``sessions.session_options``: exact int8 kernels).
 
     The fatigue CNN is int8 (QDQ). WebAssembly computes its integer sums exactly; ONNX Runtime
     on x86 does only with AVX-VNNI / AVX512-VNNI or with ``session.x64quantprecision``: its
@@ -177,9 +176,7 @@ def server_predict(sidecar):
     saturating 16-bit lanes, which moves the logits of these photos by up to 4 quantization
     steps (P(fatigued) by up to 0.03) on such a CPU, and not at all on another.
     """
-    session = onnxruntime.InferenceSession(
-        str(MODEL_FILES["fatigue"]), runtime.session_options(), providers=["CPUExecutionProvider"]
-    )
+    session = sessions.new_session(MODEL_FILES["fatigue"])
     model = SimpleNamespace(
         metadata=sidecar,
         run=lambda batch: session.run([sidecar["output_name"]], {sidecar["input_name"]: batch})[0],

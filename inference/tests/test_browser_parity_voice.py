@@ -13,13 +13,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import pytest
 import soundfile
 import soxr
 from django.conf import settings
 
-from inference import voice, voice_features
+from inference import sessions, voice, voice_features
 from inference.errors import InvalidMedia
 from inference.tests import browser_origin
 
@@ -111,9 +110,7 @@ def sidecar() -> dict:
 
 @pytest.fixture(scope="module")
 def head_session():
-    return onnxruntime.InferenceSession(
-        str(MODEL_FILES["head"]), providers=["CPUExecutionProvider"]
-    )
+    return sessions.new_session(MODEL_FILES["head"])
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,221 @@
+"""The one owner of the ONNX Runtime sessions of a process: options, integrity, cache, health.
+
+Every model the server runs comes through here: the registered models by kind
+(``inference.runtime``), the bundled speech detector (``inference.vad``), the face models
+(``inference.face_models``) and the voice encoder (``inference.voice_features``). A caller
+names the model and says which file it expects and what that file must hash to
+(``ModelFile``). ``get`` builds the session lazily, once, under a lock, from the very bytes
+whose sha256 it checked, and builds it again when the caller asks for another file, digest or
+version; a missing, altered or unloadable file raises ``ModelUnavailable`` in the caller's
+words. ``health`` reports a model in the shape /healthz shows without building a session; file
+digests are cached by (path, size, mtime_ns) so health checks don't rehash unchanged files.
+
+Training and the benchmarks build their own, unverified sessions with ``new_session``, so every
+session of the project runs with the same options. This module never imports torch, and no
+Django model: it can be imported before the apps are ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from django.conf import settings
+
+from inference.errors import ModelUnavailable
+
+X64_QUANT_PRECISION = "session.x64quantprecision"
+
+# Why a model file cannot be used; a ``Refusal`` turns it into the caller's message.
+Problem = Literal["missing", "altered", "unloadable"]
+# (model, problem, ONNX Runtime's reason or "") -> the ModelUnavailable message.
+Refusal = Callable[["ModelFile", Problem, str], str]
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One ONNX file a caller wants a session of.
+
+    ``name`` keys the cache (a model kind, ``vad``, a face model's name...); the session held
+    under it is reused while ``path``, ``sha256`` and ``version`` stay the same. ``version`` is
+    what health reports. ``refusal`` words the errors of this model's family.
+    """
+
+    name: str
+    path: Path
+    sha256: str
+    version: str
+    refusal: Refusal = field(compare=False, repr=False)
+
+
+@dataclass
+class LoadedModel:
+    """A model with its session; ``run`` feeds one input and returns the first (or the
+    declared) output. ``metadata`` is what the caller read once when the session was built."""
+
+    model: ModelFile
+    session: Any = field(repr=False)  # onnxruntime ships no type information
+    metadata: dict[str, Any]
+    input_name: str
+    output_name: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The cache name: a registered model's kind."""
+        return self.model.name
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def sha256(self) -> str:
+        return self.model.sha256
+
+    @property
+    def path(self) -> Path:
+        return self.model.path
+
+    def run(self, array: np.ndarray) -> np.ndarray:
+        outputs = [self.output_name] if self.output_name else None
+        result: np.ndarray = self.session.run(outputs, {self.input_name: array})[0]
+        return result
+
+
+_lock = threading.Lock()
+_loaded: dict[str, LoadedModel] = {}
+# (path, size, mtime_ns) -> sha256, so health checks don't rehash unchanged files.
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def session_options(*, threads: int | None = None) -> Any:
+    """The options of every session: ``threads`` intra-op threads (default
+    ``ORT_INTRA_OP_THREADS``), one inter-op thread, sequential, every graph optimisation and
+    exact int8 kernels."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # Worker concurrency x intra-op threads must not exceed the cores, or models fight for them.
+    options.intra_op_num_threads = settings.ORT_INTRA_OP_THREADS if threads is None else threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Exact int8 matrix products. On x86 without VNNI (AVX2, AVX-512 without VNNI) the default
+    # U8S8 kernel adds pairs of products in saturating 16-bit lanes, which moved the int8
+    # fatigue CNN's P(fatigued) by up to 0.03 on the test photos; the exact kernel costs no
+    # measurable time on a check-in's 3-crop batch and gives what the browser computes.
+    options.add_session_config_entry(X64_QUANT_PRECISION, "1")
+    return options
+
+
+def new_session(source: Path | bytes, *, threads: int | None = None) -> Any:
+    """An uncached, unverified CPU session of an ONNX file or its bytes, with
+    ``session_options`` (training, benchmarks, registration checks)."""
+    import onnxruntime
+
+    model = source if isinstance(source, bytes) else str(source)
+    return onnxruntime.InferenceSession(
+        model, sess_options=session_options(threads=threads), providers=["CPUExecutionProvider"]
+    )
+
+
+def sha256_of(path: Path, *, chunk_size: int = 1024 * 1024) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """``sha256_of(path)``, remembered while the file's size and mtime stay the same."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    digest = _hashes.get(key)
+    if digest is None:
+        digest = sha256_of(path)
+        _hashes[key] = digest
+    return digest
+
+
+def get(model: ModelFile, *, metadata: Callable[[], dict[str, Any]] | None = None) -> LoadedModel:
+    """``model`` with a ready session, built on first use; raises ``ModelUnavailable``.
+
+    ``metadata`` is called once, when the session is built (a registered model's sidecar).
+    """
+    cached = _loaded.get(model.name)
+    if cached is not None and cached.model == model:
+        return cached
+    with _lock:
+        cached = _loaded.get(model.name)
+        if cached is not None and cached.model == model:
+            return cached
+        loaded = _load(model, metadata() if metadata is not None else {})
+        _loaded[model.name] = loaded
+        return loaded
+
+
+def _load(model: ModelFile, metadata: dict[str, Any]) -> LoadedModel:
+    try:
+        data = model.path.read_bytes()
+    except OSError:
+        raise ModelUnavailable(model.refusal(model, "missing", "")) from None
+    if hashlib.sha256(data).hexdigest() != model.sha256:
+        raise ModelUnavailable(model.refusal(model, "altered", ""))
+    try:
+        # Built from the bytes that were checked, not from a second read of the file.
+        session = new_session(data)
+    except Exception as exc:  # onnxruntime raises untyped errors for unloadable graphs
+        raise ModelUnavailable(model.refusal(model, "unloadable", str(exc))) from exc
+    return LoadedModel(
+        model=model,
+        session=session,
+        metadata=metadata,
+        input_name=metadata.get("input_name") or session.get_inputs()[0].name,
+        output_name=metadata.get("output_name"),
+    )
+
+
+def is_loaded(model: ModelFile) -> bool:
+    """Whether this process holds a session of exactly this file, digest and version."""
+    cached = _loaded.get(model.name)
+    return cached is not None and cached.model == model
+
+
+def loaded() -> dict[str, str]:
+    """Name -> version of the sessions this process holds."""
+    return {name: entry.version for name, entry in _loaded.items()}
+
+
+def reset(*names: str) -> None:
+    """Drop the sessions of ``names`` (every session when none is named) and forget every
+    cached digest (tests, or after replacing files on disk)."""
+    with _lock:
+        for name in names or list(_loaded):
+            _loaded.pop(name, None)
+        _hashes.clear()
+
+
+def health(model: ModelFile) -> dict[str, Any]:
+    """Health of ``model`` without building a session (see ``report``)."""
+    loaded = is_loaded(model)
+    try:
+        digest = file_sha256(model.path)
+    except OSError:
+        return report(False, model.version, None, loaded, f"file missing: {model.path}")
+    if digest != model.sha256:
+        return report(False, model.version, False, loaded, "sha256 mismatch")
+    return report(True, model.version, True, loaded, None)
+
+
+def report(
+    ok: bool, version: str | None, sha256_ok: bool | None, loaded: bool, error: str | None
+) -> dict[str, Any]:
+    """One model's entry in /healthz. ``sha256_ok`` is None when there is no file to check;
+    ``loaded`` says whether this process holds a session of that exact file."""
+    return {"ok": ok, "version": version, "sha256_ok": sha256_ok, "loaded": loaded, "error": error}
