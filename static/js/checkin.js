@@ -1,5 +1,9 @@
 // Check-in page: camera snapshot, microphone recording (file upload as fallback), submit to the
 // sync API, then poll the check-in's status until it is scored.
+//
+// What is captured comes from the page, never from here: the form's data-needs-image and
+// data-needs-audio say which uploads the organisation's lawful profile reads (no microphone
+// where no voice is scored), and the result cards say which scores to show.
 (function () {
   "use strict";
 
@@ -11,6 +15,8 @@
   // scores may leave it, so the photo check and the upload below hand over to it instead.
   const onDevice = form.dataset.onDevice === "true";
   const maxBytes = parseInt(form.dataset.maxBytes, 10);
+  const needsImage = form.dataset.needsImage === "true";
+  const needsAudio = form.dataset.needsAudio === "true";
   const statusCard = document.getElementById("checkin-status");
   const statusText = document.getElementById("status-text");
   const result = document.getElementById("result");
@@ -33,9 +39,18 @@
     statusText.className = isError ? "error" : "";
   }
 
+  // "Add a face photo, a voice clip, or both." with only what this page takes.
+  function mediaRequest() {
+    const wanted = [];
+    if (needsImage) wanted.push("a face photo");
+    if (needsAudio) wanted.push("a voice clip");
+    return "Add " + (wanted.length > 1 ? wanted.join(", ") + ", or both." : wanted[0] + ".");
+  }
+  form.dataset.mediaRequest = mediaRequest(); // private mode (checkin_device.mjs) says the same
+
   // --- What will be sent -------------------------------------------------------------------
-  const imageInput = document.getElementById("id_image");
-  const audioInput = document.getElementById("id_audio");
+  const imageInput = needsImage ? document.getElementById("id_image") : null;
+  const audioInput = needsAudio ? document.getElementById("id_audio") : null;
   const NUMBER_FIELDS = ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"];
   let photoState = { state: "missing", text: "not added" };
 
@@ -51,19 +66,23 @@
   }
 
   function updateParts() {
-    const file = imageInput.files[0];
-    if (file) setPart("part-photo", "ready", "ready (uploaded file " + file.name + ")");
-    else setPart("part-photo", photoState.state, photoState.text);
-    const clip = audioInput.files[0];
-    if (clip) setPart("part-voice", "ready", "ready (uploaded file " + clip.name + ")");
-    else if (audioBlob) setPart("part-voice", "ready", "ready (recorded clip)");
-    else setPart("part-voice", "missing", "not added");
+    if (imageInput) {
+      const file = imageInput.files[0];
+      if (file) setPart("part-photo", "ready", "ready (uploaded file " + file.name + ")");
+      else setPart("part-photo", photoState.state, photoState.text);
+    }
+    if (audioInput) {
+      const clip = audioInput.files[0];
+      if (clip) setPart("part-voice", "ready", "ready (uploaded file " + clip.name + ")");
+      else if (audioBlob) setPart("part-voice", "ready", "ready (recorded clip)");
+      else setPart("part-voice", "missing", "not added");
+    }
     const given = NUMBER_FIELDS.filter((name) => form.elements[name].value !== "").length;
     setPart("part-numbers", given ? "ready" : "missing", given ? given + " of 4 given" : "none");
   }
 
-  imageInput.addEventListener("change", updateParts);
-  audioInput.addEventListener("change", updateParts);
+  if (imageInput) imageInput.addEventListener("change", updateParts);
+  if (audioInput) audioInput.addEventListener("change", updateParts);
   NUMBER_FIELDS.forEach((name) => form.elements[name].addEventListener("input", updateParts));
 
   // --- Camera ------------------------------------------------------------------------------
@@ -72,7 +91,7 @@
   const startCamera = document.getElementById("camera-start");
   const snap = document.getElementById("camera-snap");
 
-  startCamera.addEventListener("click", async function () {
+  if (needsImage) startCamera.addEventListener("click", async function () {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       setStatus("This browser cannot use the camera here; upload a photo instead.", true);
       return;
@@ -93,7 +112,7 @@
     }
   });
 
-  snap.addEventListener("click", function () {
+  if (needsImage) snap.addEventListener("click", function () {
     const width = video.videoWidth || 640;
     const height = video.videoHeight || 480;
     canvas.width = width;
@@ -183,7 +202,9 @@
   const recordButton = document.getElementById("mic-record");
   const audioPreview = document.getElementById("audio-preview");
 
-  recordButton.addEventListener("click", async function () {
+  // Only where a voice clip is scored: otherwise the page has no microphone button and the
+  // microphone is never asked for.
+  if (needsAudio) recordButton.addEventListener("click", async function () {
     if (!window.MediaRecorder || !navigator.mediaDevices) {
       setStatus("This browser cannot record audio here; upload a recording instead.", true);
       return;
@@ -273,12 +294,19 @@
     return value === null || value === undefined ? "–" : Math.round(value * 100) + "%";
   }
 
+  // The value formats of resonance.indicators (Indicator.value_format) the cards use.
+  function formatted(value, format) {
+    if (value === null || value === undefined) return "–";
+    if (format === ".0%") return percent(value);
+    if (format === "d") return String(Math.round(value));
+    const digits = /^\.(\d)f$/.exec(format);
+    return digits ? value.toFixed(Number(digits[1])) : String(value);
+  }
+
   function renderResult(data) {
-    document.getElementById("result-flow").textContent =
-      data.flow_score === null ? "–" : data.flow_score.toFixed(1);
-    document.getElementById("result-fatigue").textContent = percent(data.fatigue);
-    document.getElementById("result-stress").textContent = percent(data.stress);
-    document.getElementById("result-burnout").textContent = percent(data.burnout);
+    for (const card of result.querySelectorAll("[data-indicator]")) {
+      card.textContent = formatted(data[card.dataset.indicator], card.dataset.format);
+    }
     document.getElementById("result-coach").textContent = data.coach_message || "";
     const day = data.day;
     document.getElementById("result-day").textContent =
@@ -318,25 +346,25 @@
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const data = new FormData(form);
-    const imageFile = imageInput.files[0];
-    const audioFile = audioInput.files[0];
-    if (!imageFile && imageBlob) data.set("image", imageBlob, "snapshot.jpg");
-    if (!audioFile && audioBlob) data.set("audio", audioBlob, "voice.webm");
+    const imageFile = imageInput && imageInput.files[0];
+    const audioFile = audioInput && audioInput.files[0];
+    if (needsImage && !imageFile && imageBlob) data.set("image", imageBlob, "snapshot.jpg");
+    if (needsAudio && !audioFile && audioBlob) data.set("audio", audioBlob, "voice.webm");
     for (const name of NUMBER_FIELDS) {
       if (data.get(name) === "") data.delete(name);
     }
     data.delete("csrfmiddlewaretoken");
     const image = data.get("image");
     const audio = data.get("audio");
-    const hasImage = image instanceof Blob && image.size > 0;
-    const hasAudio = audio instanceof Blob && audio.size > 0;
+    const hasImage = needsImage && image instanceof Blob && image.size > 0;
+    const hasAudio = needsAudio && audio instanceof Blob && audio.size > 0;
     if (!hasImage) data.delete("image");
     if (!hasAudio) data.delete("audio");
     if (!hasImage && !hasAudio) {
-      setStatus("Add a face photo, a voice clip, or both.", true);
+      setStatus(mediaRequest(), true);
       return;
     }
-    for (const file of [image, audio]) {
+    for (const file of [hasImage && image, hasAudio && audio]) {
       if (file instanceof Blob && file.size > maxBytes) {
         setStatus("Each file must be at most " + Math.round(maxBytes / 1048576) + " MB.", true);
         return;

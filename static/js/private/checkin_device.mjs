@@ -1,9 +1,11 @@
 // Private mode on the check-in page: the photo and the voice clip are scored here, in the
 // browser, with the same ONNX models the workers run; only the scores, the model versions
 // and the optional numbers are sent. checkin.js still handles the camera and the microphone
-// and hands the captures over through form.resonanceCapture.
+// and hands the captures over through the resonance:photo and resonance:submit events.
+//
+// The manifest lists only the kinds the organisation's lawful profile scores: without a
+// "voice" kind (the "eu" profile) no voice model is loaded and no stress score is sent.
 import { createFaceScorer, pixelsFromBlob } from "./face.mjs";
-import { createVoiceScorer, decodeToMono16k } from "./voice.mjs";
 
 const form = document.getElementById("checkin-form");
 const NUMBER_FIELDS = ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"];
@@ -90,6 +92,8 @@ async function loadScorers(manifest) {
   }
   const voice = manifest.kinds.voice;
   if (voice) {
+    const { createVoiceScorer, decodeToMono16k } = await import("./voice.mjs");
+    scorers.decodeAudio = decodeToMono16k;
     scorers.voice = await createVoiceScorer({
       ort,
       sidecar: voice.sidecar,
@@ -151,7 +155,7 @@ async function start() {
       }
       if (audio && scorers.voice) {
         setStatus("Scoring the voice clip on this device…");
-        const samples = await decodeToMono16k(await audio.arrayBuffer());
+        const samples = await scorers.decodeAudio(await audio.arrayBuffer());
         scores.stress = (await scorers.voice.score(samples)).score;
         versions.voice = { version: manifest.kinds.voice.version, digest: manifest.kinds.voice.digest };
       }
@@ -160,7 +164,7 @@ async function start() {
       return;
     }
     if (!Object.keys(scores).length) {
-      setStatus("Add a face photo, a voice clip, or both.", true);
+      setStatus(form.dataset.mediaRequest || "Add a face photo, a voice clip, or both.", true);
       return;
     }
     setStatus("Sending the scores…");
