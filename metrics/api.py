@@ -62,12 +62,15 @@ class ActiveIndicatorsMixin(serializers.Serializer):
 
 
 def _number_field(indicator: indicators.Indicator) -> serializers.Field:
-    kind = serializers.IntegerField if indicator.integer else serializers.FloatField
-    return kind(
-        required=False,
-        allow_null=True,
-        min_value=int(indicator.low) if indicator.integer else indicator.low,
-        max_value=int(indicator.high) if indicator.integer else indicator.high,
+    if indicator.integer:
+        return serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            min_value=int(indicator.low),
+            max_value=int(indicator.high),
+        )
+    return serializers.FloatField(
+        required=False, allow_null=True, min_value=indicator.low, max_value=indicator.high
     )
 
 

@@ -2,6 +2,7 @@
 
 from rest_framework import status
 
+from resonance import indicators
 from resonance.exceptions import DomainError
 
 
@@ -20,10 +21,18 @@ class NotAnEmployee(DomainError):
     code = "employees_only"
 
 
-CONSENT_MESSAGE = (
-    "Check-ins need your consent to process a face image and a voice clip. "
-    "Give it on the 'My data' page (/me/data/); you can withdraw it there at any time."
-)
+MEDIA_WORDS = {"image": "a face image", "audio": "a voice clip"}
+
+
+def consent_message() -> str:
+    """Why a check-in was refused without consent, naming only the media the profile reads."""
+    media = " and ".join(MEDIA_WORDS[m] for m in indicators.media_needed())
+    return (
+        f"Check-ins need your consent to process {media}. "
+        "Give it on the 'My data' page (/me/data/); you can withdraw it there at any time."
+    )
+
+
 EMPLOYEES_ONLY_MESSAGE = "Check-ins are for employees; managers and admins do not check in."
 
 

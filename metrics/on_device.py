@@ -22,12 +22,12 @@ from django.utils import timezone
 from accounts.models import User
 from inference import device
 from metrics.errors import (
-    CONSENT_MESSAGE,
     EMPLOYEES_ONLY_MESSAGE,
     ConsentRequired,
     NotAnEmployee,
     PrivateModeOff,
     StaleModels,
+    consent_message,
 )
 from metrics.models import CheckIn
 from metrics.services.scoring import Scores, burnout_score_for, checkin_complete, computed_scores
@@ -128,7 +128,7 @@ def checkin_record_device_scores(
     if not user.is_employee:
         raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
     if not user.has_consented:
-        raise ConsentRequired(CONSENT_MESSAGE)
+        raise ConsentRequired(consent_message())
     if settings.PRIVATE_MODE == "off":
         raise PrivateModeOff("On-device check-ins are turned off for this organisation.")
     if not device_scoring_for(user):

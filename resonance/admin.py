@@ -28,7 +28,7 @@ class ActiveIndicatorsAdminMixin:
     leading_columns: tuple[str, ...] = ()
     trailing_columns: tuple[str, ...] = ()
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> Any:
         return [*self.leading_columns, *self.indicator_columns(), *self.trailing_columns]
 
     def indicator_columns(self) -> tuple[str, ...]:

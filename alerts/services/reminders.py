@@ -9,6 +9,7 @@ from django.db.models import Q
 from accounts.models import User
 from alerts.models import CheckinReminder
 from metrics.models import CheckIn, DailyMetric
+from resonance import indicators
 
 from .notifications import send_after_commit
 
@@ -44,13 +45,14 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
     CheckinReminder.objects.bulk_create(
         [CheckinReminder(user=u, date=on_date) for u in users], ignore_conflicts=True
     )
+    what = "a photo and a short voice clip" if indicators.needs_media("audio") else "a photo"
     messages = [
         EmailMessage(
             subject="[Resonance] Your daily check-in",
             body=(
                 f"Hello {u.get_short_name() or u.get_username()},\n\n"
-                "You have not checked in today. A photo and a short voice clip take under a "
-                "minute and keep your trends (and your team's) up to date.\n\n"
+                f"You have not checked in today. Checking in ({what}) takes under a minute and "
+                "keeps your trends (and your team's) up to date.\n\n"
                 "You can turn these reminders off under Email preferences (/alerts/preferences/)."
             ),
             to=[u.email],

@@ -14,11 +14,11 @@ from django.utils import timezone
 from accounts.models import User
 from inference import services as inference
 from metrics.errors import (
-    CONSENT_MESSAGE,
     EMPLOYEES_ONLY_MESSAGE,
     ConsentRequired,
     NotAnEmployee,
     UploadTooLarge,
+    consent_message,
 )
 from metrics.models import CheckIn
 from metrics.uploads import too_large_message
@@ -136,7 +136,7 @@ def checkin_submit(
     if not user.is_employee:
         raise NotAnEmployee(EMPLOYEES_ONLY_MESSAGE)
     if not user.has_consented:
-        raise ConsentRequired(CONSENT_MESSAGE)
+        raise ConsentRequired(consent_message())
     # An upload no active indicator reads (a voice clip under the "eu" profile) is dropped
     # here, unread: it is never decoded, stored or scored.
     if not indicators.needs_media("image"):

@@ -20,7 +20,6 @@ from .media import audio_upload, image_upload
 pytestmark = pytest.mark.django_db
 
 
-
 def _components(row) -> dict:
     """A check-in's or day's FlowScore components, as the registry names them."""
     return {key: getattr(row, key) for key in indicators.component_keys()}
