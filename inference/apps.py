@@ -25,6 +25,7 @@ def _load_models_in_worker(**kwargs: Any) -> None:
     from inference import face, vad, voice_features
     from inference.errors import ModelUnavailable
     from inference.runtime import load_active_models
+    from resonance import indicators
 
     logger = logging.getLogger("inference")
     try:
@@ -32,16 +33,15 @@ def _load_models_in_worker(**kwargs: Any) -> None:
     except DatabaseError:
         # Not fatal: each task loads its model on first use and reports what is missing.
         logger.exception("Could not read the model registry at worker start")
-    try:
-        logger.info("Speech detector loaded: %s", vad.load())
-    except ModelUnavailable as exc:
-        # Not fatal either: each voice clip then fails with this reason.
-        logger.error("%s", exc.message)
-    try:
-        logger.info("Face models loaded: %s", face.load())
-    except ModelUnavailable as exc:
-        logger.error("%s", exc.message)
-    try:
-        logger.info("Voice encoder loaded: %s", voice_features.load())
-    except ModelUnavailable as exc:
-        logger.error("%s", exc.message)
+    # Only what the signal profile reads: under "eu" no voice model is loaded at all.
+    bundled = []
+    if indicators.needs_media("audio"):
+        bundled += [("Speech detector", vad.load), ("Voice encoder", voice_features.load)]
+    if indicators.needs_media("image"):
+        bundled.append(("Face models", face.load))
+    for name, load in bundled:
+        try:
+            logger.info("%s loaded: %s", name, load())
+        except ModelUnavailable as exc:
+            # Not fatal either: each upload of that kind then fails with this reason.
+            logger.error("%s", exc.message)

@@ -12,6 +12,7 @@ from django.db import DatabaseError, connection
 from inference import device, face, vad, voice_features
 from inference.models import ModelVersion
 from inference.runtime import describe_active_models
+from resonance import indicators
 
 # What Django passes a system check: the apps to check, or None for all of them.
 AppConfigs = Sequence[AppConfig] | None
@@ -41,6 +42,8 @@ def check_active_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[W
 
 @register(Tags.models)
 def check_speech_detector(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
+    if not indicators.needs_media("audio"):
+        return []  # the signal profile reads no voice
     status = vad.status()
     if status["ok"]:
         return []
@@ -71,6 +74,8 @@ def check_face_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[War
 
 @register(Tags.models)
 def check_voice_encoder(app_configs: AppConfigs = None, **kwargs: Any) -> list[Warning]:
+    if not indicators.needs_media("audio"):
+        return []
     status = voice_features.status()
     if status["ok"]:
         return []

@@ -17,6 +17,7 @@ from inference.errors import ModelUnavailable
 from inference.models import ModelVersion
 from inference.registry import KINDS, resolve_model_path
 from inference.sessions import X64_QUANT_PRECISION, LoadedModel, Problem, session_options
+from resonance import indicators
 
 __all__ = [
     "X64_QUANT_PRECISION",
@@ -97,12 +98,13 @@ def active_metadata(kind: str) -> dict[str, Any] | None:
 
 
 def load_active_models() -> dict[str, str]:
-    """Build sessions for every kind that has a usable model (worker start-up warm-up).
+    """Build sessions for every kind the signal profile needs that has a usable model (worker
+    start-up warm-up).
 
     Returns kind -> version loaded, or kind -> error message; never raises for a bad model.
     """
     result = {}
-    for kind in KINDS:
+    for kind in needed_kinds():
         try:
             result[kind] = get_model(kind).version
         except ModelUnavailable as exc:
@@ -110,8 +112,15 @@ def load_active_models() -> dict[str, str]:
     return result
 
 
+def needed_kinds() -> tuple[str, ...]:
+    """The model kinds some indicator of the active signal profile needs (``eu``: no voice)."""
+    needed = indicators.model_kinds()
+    return tuple(kind for kind in KINDS if kind in needed)
+
+
 def describe_active_models() -> dict[str, dict[str, Any]]:
-    """Health of each kind's active model, without building sessions (``sessions.report``)."""
+    """Health of the active model of each kind the profile needs, without building sessions
+    (``sessions.report``)."""
     try:
         rows = {
             row.kind: row
@@ -121,9 +130,9 @@ def describe_active_models() -> dict[str, dict[str, Any]]:
         }
     except DatabaseError as exc:
         error = f"model registry unreadable: {str(exc)[:160]}"
-        return {kind: sessions.report(False, None, None, False, error) for kind in KINDS}
+        return {kind: sessions.report(False, None, None, False, error) for kind in needed_kinds()}
     report = {}
-    for kind in KINDS:
+    for kind in needed_kinds():
         row = rows.get(kind)
         if row is None:
             report[kind] = sessions.report(False, None, None, False, f"no active {kind} model")

@@ -195,6 +195,23 @@ def test_the_demo_seeds_under_eu_without_emotion_values(eu, tiny_models):
     assert not DailyMetric.objects.filter(flow_score__isnull=True).exists()
 
 
-def test_healthz_names_the_profile(eu, tiny_models, client):
-    body = client.get("/healthz").json()
+def test_healthz_names_the_profile_and_needs_no_voice_model(eu, tiny_models, client):
+    # A deployment under eu need not install a voice model at all.
+    tiny_models["voice"].delete()
+    response = client.get("/healthz")
+    body = response.json()
     assert body["signal_profile"] == {"name": "eu", "left_out": ["stress"]}
+    assert not {"voice", "vad", "voice_encoder"} & set(body["models"])
+    assert {"fatigue", "burnout", "face"} <= set(body["models"])
+    assert response.status_code == 200, body
+
+
+def test_the_worker_warm_up_loads_no_voice_model_under_eu(eu, tiny_models):
+    from inference import sessions
+    from inference.apps import _load_models_in_worker
+
+    sessions.reset()
+    _load_models_in_worker()
+    loaded = set(sessions.loaded())
+    assert {"fatigue", "burnout"} <= loaded
+    assert not {"voice", "vad", "voice_encoder"} & loaded
