@@ -98,9 +98,10 @@ def test_the_purge_erases_recomputes_and_lets_the_deployment_start(standard_hist
     # A day without check-ins keeps its other components and gets a FlowScore without stress.
     demo_day = DailyMetric.objects.filter(date=DAY).first()
     assert demo_day is not None and demo_day.stress is None
-    assert demo_day.flow_score == flow_score(
-        {"fatigue": 0.2, "burnout": 0.4}, indicators.flow_weights()
-    )
+    assert demo_day.fatigue == 0.2 and demo_day.burnout == 0.4
+    remaining = {key: getattr(demo_day, key) for key in indicators.component_keys()}
+    assert "stress" not in remaining
+    assert demo_day.flow_score == flow_score(remaining, indicators.flow_weights())
     published = PublishedTeamDay.objects.get()
     assert published.stress is None and published.fatigue == 0.2
 

@@ -75,7 +75,7 @@ def test_it_publishes_noised_values_once_and_reads_return_them(team, manager):
 
     assert cell.epsilon_per_value == settings.PRIVACY_EPSILON_PER_VALUE
     # contributors, FlowScore sum, fatigue/stress/burnout sum + count, no at-risk source yet
-    assert cell.epsilon_spent == pytest.approx(cell.epsilon_per_value * 9)
+    assert cell.epsilon_spent == pytest.approx(cell.epsilon_per_value * values_per_day())
     assert 0 <= cell.flow_score <= 100
     assert cell.contributors_band == "5-9 people"
     reads = {
