@@ -73,6 +73,9 @@ case "${1:-}" in
     install_node_packages
     ;;
   demo)
+    # The demo shows every indicator; run it as SIGNAL_PROFILE=eu ./run.sh demo to see the
+    # EU profile (no voice, no emotion inference).
+    export SIGNAL_PROFILE="${SIGNAL_PROFILE:-standard}"
     install_system_packages demo
     install_python_packages base
     prepare_database
