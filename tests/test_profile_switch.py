@@ -115,3 +115,39 @@ def test_the_purge_changes_nothing_under_standard(standard_history):
     call_command("purge_inactive_indicators", stdout=io.StringIO())
     assert CheckIn.objects.filter(stress__isnull=False).count() == 1
     assert Path(default_storage.path(standard_history.audio.name)).exists()
+
+
+@pytest.mark.integration
+def test_a_real_worker_refuses_to_start_under_eu_while_emotion_values_remain(
+    transactional_db, employee, tmp_path
+):
+    import os
+    import subprocess
+
+    from django.db import connection
+
+    from bench.celery_worker import celery_worker_command
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Needs PostgreSQL: run with DATABASE_URL=postgres://... (CI does).")
+    CheckIn.objects.create(user=employee, status=CheckIn.Status.DONE, stress=0.7, fatigue=0.2)
+    s = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:"
+        f"{s['PORT'] or 5432}/{s['NAME']}",
+        # Never reached: the worker stops before it connects to a broker.
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
+        "RESONANCE_VAR_DIR": str(tmp_path / "var"),
+        "SIGNAL_PROFILE": "eu",
+    }
+    worker = subprocess.run(
+        celery_worker_command("resonance", "--concurrency=1"),
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode != 0
+    assert "purge_inactive_indicators --dry-run" in worker.stdout + worker.stderr
