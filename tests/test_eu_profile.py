@@ -215,3 +215,12 @@ def test_the_worker_warm_up_loads_no_voice_model_under_eu(eu, tiny_models):
     loaded = set(sessions.loaded())
     assert {"fatigue", "burnout"} <= loaded
     assert not {"voice", "vad", "voice_encoder"} & loaded
+
+
+def test_predict_refuses_the_voice_model_under_eu(eu, tiny_models, tmp_path):
+    from django.core.management.base import CommandError
+
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(audio_upload().read())
+    with pytest.raises(CommandError, match="does not use the voice model"):
+        call_command("predict", "voice", str(clip), stdout=io.StringIO())

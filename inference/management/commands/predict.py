@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from inference import services, tabular
 from inference.errors import InvalidMedia, ModelUnavailable
 from inference.runtime import active_metadata
+from resonance import indicators
 
 
 class Command(BaseCommand):
@@ -25,14 +26,18 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH")
 
     def handle(self, *args: Any, kind: str, paths: list[str], **options: Any) -> None:
+        if kind not in indicators.model_kinds():
+            raise CommandError(
+                f"The signal profile {indicators.profile()!r} does not use the {kind} model "
+                "(docs/compliance.md); nothing was scored."
+            )
         if kind == "burnout":
             for path in paths:
                 self._burnout_csv(Path(path))
             return
-        score = services.score_image if kind == "fatigue" else services.score_audio
         for path in paths:
             try:
-                result = score(Path(path))
+                result = services.score_media(kind, Path(path))
             except (InvalidMedia, ModelUnavailable) as exc:
                 self._emit({"path": path, "error": exc.message})
                 continue
