@@ -6,8 +6,9 @@
 3. Two small logistic models, fitted on the validation split when the CNN was trained and
    stored in its sidecar (``combiner``), turn those into probabilities:
    ``P(yawn)`` from the mouth aspect ratio and the CNN's face score, ``P(eyes closed)`` from
-   the CNN's score of the two eyes. ``P(fatigued) = 1 - (1 - P(yawn)) (1 - P(eyes closed))``:
-   either sign is enough.
+   the CNN's score of the two eyes and, once calibrated on whole faces
+   (``training.fatigue_calibration``), the mesh's eye aspect ratio.
+   ``P(fatigued) = 1 - (1 - P(yawn)) (1 - P(eyes closed))``: either sign is enough.
 
 Pure functions of arrays and images plus one model call; no database, no torch.
 """
@@ -55,9 +56,20 @@ def yawn_probability(combiner: dict, *, mouth_aspect_ratio: float, face_score: f
     )
 
 
-def eyes_closed_probability(combiner: dict, *, eye_scores: Sequence[float]) -> float:
+def eyes_closed_probability(
+    combiner: dict, *, eye_scores: Sequence[float], ear_mean: float | None = None
+) -> float:
+    """P(eyes closed) from the CNN's score of the two eyes and, for a combiner calibrated on
+    whole faces (``features`` names ``ear_mean``), the mesh's mean eye aspect ratio."""
     part = combiner["eyes"]
-    return _sigmoid(part["coef"][0] * _logit(float(np.mean(eye_scores))) + part["intercept"])
+    values = {"logit_eyes": _logit(float(np.mean(eye_scores))), "ear_mean": ear_mean}
+    total = part["intercept"]
+    for name, weight in zip(part.get("features", ["logit_eyes"]), part["coef"], strict=True):
+        value = values[name]
+        if value is None:
+            raise ValueError(f"The eye part of this combiner needs {name}.")
+        total += weight * value
+    return _sigmoid(total)
 
 
 def combine(yawn: float, eyes_closed: float) -> float:
@@ -95,7 +107,11 @@ def estimate(
     yawn = yawn_probability(
         combiner, mouth_aspect_ratio=analysis.mouth_aspect_ratio, face_score=face_score
     )
-    closed = eyes_closed_probability(combiner, eye_scores=(right_eye, left_eye))
+    closed = eyes_closed_probability(
+        combiner,
+        eye_scores=(right_eye, left_eye),
+        ear_mean=analysis.features()["ear_mean"],
+    )
     return FatigueEstimate(
         probability=combine(yawn, closed),
         yawn=yawn,

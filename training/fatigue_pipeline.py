@@ -153,7 +153,10 @@ def pipeline_probabilities(
             out.append(getattr(result, signal or "probability"))
         else:
             eye = float(predict(image_to_tensor(p.image, **prep))[0])
-            out.append(pipeline.eyes_closed_probability(metadata["combiner"], eye_scores=[eye]))
+            # An eye close-up has no mesh: the crop-level part, where the combiner keeps one.
+            combiner = metadata["combiner"]
+            crops = {"eyes": combiner.get("eye_crops", combiner["eyes"])}
+            out.append(pipeline.eyes_closed_probability(crops, eye_scores=[eye]))
     p_fatigued = np.asarray(out)
     index = FATIGUE_LABELS.index("fatigued")
     return (

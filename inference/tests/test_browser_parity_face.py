@@ -34,7 +34,7 @@ from inference.tests.media import eyes_shut, image_bytes, portrait
 pytestmark = [pytest.mark.browser]
 
 ROOT = Path(settings.BASE_DIR)
-SIDECAR_PATH = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.json"
+SIDECAR_PATH = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.1.json"
 FACE_MANIFEST = json.loads((Path(settings.FACE_MODELS_DIR) / "manifest.json").read_text())
 MODEL_FILES = {
     "detector": Path(settings.FACE_MODELS_DIR) / FACE_MANIFEST["models"][face.DETECTOR]["file"],

@@ -715,15 +715,21 @@ function fatiguedScores(logits, rows, labels) {
   return scores;
 }
 
-function combine(combiner, mouthAspectRatio, faceScore, eyeScores) {
+function combine(combiner, mouthAspectRatio, faceScore, eyeScores, earMean) {
   const yawnPart = combiner.yawn;
   const yawn = clampedSigmoid(
     yawnPart.coef[0] * mouthAspectRatio + yawnPart.coef[1] * logit(faceScore) + yawnPart.intercept,
   );
+  // The eye part names its features: the CNN's score of the two eyes and, once calibrated on
+  // whole faces, the mesh's mean eye aspect ratio (inference.fatigue.eyes_closed_probability).
   const eyesPart = combiner.eyes;
-  const eyesClosed = clampedSigmoid(
-    eyesPart.coef[0] * logit((eyeScores[0] + eyeScores[1]) / 2) + eyesPart.intercept,
-  );
+  const values = { logit_eyes: logit((eyeScores[0] + eyeScores[1]) / 2), ear_mean: earMean };
+  const features = eyesPart.features ?? ['logit_eyes'];
+  let total = eyesPart.intercept;
+  features.forEach((name, i) => {
+    total += eyesPart.coef[i] * values[name];
+  });
+  const eyesClosed = clampedSigmoid(total);
   return { probability: 1 - (1 - yawn) * (1 - eyesClosed), yawn, eyesClosed };
 }
 
@@ -805,6 +811,7 @@ export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
       analysis.mouthAspectRatio,
       faceScore,
       [rightEye, leftEye],
+      analysis.features.ear_mean,
     );
     return {
       score: probability,
