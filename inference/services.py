@@ -8,15 +8,16 @@ model with other labels works without code changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import io
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from inference import face, fatigue, preprocessing, tabular, voice
-from inference.errors import ModelUnavailable
+from inference import burst, face, fatigue, preprocessing, tabular, voice
+from inference.errors import InvalidMedia, ModelUnavailable
 from inference.runtime import LoadedModel, active_metadata, get_model
 
 
@@ -26,6 +27,8 @@ class Score:
     label: str | None  # argmax label (None for regression)
     probabilities: dict[str, float]  # empty for regression
     model_version: str
+    # What a burst of frames showed (``inference.burst.BurstEstimate.summary``); None otherwise.
+    burst: dict[str, float | int] | None = None
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -73,22 +76,41 @@ def _fatigued_scores(model: LoadedModel) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def score_image(source: str | Path | BinaryIO) -> Score:
-    """Fatigue score of a face photo (``inference.fatigue``: gate, landmark crops, combiner).
+    """Fatigue score of a face photo (``inference.fatigue``: gate, landmark crops, combiner),
+    or of a burst of frames when ``source`` is a ZIP archive of them (``score_burst``).
 
     Raises ``InvalidMedia`` for an unacceptable image (``face.PhotoRejected`` for one without a
     single usable face) and ``ModelUnavailable`` when the fatigue or face models are missing.
     No side effects beyond loading the models once per process.
     """
     model = get_model("fatigue")
+    if burst.is_archive(source):
+        return score_burst(source)
     image = preprocessing.decode_image(source)
     result = fatigue.estimate(image, metadata=model.metadata, predict=_fatigued_scores(model))
-    p = result.probability
+    return _fatigue_score(result.probability, model.version)
+
+
+def _fatigue_score(p: float, version: str, summary: dict | None = None) -> Score:
     return Score(
         score=p,
         label="fatigued" if p >= 0.5 else "alert",
         probabilities={"alert": 1 - p, "fatigued": p},
-        model_version=model.version,
+        model_version=version,
+        burst=summary,
     )
+
+
+def score_burst(source: str | Path | BinaryIO) -> Score:
+    """Fatigue score of a burst of frames (``inference.burst``): a folder or a ZIP archive of
+    frames, or a short video file. Raises ``InvalidMedia`` when fewer than
+    ``burst.MIN_FRAMES`` frames show one usable face, and ``ModelUnavailable`` as
+    ``score_image`` does. The result carries the burst's figures (``Score.burst``)."""
+    model = get_model("fatigue")
+    result = burst.estimate(
+        burst.frames_of(source), metadata=model.metadata, predict=_fatigued_scores(model)
+    )
+    return _fatigue_score(result.probability, model.version, result.summary())
 
 
 def score_audio(source: str | Path | BinaryIO) -> Score:
@@ -151,6 +173,27 @@ def validate_image_upload(source: Any) -> None:
     Leaves a file object rewound to its start.
     """
     face.analyse_face(preprocessing.decode_image(source))
+
+
+def validate_burst_upload(frames: Sequence[Any]) -> bytes:
+    """Check a burst at upload time and pack it for storage: ``burst.MIN_FRAMES`` to
+    ``burst.MAX_FRAMES`` frames, each a decodable JPEG/PNG/WebP (as ``decode_image`` checks
+    a photo), the middle one showing exactly one usable face (the others are gated when
+    scored). Returns the frames' bytes, unchanged and in order, as one ZIP archive. Raises
+    ``InvalidMedia`` (``face.PhotoRejected`` for the middle frame) or ``ModelUnavailable``.
+    """
+    if not burst.MIN_FRAMES <= len(frames) <= burst.MAX_FRAMES:
+        raise InvalidMedia(
+            f"A burst has {burst.MIN_FRAMES} to {burst.MAX_FRAMES} frames; got {len(frames)}."
+        )
+    data = []
+    for frame in frames:
+        frame.seek(0)
+        content = frame.read()
+        preprocessing.decode_image(io.BytesIO(content))
+        data.append(content)
+    face.analyse_face(preprocessing.decode_image(io.BytesIO(data[len(data) // 2])))
+    return burst.pack(data)
 
 
 def validate_audio_upload(source: Any) -> None:

@@ -90,6 +90,7 @@ class CheckinOutputSerializer(ActiveIndicatorsMixin, serializers.ModelSerializer
             *(i.key for i in indicators.INDICATORS if i.stored == indicators.Stored.SELF_REPORT),
             *indicators.all_score_keys(),
             "coach_message",
+            "burst",
             "model_versions",
             "source",
             "failure_reason",
@@ -151,10 +152,16 @@ class DeviceCheckinInputSerializer(_NumbersSerializer):
 
 class CheckinSubmitInputSerializer(_NumbersSerializer):
     image = serializers.FileField(required=False, allow_empty_file=True)
+    frames = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        help_text="A burst instead of one photo: 3-24 frames a few tenths of a second apart, "
+        "in order (repeat the field); scored for eye closure over time.",
+    )
     audio = serializers.FileField(required=False, allow_empty_file=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("image") and not attrs.get("audio"):
+        if not attrs.get("image") and not attrs.get("audio") and not attrs.get("frames"):
             raise serializers.ValidationError(submission.media_request_message())
         return attrs
 
@@ -200,7 +207,10 @@ class SyncApi(APIView):
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        ignored = submission.unused_media(m for m in ("image", "audio") if data.get(m))
+        sent = [m for m in ("image", "audio") if data.get(m)] + (
+            ["image"] if data.get("frames") else []
+        )
+        ignored = submission.unused_media(dict.fromkeys(sent))
         checkin = submission.checkin_submit(user=request.user, **data)
         body = CheckinOutputSerializer(checkin).data
         answer: dict[str, Any] = {

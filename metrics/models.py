@@ -79,6 +79,9 @@ class CheckIn(models.Model):
     stress = models.FloatField(null=True, blank=True)
     burnout = models.FloatField(null=True, blank=True)
     flow_score = models.FloatField(null=True, blank=True)
+    # What a burst of frames showed (frames, frames refused, eye-closure fraction, yawn
+    # fraction, blinks, longest closure); null for a single photo.
+    burst = models.JSONField(null=True, blank=True)
     # {"fatigue": "<version>", ...} of the models that produced the scores.
     model_versions = models.JSONField(default=dict, blank=True)
     failure_reason = models.TextField(blank=True)

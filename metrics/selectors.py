@@ -57,6 +57,7 @@ def checkin_export_fields() -> tuple[str, ...]:
         "status",
         *self_report_fields(),
         *score_fields(),
+        "burst",
         "model_versions",
         "failure_reason",
         "attempts",

@@ -12,11 +12,15 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 
+from inference import burst
+
 from .errors import UploadTooLarge
 
 # Room for the multipart boundaries and the self-report fields around two files.
 _ENVELOPE_BYTES = 64 * 1024
+# One photo (or a burst of frames, which count together as one photo) and one voice clip.
 MAX_FILES_PER_CHECKIN = 2
+BURST_FIELD = "frames"
 
 
 def too_large_message(limit: int) -> str:
@@ -31,6 +35,8 @@ class FileSizeLimitHandler(FileUploadHandler):
         self.limit = limit
         self.received = 0
         self.files = 0
+        self.frames = 0
+        self.field = ""
 
     def handle_raw_input(
         self,
@@ -45,8 +51,16 @@ class FileSizeLimitHandler(FileUploadHandler):
             raise UploadTooLarge(too_large_message(self.limit))
         return None
 
-    def new_file(self, *args: Any, **kwargs: Any) -> None:
-        super().new_file(*args, **kwargs)
+    def new_file(self, field_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, *args, **kwargs)
+        self.field = field_name
+        if field_name == BURST_FIELD:
+            # The frames of a burst share one file's budget, and count as one file.
+            self.frames += 1
+            if self.frames > burst.MAX_FRAMES:
+                raise UploadTooLarge(f"Send at most {burst.MAX_FRAMES} frames.")
+            if self.frames > 1:
+                return
         self.received = 0
         self.files += 1
         if self.files > MAX_FILES_PER_CHECKIN:
@@ -55,6 +69,10 @@ class FileSizeLimitHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         self.received += len(raw_data)
         if self.received > self.limit:
+            if self.field == BURST_FIELD:
+                raise UploadTooLarge(
+                    f"The frames together must be at most {filesizeformat(self.limit)}."
+                )
             raise UploadTooLarge(too_large_message(self.limit))
         return raw_data
 

@@ -99,6 +99,8 @@ class Scores:
 
     values: dict[str, float | None] = field(default_factory=dict)
     model_versions: dict[str, str] = field(default_factory=dict)
+    # The figures of a burst of frames (``inference.burst``), when the photo was one.
+    burst: dict[str, float | int] | None = None
 
 
 def checkin_run_models(*, checkin: CheckIn) -> Scores:
@@ -119,6 +121,7 @@ def checkin_run_models(*, checkin: CheckIn) -> Scores:
         result = inference.score_media(indicator.model_kind, upload.path)
         scores.values[indicator.key] = result.score
         scores.model_versions[indicator.model_kind] = result.model_version
+        scores.burst = result.burst or scores.burst
     scores.values.update(computed_scores(checkin))
     user = checkin.user
     result = burnout_score_for(
@@ -228,6 +231,7 @@ def checkin_complete(*, checkin: CheckIn, scores: Scores) -> bool:
         **components,
         flow_score=flow_score(components, indicators.flow_weights()),
         model_versions=scores.model_versions,
+        burst=scores.burst,
         status=CheckIn.Status.DONE,
         failure_reason="",
         scored_at=now,

@@ -2,13 +2,16 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import User
@@ -81,6 +84,19 @@ def _check_upload(upload: UploadedFile, *, kind: str) -> None:
     upload.seek(0)
 
 
+def _burst_upload(frames: Sequence[UploadedFile]) -> ContentFile:
+    """A burst's frames, checked, as one stored file (a ZIP archive of the frames as sent).
+
+    The frames share one file's budget (``MAX_UPLOAD_BYTES``) and the photo's checks."""
+    if sum(frame.size or 0 for frame in frames) > settings.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(
+            f"The frames together must be at most {filesizeformat(settings.MAX_UPLOAD_BYTES)}."
+        )
+    if any(frame.size == 0 for frame in frames):
+        raise DomainError("A frame of the burst is empty.")
+    return ContentFile(inference.validate_burst_upload(frames), name="burst.zip")
+
+
 def checkin_photo_check(*, image: UploadedFile) -> None:
     """Run the upload checks and the photo gate on ``image`` without storing anything.
 
@@ -117,6 +133,7 @@ def checkin_submit(
     user: User,
     image: UploadedFile | None = None,
     audio: UploadedFile | None = None,
+    frames: Sequence[UploadedFile] | None = None,
     hours_worked: float | None = None,
     sleep_hours: float | None = None,
     meeting_count: int | None = None,
@@ -124,8 +141,9 @@ def checkin_submit(
 ) -> CheckIn:
     """Store an upload as a ``pending`` check-in and enqueue its scoring after commit.
 
-    Preconditions: ``user`` is an employee with recorded consent; at least one of ``image`` and
-    ``audio`` that the active profile reads (an upload it does not read, such as a voice clip
+    Preconditions: ``user`` is an employee with recorded consent; at least one of ``image`` (or
+    ``frames``, a burst: stored as one ZIP archive in ``image``) and ``audio`` that the
+    active profile reads (an upload it does not read, such as a voice clip
     under ``eu``, is dropped unread; ``unused_media`` names it for the reply); each file
     within ``MAX_UPLOAD_BYTES`` and decodable as its kind (checked by decoding, not by name or
     declared type). Raises ``ConsentRequired`` (403),
@@ -143,12 +161,21 @@ def checkin_submit(
         image = None
     if not indicators.needs_media("audio"):
         audio = None
-    if image is None and audio is None:
+    frames = list(frames or ())
+    if frames and not indicators.needs_media("image"):
+        frames = []
+    if image is not None and frames:
+        raise DomainError(
+            "Send one photo ('image') or a burst of frames ('frames'), not both.",
+            code="photo_and_frames",
+        )
+    if image is None and audio is None and not frames:
         raise DomainError(media_request_message(), code="no_media")
     if image is not None:
         _check_upload(image, kind="image")
     if audio is not None:
         _check_upload(audio, kind="audio")
+    stored_image: File | None = _burst_upload(frames) if frames else image
 
     now = timezone.now()
     checkin = CheckIn(
@@ -159,8 +186,8 @@ def checkin_submit(
         meeting_count=meeting_count,
         mental_fatigue=mental_fatigue,
     )
-    if image is not None:
-        checkin.image = image
+    if stored_image is not None:
+        checkin.image = stored_image
     if audio is not None:
         checkin.audio = audio
     try:

@@ -17,8 +17,11 @@ class Command(BaseCommand):
     requires_system_checks = []
     help = (
         "Score files with the active models, through the same code the worker runs. "
-        "fatigue: image files; voice: audio files; burnout: CSV files with the HackerEarth "
-        "columns. Prints one JSON object per file (per row for burnout)."
+        "fatigue: image files (one photo each), or a burst: a folder of frames (in name "
+        "order), a ZIP archive of frames or a short video (sampled at 4 frames a second), "
+        "reported with its eye-closure fraction, blinks, longest closure, yawn fraction and "
+        "frames refused; voice: audio files; burnout: CSV files with the HackerEarth columns. "
+        "Prints one JSON object per file (per row for burnout)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,7 +40,10 @@ class Command(BaseCommand):
             return
         for path in paths:
             try:
-                result = services.score_media(kind, Path(path))
+                if kind == "fatigue" and _is_burst(Path(path)):
+                    result = services.score_burst(Path(path))
+                else:
+                    result = services.score_media(kind, Path(path))
             except (InvalidMedia, ModelUnavailable) as exc:
                 self._emit({"path": path, "error": exc.message})
                 continue
@@ -48,6 +54,7 @@ class Command(BaseCommand):
                     "label": result.label,
                     "probabilities": {k: round(v, 6) for k, v in result.probabilities.items()},
                     "model_version": result.model_version,
+                    **({"burst": result.burst} if result.burst else {}),
                 }
             )
 
@@ -88,3 +95,11 @@ class Command(BaseCommand):
 
     def _emit(self, payload: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(payload))
+
+
+VIDEO_SUFFIXES = {".mp4", ".webm", ".mov", ".mkv", ".avi", ".y4m", ".mjpeg"}
+
+
+def _is_burst(path: Path) -> bool:
+    """A folder of frames, a ZIP archive of frames or a short video: a burst."""
+    return path.is_dir() or path.suffix.lower() in {".zip", *VIDEO_SUFFIXES}
