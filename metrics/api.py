@@ -143,11 +143,23 @@ class ModelVersionEchoSerializer(serializers.Serializer):
     digest = serializers.CharField(max_length=64)
 
 
+class BurstSummarySerializer(serializers.Serializer):
+    """What a burst of frames showed, as ``inference.burst.BurstEstimate.summary`` reports it."""
+
+    frames = serializers.IntegerField(min_value=1, max_value=24)
+    frames_refused = serializers.IntegerField(min_value=0, max_value=24)
+    eye_closure_fraction = serializers.FloatField(min_value=0, max_value=1)
+    yawn_fraction = serializers.FloatField(min_value=0, max_value=1)
+    blinks = serializers.IntegerField(min_value=0, max_value=24)
+    longest_closure_frames = serializers.IntegerField(min_value=0, max_value=24)
+
+
 class DeviceCheckinInputSerializer(_NumbersSerializer):
     """Private mode: the scores the browser computed, instead of media."""
 
     scores = DeviceScoresSerializer()
     model_versions = serializers.DictField(child=ModelVersionEchoSerializer())
+    burst = BurstSummarySerializer(required=False)
 
 
 class CheckinSubmitInputSerializer(_NumbersSerializer):
@@ -241,6 +253,7 @@ class SyncApi(APIView):
             scores=on_device.DeviceScores(
                 values=dict(scores),
                 model_versions={k: dict(v) for k, v in data.pop("model_versions").items()},
+                burst=dict(data.pop("burst")) if data.get("burst") else None,
             ),
             **data,
         )

@@ -56,6 +56,8 @@ class DeviceScores:
     values: dict[str, float | None]
     # {"fatigue": {"version": ..., "digest": ...}, "voice": {...}} for the scores sent
     model_versions: dict[str, dict[str, str]]
+    # What the burst the fatigue score came from showed, when it came from one.
+    burst: dict[str, float | int] | None = None
 
 
 def _check_score(name: str, value: float | None) -> None:
@@ -153,6 +155,7 @@ def checkin_record_device_scores(
     result = Scores(
         values={**sent, "burnout": burnout.score},
         model_versions={**versions, "burnout": burnout.model_version},
+        burst=scores.burst if "fatigue" in sent else None,
     )
     with transaction.atomic():
         checkin = CheckIn.objects.create(

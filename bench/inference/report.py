@@ -49,6 +49,7 @@ def print_report(rows: list[ReportRow], results: Results) -> None:
             f"|diff| {v['encoder_max_abs_diff']:.1e}); mel {cell(m['mel'])}; prosody "
             f"{cell(m['prosody'])}; whole analysis incl. speech gate {cell(m['analysis'])}"
         )
+    print_burst(results)
     print(
         f"Speech detector (Silero VAD, part of the worker path above), per clip: {vad_ms} ms\n"
         f"Photo gate (face detection + 468 landmarks + checks + eye crops, part of the worker "
@@ -60,4 +61,14 @@ def print_report(rows: list[ReportRow], results: Results) -> None:
         f"{w['rss_after_10s_clip_mb']:.0f} MB, peak {w['peak_rss_mb']:.0f} MB (target <= 600)\n"
         f"Load average {results['load_average_at_start'][0]:.1f} at start, "
         f"{results['load_average_at_end'][0]:.1f} at end; total {results['total_s']:.0f} s"
+    )
+
+
+def print_burst(results: Results) -> None:
+    b = results["burst"]
+    print(
+        f"Burst of {b['frames']} frames with the shipped fatigue model ({b['runs']} runs, thread "
+        f"CPU ms): one photo p50 {b['photo_ms_p50']:.1f}; burst p50 {b['burst_ms_p50']:.1f}, "
+        f"p99 {b['burst_ms_p99']:.1f}; extra over one photo p50 {b['extra_ms_p50']:.1f}, "
+        f"p99 {b['extra_ms_p99']:.1f}"
     )

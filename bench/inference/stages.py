@@ -3,15 +3,19 @@ detector, each timed on its own."""
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from bench.inference.common import (
+    STARTER_FATIGUE_SIDECAR,
     STARTER_VOICE_SIDECAR,
     Results,
     Settings,
@@ -22,6 +26,8 @@ from training.artifacts import OnnxSession
 
 if TYPE_CHECKING:
     import torch
+
+    from inference.sessions import LoadedModel
 
 
 def bench_voice_features(clips: dict[int, Path], settings: Settings, results: Results) -> None:
@@ -98,6 +104,53 @@ def bench_face(image: Path, settings: Settings, results: Results) -> None:
         face.eye_crops(photo, face.analyse_face(photo))
 
     results["face"] = {"ms": compare({"gate + landmarks + crops": gate}, repeats=settings.repeats)}
+
+
+BURST_FRAMES = 12
+
+
+def bench_burst(image: Path, settings: Settings, results: Results) -> None:
+    """The worker's extra time for a burst (12 frames, as the check-in page takes them) over
+    one photo, with the shipped fatigue model: per-check-in milliseconds, p50 and p99 over
+    ``max(20, repeats)`` interleaved runs."""
+    from inference import burst, fatigue, services
+    from inference.preprocessing import decode_image
+
+    sidecar = json.loads(STARTER_FATIGUE_SIDECAR.read_text())
+    session = ort_session(STARTER_FATIGUE_SIDECAR.parent / sidecar["onnx_file"], settings.threads)
+    model = SimpleNamespace(
+        metadata=sidecar,
+        run=lambda batch: session.run([sidecar["output_name"]], {sidecar["input_name"]: batch})[0],
+    )
+    predict = services._fatigued_scores(cast("LoadedModel", model))
+    photo = image.read_bytes()
+    archive = burst.pack([photo] * BURST_FRAMES)
+
+    def one_photo() -> None:
+        fatigue.estimate(decode_image(io.BytesIO(photo)), metadata=sidecar, predict=predict)
+
+    def a_burst() -> None:
+        burst.estimate(burst.frames_of(io.BytesIO(archive)), metadata=sidecar, predict=predict)
+
+    runs = max(20, settings.repeats)
+    timings: dict[str, list[float]] = {"photo": [], "burst": []}
+    one_photo()  # warm-up
+    a_burst()
+    for _ in range(runs):
+        for name, fn in (("photo", one_photo), ("burst", a_burst)):
+            started = time.thread_time()
+            fn()
+            timings[name].append((time.thread_time() - started) * 1000)
+    extra = [b - p for b, p in zip(timings["burst"], timings["photo"], strict=True)]
+    results["burst"] = {
+        "frames": BURST_FRAMES,
+        "runs": runs,
+        "photo_ms_p50": float(np.percentile(timings["photo"], 50)),
+        "burst_ms_p50": float(np.percentile(timings["burst"], 50)),
+        "burst_ms_p99": float(np.percentile(timings["burst"], 99)),
+        "extra_ms_p50": float(np.percentile(extra, 50)),
+        "extra_ms_p99": float(np.percentile(extra, 99)),
+    }
 
 
 def bench_vad(clips: dict[int, Path], settings: Settings, results: Results) -> None:

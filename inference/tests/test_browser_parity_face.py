@@ -26,7 +26,7 @@ import pytest
 from django.conf import settings
 from PIL import Image, ImageFilter
 
-from inference import face, fatigue, services, sessions
+from inference import burst, face, fatigue, services, sessions
 from inference.preprocessing import decode_image
 from inference.tests import browser_origin
 from inference.tests.media import eyes_shut, image_bytes, portrait
@@ -331,3 +331,53 @@ def test_report():
     first = [v["score_ms"] for v in photos.values() if v["first_call"]]
     warm = [v["score_ms"] for v in photos.values() if not v["first_call"]]
     print("score ms: first", first, "warm median", float(np.median(warm)) if warm else None)
+
+
+_BURST = """async ({ frames }) => {
+  const faces = await import('/static/js/private/face.mjs');
+  const pixels = frames.map(({ width, height, rgb }) => {
+    const bytes = Uint8Array.from(atob(rgb), (c) => c.charCodeAt(0));
+    const data = new Uint8ClampedArray(width * height * 4);
+    for (let i = 0; i < width * height; i++) {
+      data.set(bytes.subarray(i * 3, i * 3 + 3), i * 4);
+      data[i * 4 + 3] = 255;
+    }
+    return { width, height, data };
+  });
+  const result = await faces.scoreBurst(window.__faceScorer, pixels);
+  return { probability: result.probability, summary: result.summary };
+}"""
+
+BURST = [
+    "portrait",
+    "eyes painted shut",
+    "eyes painted shut",
+    "portrait as JPEG",
+    "eyes painted shut",
+    "darker (0.6)",
+    "webcam frame",
+    "eyes painted shut",
+]
+
+
+def test_the_browser_scores_a_burst_as_the_server_does(scorer_page, sidecar, server_predict):
+    images = [decode_image(SCORED[name]()) for name in BURST]
+    images.insert(3, Image.new("RGB", (320, 240), (90, 90, 90)))  # a frame without a face
+    expected = burst.estimate(images, metadata=sidecar, predict=server_predict)
+    frames = [
+        {
+            "width": image.width,
+            "height": image.height,
+            "rgb": base64.b64encode(image.tobytes()).decode("ascii"),
+        }
+        for image in images
+    ]
+    got = scorer_page.evaluate(_BURST, {"frames": frames})
+    _measured["burst"] = {
+        "p_server": expected.probability,
+        "p_browser": got["probability"],
+        "abs_dp": abs(got["probability"] - expected.probability),
+    }
+    assert got["probability"] == pytest.approx(expected.probability, abs=1e-3)
+    assert got["summary"] == expected.summary()
+    assert expected.summary()["frames_refused"] == 1 and expected.summary()["blinks"] == 3

@@ -1,4 +1,4 @@
-// Check-in page: camera snapshot, microphone recording (file upload as fallback), submit to the
+// Check-in page: camera burst (12 frames over 3 s), microphone recording (file upload as fallback), submit to the
 // sync API, then poll the check-in's status until it is scored.
 //
 // What is captured comes from the page, never from here: the form's data-needs-image and
@@ -22,10 +22,15 @@
   const result = document.getElementById("result");
   const submitButton = document.getElementById("checkin-submit");
   const RECORD_MS = 5000;
+  // "Take photo" takes a burst: BURST_FRAMES frames BURST_INTERVAL_MS apart (3 s), so a blink
+  // or a smile is one frame of twelve and eyes closed through most of them are seen as such.
+  const BURST_FRAMES = 12;
+  const BURST_INTERVAL_MS = 250;
   const POLL_MS = 1000;
   const POLL_LIMIT = 180;
 
   let imageBlob = null;
+  let burstBlobs = [];
   let audioBlob = null;
   let cameraStream = null;
 
@@ -100,6 +105,7 @@
       cameraStream = await navigator.mediaDevices.getUserMedia({ video: true });
       video.srcObject = cameraStream;
       imageBlob = null;
+      burstBlobs = [];
       show(video, true);
       show(canvas, false);
       show(snap, true);
@@ -112,21 +118,36 @@
     }
   });
 
-  if (needsImage) snap.addEventListener("click", function () {
-    const width = video.videoWidth || 640;
-    const height = video.videoHeight || 480;
+  function grabFrame(width, height) {
     canvas.width = width;
     canvas.height = height;
     canvas.getContext("2d").drawImage(video, 0, 0, width, height);
-    canvas.toBlob(
-      function (blob) {
-        imageBlob = blob;
-        if (blob && onDevice) checkPhotoOnDevice(blob);
-        else if (blob) checkPhoto(blob);
-      },
-      "image/jpeg",
-      0.9
-    );
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+  }
+
+  if (needsImage) snap.addEventListener("click", async function () {
+    const width = video.videoWidth || 640;
+    const height = video.videoHeight || 480;
+    snap.disabled = true;
+    burstBlobs = [];
+    imageBlob = null;
+    setPhotoState("checking", "hold still…");
+    const frames = [];
+    for (let i = 0; i < BURST_FRAMES; i++) {
+      snap.textContent = "Hold still… " + Math.ceil(((BURST_FRAMES - i) * BURST_INTERVAL_MS) / 1000) + " s";
+      frames.push(await grabFrame(width, height));
+      if (i < BURST_FRAMES - 1) await new Promise((r) => setTimeout(r, BURST_INTERVAL_MS));
+    }
+    // The middle frame stays on screen and goes through the photo check.
+    const middle = frames[Math.floor(frames.length / 2)];
+    const bitmap = await createImageBitmap(middle);
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
+    burstBlobs = frames.filter(Boolean);
+    imageBlob = middle;
+    snap.disabled = false;
+    snap.textContent = "Take photo";
+    if (middle && onDevice) checkPhotoOnDevice(middle);
+    else if (middle) checkPhoto(middle);
     if (cameraStream) cameraStream.getTracks().forEach((t) => t.stop());
     show(video, false);
     show(canvas, true);
@@ -161,6 +182,7 @@
       }
       if (response.status === 400 || response.status === 413 || response.status === 415) {
         imageBlob = null;
+        burstBlobs = [];
         captured.textContent = (body.detail || "This photo cannot be used.") +
           " Press \u201cRetake\u201d to retake it.";
         captured.className = "error";
@@ -189,6 +211,7 @@
           },
           refuse: function (message) {
             imageBlob = null;
+            burstBlobs = [];
             captured.textContent = message + " Press \u201cRetake\u201d to retake it.";
             captured.className = "error";
             setPhotoState("refused", "refused: retake it");
@@ -348,6 +371,8 @@
     const data = new FormData(form);
     const imageFile = imageInput && imageInput.files[0];
     const audioFile = audioInput && audioInput.files[0];
+    // A burst from the camera goes as its frames; an uploaded photo as one image.
+    const burst = needsImage && !imageFile && burstBlobs.length ? burstBlobs : [];
     if (needsImage && !imageFile && imageBlob) data.set("image", imageBlob, "snapshot.jpg");
     if (needsAudio && !audioFile && audioBlob) data.set("audio", audioBlob, "voice.webm");
     for (const name of NUMBER_FIELDS) {
@@ -370,6 +395,10 @@
         return;
       }
     }
+    if (burst.length) {
+      data.delete("image");
+      burst.forEach((frame, i) => data.append("frames", frame, "frame-" + i + ".jpg"));
+    }
     if (onDevice) {
       submitButton.disabled = true;
       show(result, false);
@@ -377,6 +406,7 @@
         new CustomEvent("resonance:submit", {
           detail: {
             image: hasImage ? image : null,
+            frames: burst,
             audio: hasAudio ? audio : null,
             done: function (checkin) {
               setStatus("Scored on this device.", false);

@@ -5,7 +5,7 @@
 //
 // The manifest lists only the kinds the organisation's lawful profile scores: without a
 // "voice" kind (the "eu" profile) no voice model is loaded and no stress score is sent.
-import { createFaceScorer, pixelsFromBlob } from "./face.mjs";
+import { createFaceScorer, pixelsFromBlob, scoreBurst } from "./face.mjs";
 
 const form = document.getElementById("checkin-form");
 const NUMBER_FIELDS = ["hours_worked", "sleep_hours", "meeting_count", "mental_fatigue"];
@@ -144,11 +144,20 @@ async function start() {
   });
 
   form.addEventListener("resonance:submit", async (event) => {
-    const { image, audio } = event.detail;
+    const { image, audio, frames } = event.detail;
     const scores = {};
     const versions = {};
+    let burst = null;
     try {
-      if (image && scorers.fatigue) {
+      if (frames && frames.length && scorers.fatigue) {
+        setStatus("Scoring the photos on this device…");
+        const pixels = [];
+        for (const frame of frames) pixels.push(await pixelsFromBlob(frame));
+        const result = await scoreBurst(scorers.fatigue, pixels);
+        scores.fatigue = result.probability;
+        burst = result.summary;
+        versions.fatigue = { version: manifest.kinds.fatigue.version, digest: manifest.kinds.fatigue.digest };
+      } else if (image && scorers.fatigue) {
         setStatus("Scoring the photo on this device…");
         scores.fatigue = (await scorers.fatigue.score(await pixelsFromBlob(image))).score;
         versions.fatigue = { version: manifest.kinds.fatigue.version, digest: manifest.kinds.fatigue.digest };
@@ -172,7 +181,7 @@ async function start() {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ scores, model_versions: versions, ...numbers() }),
+      body: JSON.stringify({ scores, model_versions: versions, ...(burst ? { burst } : {}), ...numbers() }),
     });
     const body = await response.json().catch(() => ({}));
     if (response.status === 409) {

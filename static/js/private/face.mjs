@@ -836,5 +836,65 @@ export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
   };
 }
 
+// --- A burst of frames (inference/burst.py) --------------------------------------------------
+
+export const BURST_MIN_FRAMES = 3;
+
+/**
+ * The burst's figures from its scored frames (each a score() result), in order, as
+ * inference.burst.aggregate computes them: the mean P(eyes closed) (a PERCLOS estimate), the
+ * mean P(yawn), blinks and the longest closure; P(fatigued) = 1 - (1 - yawn) (1 - closure).
+ */
+export function aggregateBurst(frames, refused) {
+  if (frames.length < BURST_MIN_FRAMES) {
+    throw new InvalidMediaError(
+      'burst',
+      `Only ${frames.length} of ${frames.length + refused} frames showed one clear face; at ` +
+        `least ${BURST_MIN_FRAMES} are needed. Face the camera in good light and try again.`,
+    );
+  }
+  const closed = frames.map((f) => f.parts.eyesClosed);
+  const closure = closed.reduce((a, b) => a + b, 0) / closed.length;
+  const yawn = frames.map((f) => f.parts.yawn).reduce((a, b) => a + b, 0) / frames.length;
+  let blinks = 0;
+  let longest = 0;
+  let run = 0;
+  for (const p of closed) {
+    if (p >= 0.5) {
+      run += 1;
+      if (run === 1) blinks += 1;
+      longest = Math.max(longest, run);
+    } else {
+      run = 0;
+    }
+  }
+  return {
+    probability: 1 - (1 - yawn) * (1 - closure),
+    summary: {
+      frames: frames.length,
+      frames_refused: refused,
+      eye_closure_fraction: Math.round(closure * 1e4) / 1e4,
+      yawn_fraction: Math.round(yawn * 1e4) / 1e4,
+      blinks,
+      longest_closure_frames: longest,
+    },
+  };
+}
+
+/** Score every frame (pixel objects) with `scorer`; frames the gate refuses are counted. */
+export async function scoreBurst(scorer, framesPixels) {
+  const scored = [];
+  let refused = 0;
+  for (const pixels of framesPixels) {
+    try {
+      scored.push(await scorer.score(pixels));
+    } catch (err) {
+      if (!(err instanceof InvalidMediaError)) throw err;
+      refused += 1;
+    }
+  }
+  return aggregateBurst(scored, refused);
+}
+
 // Exposed for the parity tests of the pixel operations.
 export const _internals = { resizeBilinear, affineBilinear, luma, laplacianVariance, letterbox };
