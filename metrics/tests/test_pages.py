@@ -142,6 +142,14 @@ def test_trends_without_data_invites_a_checkin(client, employee):
     assert "plotly.min.js" not in html
 
 
+def test_trends_say_which_numbers_alerts_use(client, employee):
+    client.force_login(employee)
+    html = client.get("/me/trends/").content.decode()
+    said = html[html.index('id="usual-alerts"') :]
+    assert "burnout risk" in said and "below your usual" in said
+    assert "never alerts by itself" in said
+
+
 def test_consent_can_be_given_and_withdrawn(client, employee):
     from metrics.services.submission import checkin_submit  # noqa: F401  (consent gates it; see API tests)
 
