@@ -213,6 +213,11 @@ def _card_section(calibration: dict[str, Any]) -> str:
             for b in after["calibration"]["curve"]
         ),
         "",
+        "Against the person's own usual: once someone has 5 scored days, My trends shows each "
+        "day's fatigue against the median and robust spread of their previous 28 days "
+        "(`metrics.baselines`). Alerts do not use fatigue by itself: it counts through the "
+        'FlowScore, whose fixed levels and "below your usual" rule raise them.',
+        "",
         f"Reproduce: `{calibration['command']}`",
         "",
     ]
