@@ -9,8 +9,9 @@ of the two eyes and the eye aspect ratio of the landmark mesh.
 The data (nothing here was seen by the CNN in training: its validation and test parts only):
 
 * **awake**: real whole faces of people not yawning (``yawn/no_yawn``), as photographed
-  (glasses and sunglasses, turned heads, looking down among them) and four variants of each:
-  dim light, mirrored, tilted, and with drawn glasses frames;
+  (glasses and sunglasses, turned heads, looking down among them) and five variants of each:
+  dim light, mirrored, tilted, with drawn glasses frames, and with the eyes narrowed to half
+  their opening (a squint, or the narrowed eyes of a broad smile);
 * **eyes closed**: the same faces, as photographed and dimmed, with each eye replaced by a real
   closed-eye close-up (``eyes/closed``), colour-matched and feathered into the face along the
   landmarks. The data sets hold no whole face with closed eyes; these are built, and the model
@@ -43,7 +44,7 @@ from training.datasets import DatasetError, ImageSample
 
 Predict = Callable[[np.ndarray], np.ndarray]
 
-AWAKE_VARIANTS = ("photo", "dim", "mirrored", "tilted", "glasses")
+AWAKE_VARIANTS = ("photo", "dim", "mirrored", "tilted", "glasses", "squint")
 CLOSED_VARIANTS = ("closed", "closed_dim")
 FEATURES = ("logit_eyes", "ear_mean")
 FOLDS = 5
@@ -93,6 +94,38 @@ def _with_glasses(image: Image.Image, analysis: face.FaceAnalysis) -> Image.Imag
     start, end = a + direction * wa, b - direction * wb
     draw.line([tuple(start), tuple(end)], fill=(25, 25, 25), width=max(2, round(wa / 10)))
     return out
+
+
+def _squinted(image: Image.Image, analysis: face.FaceAnalysis, factor: float = 0.5) -> Image.Image:
+    """Both eyes narrowed (a squint, or the narrowed eyes of a broad smile): each eye's opening
+    squeezed to ``factor`` of its height, the lids' skin stretched to fill, fading out towards
+    the corners. Awake: narrowed eyes are not closed ones."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
+    out = pixels.copy()
+    height, width = pixels.shape[:2]
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        points = analysis.landmarks[list(eye), :2]
+        centre, eye_width = _eye_frame(analysis, eye)
+        opening = max(1.0, float(np.ptp(points[:, 1])) / 2 + 1)  # half the eye's height
+        reach = 0.7 * eye_width  # rows this far above and below the centre are remapped
+        x0, x1 = int(centre[0] - eye_width), int(centre[0] + eye_width) + 1
+        y0, y1 = int(centre[1] - reach), int(centre[1] + reach) + 1
+        for x in range(max(0, x0), min(width, x1)):
+            taper = max(0.0, math.cos(math.pi / 2 * abs(x - centre[0]) / eye_width))
+            for y in range(max(0, y0), min(height, y1)):
+                r = y - centre[1]
+                squeezed = opening * factor
+                if abs(r) < squeezed:
+                    source = r / factor
+                else:
+                    outer = (abs(r) - squeezed) * (reach - opening) / (reach - squeezed)
+                    source = math.copysign(opening + outer, r)
+                source_y = centre[1] + r + taper * (source - r)
+                low = int(np.clip(math.floor(source_y), 0, height - 1))
+                high = min(height - 1, low + 1)
+                weight = float(np.clip(source_y - low, 0, 1))
+                out[y, x] = pixels[low, x] * (1 - weight) + pixels[high, x] * weight
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
 
 
 def _closed_eyes(
@@ -179,6 +212,7 @@ def calibration_rows(
             "mirrored": ImageOps.mirror(photo),
             "tilted": _tilted(photo, rng),
             "glasses": _with_glasses(photo, analysis),
+            "squint": _squinted(photo, analysis),
         }
         closed = _closed_eyes(photo, analysis, closed_crops, rng)
         shut = {"closed": closed, "closed_dim": _dim(closed)}

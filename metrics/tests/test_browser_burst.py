@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_CAMERA_IMAGE, write_y4m
+from conftest import CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_CAMERA_IMAGE, _open_page, write_y4m
 from inference.registry import register_model_file
 from inference.tests.media import eyes_shut
 from metrics.models import CheckIn
@@ -46,15 +46,16 @@ def starter_fatigue(tiny_models):
 
 
 def _open(browser, live_server) -> Iterator:
-    context = browser.new_context(base_url=live_server.url, permissions=["camera", "microphone"])
-    page = context.new_page()
-    page.sent = []
-    page.on(
-        "request",
-        lambda r: page.sent.append({"url": r.url, "method": r.method, "body": r.post_data}),
-    )
-    yield page
-    context.close()
+    """conftest's page, recording what it posts."""
+    for page in _open_page(browser, live_server):
+        page.sent = []
+        page.on(
+            "request",
+            lambda r, page=page: page.sent.append(
+                {"url": r.url, "method": r.method, "body": r.post_data}
+            ),
+        )
+        yield page
 
 
 @pytest.fixture

@@ -73,7 +73,9 @@ class Command(BaseCommand):
             )
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc
-        before = calibration.figures(rows, calibration._fatigued(rows, meta["combiner"]["eyes"]))
+        # The baseline: the eye part fitted on eye close-ups (kept as "eye_crops" once calibrated).
+        crops_part = meta["combiner"].get("eye_crops", meta["combiner"]["eyes"])
+        before = calibration.figures(rows, calibration._fatigued(rows, crops_part))
         after = calibration.cross_validated(rows, seed=opts["seed"])
         eyes = calibration.fit_eyes(rows)
         report = {"before": before, "after_out_of_fold": after, "eyes": eyes}
@@ -103,6 +105,8 @@ class Command(BaseCommand):
         n_faces: int,
         n_crops: int,
     ) -> None:
+        from training.fatigue_calibration import AWAKE_VARIANTS, CLOSED_VARIANTS
+
         version = opts["model_version"]
         out_dir: Path = opts["out_dir"] or model.parent
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -120,8 +124,8 @@ class Command(BaseCommand):
             "data": {
                 "awake_faces": n_faces,
                 "closed_eye_crops": n_crops,
-                "awake_variants": ["photo", "dim", "mirrored", "tilted", "glasses"],
-                "closed_variants": ["closed", "closed_dim"],
+                "awake_variants": list(AWAKE_VARIANTS),
+                "closed_variants": list(CLOSED_VARIANTS),
                 "note": "closed-eye faces are built: real closed-eye close-ups blended into "
                 "the awake faces; no whole face with closed eyes is in the data sets",
             },
@@ -178,8 +182,9 @@ def _card_section(calibration: dict[str, Any]) -> str:
         "",
         f"Data: {calibration['data']['awake_faces']} awake whole faces from the CNN's "
         "validation and test parts (`yawn/no_yawn`: people not yawning, with glasses, "
-        "sunglasses, turned heads and looking down as photographed) and four variants of each "
-        "(dim light at 45 % brightness, mirrored, tilted 8-15°, drawn glasses frames); closed "
+        "sunglasses, turned heads and looking down as photographed) and five variants of each "
+        "(dim light at 45 % brightness, mirrored, tilted 8-15°, drawn glasses frames, eyes "
+        "narrowed to half their opening as in a squint or a broad smile); closed "
         f"eyes: the same faces with {calibration['data']['closed_eye_crops']} real closed-eye "
         "close-ups (`eyes/closed`, also unseen by the CNN) colour-matched and blended into "
         "both eyes, as photographed and dimmed. **The closed-eye faces are built**: the data "
@@ -191,7 +196,7 @@ def _card_section(calibration: dict[str, Any]) -> str:
         "| combiner | faces | ROC-AUC | balanced accuracy | open-eyed photos ≥ 0.5 | "
         "all awake ≥ 0.5 | closed ≥ 0.5 | ECE |",
         "|---|---|---|---|---|---|---|---|",
-        _row(f"before ({calibration['from_version']}, crops)", before),
+        _row("before (fitted on eye close-ups)", before),
         _row("after (whole faces)", after),
         "",
         "Per variant after calibration (share at or above 0.5):",
