@@ -125,35 +125,54 @@
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
   }
 
-  if (needsImage) snap.addEventListener("click", async function () {
+  function cameraLive() {
+    return Boolean(cameraStream && cameraStream.getVideoTracks().some((t) => t.readyState === "live"));
+  }
+
+  // Grab `count` frames `intervalMs` apart while the camera is on; `tick(i)` is told each one.
+  async function grabBurst(count, intervalMs, tick) {
     const width = video.videoWidth || 640;
     const height = video.videoHeight || 480;
-    snap.disabled = true;
-    burstBlobs = [];
-    imageBlob = null;
-    setPhotoState("checking", "hold still…");
     const frames = [];
-    for (let i = 0; i < BURST_FRAMES; i++) {
-      snap.textContent = "Hold still… " + Math.ceil(((BURST_FRAMES - i) * BURST_INTERVAL_MS) / 1000) + " s";
+    for (let i = 0; i < count && cameraLive(); i++) {
+      if (tick) tick(i);
       frames.push(await grabFrame(width, height));
-      if (i < BURST_FRAMES - 1) await new Promise((r) => setTimeout(r, BURST_INTERVAL_MS));
+      if (i < count - 1) await new Promise((r) => setTimeout(r, intervalMs));
     }
-    // The middle frame stays on screen and goes through the photo check.
+    return { frames: frames.filter(Boolean), width, height };
+  }
+
+  // The burst is kept; its middle frame stays on screen and goes through the photo check.
+  async function keepBurst({ frames, width, height }) {
+    if (!frames.length) return;
     const middle = frames[Math.floor(frames.length / 2)];
     const bitmap = await createImageBitmap(middle);
+    canvas.width = width;
+    canvas.height = height;
     canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
-    burstBlobs = frames.filter(Boolean);
+    burstBlobs = frames;
     imageBlob = middle;
-    snap.disabled = false;
-    snap.textContent = "Take photo";
-    if (middle && onDevice) checkPhotoOnDevice(middle);
-    else if (middle) checkPhoto(middle);
+    if (onDevice) checkPhotoOnDevice(middle);
+    else checkPhoto(middle);
     if (cameraStream) cameraStream.getTracks().forEach((t) => t.stop());
     show(video, false);
     show(canvas, true);
     show(snap, false);
     startCamera.textContent = "Retake";
     show(startCamera, true);
+  }
+
+  if (needsImage) snap.addEventListener("click", async function () {
+    snap.disabled = true;
+    burstBlobs = [];
+    imageBlob = null;
+    setPhotoState("checking", "hold still…");
+    const taken = await grabBurst(BURST_FRAMES, BURST_INTERVAL_MS, function (i) {
+      snap.textContent = "Hold still… " + Math.ceil(((BURST_FRAMES - i) * BURST_INTERVAL_MS) / 1000) + " s";
+    });
+    snap.disabled = false;
+    snap.textContent = "Take photo";
+    await keepBurst(taken);
     startCamera.focus();
   });
 
@@ -262,6 +281,15 @@
     recordButton.textContent = "Recording…";
     recorder.start();
     setTimeout(() => recorder.state !== "inactive" && recorder.stop(), RECORD_MS);
+    // With the camera still on, the burst is taken while the person speaks: BURST_FRAMES
+    // frames spread over the recording, instead of a separate "Take photo".
+    if (needsImage && cameraLive() && !burstBlobs.length) {
+      setPhotoState("checking", "taking photos while you speak…");
+      snap.disabled = true;
+      keepBurst(await grabBurst(BURST_FRAMES, RECORD_MS / BURST_FRAMES)).finally(() => {
+        snap.disabled = false;
+      });
+    }
   });
 
   // A live level meter and countdown while recording, so people see the microphone hears them.
