@@ -22,6 +22,15 @@ def sample_image(work: Path) -> Path:
     return path
 
 
+def burst_archive(image: Path, work: Path, frames: int = 12) -> Path:
+    """A burst as the check-in stores it: ``frames`` copies of ``image`` in one archive."""
+    from inference import burst
+
+    path = work / "burst.zip"
+    path.write_bytes(burst.pack([image.read_bytes()] * frames))
+    return path
+
+
 def real_speech(seconds: float, *, seed: int) -> np.ndarray:
     """``seconds`` of the committed test sentences (real speech, 16 kHz) back to back, starting
     ``seed`` seconds in; synthetic tones would be refused by the speech detector."""

@@ -39,6 +39,8 @@ WORKER_SCRIPT = textwrap.dedent(
     services.score_image(image)
     services.score_audio(clip)
     services.score_burnout({"mental_fatigue": 4, "resource_allocation": 5})
+    if len(sys.argv) > 3:
+        services.score_burst(sys.argv[3])  # a burst of frames, as the check-in page sends
     print(json.dumps({
         "loaded": loaded,
         "startup_s": ready,
@@ -52,10 +54,15 @@ WORKER_SCRIPT = textwrap.dedent(
 )
 
 
-def bench_worker(image: Path, clip10: Path, threads: int, results: Results) -> None:
+def bench_worker(
+    image: Path, clip10: Path, threads: int, results: Results, burst: Path | None = None
+) -> None:
+    """A fresh worker process: start-up until every model is loaded, and resident memory
+    after scoring a photo, a 10 s clip and (``burst``) a burst archive of frames."""
     env = {**os.environ, "ORT_INTRA_OP_THREADS": str(threads)}
+    extra = [str(burst)] if burst is not None else []
     out = subprocess.run(
-        [sys.executable, "-c", WORKER_SCRIPT, str(image), str(clip10)],
+        [sys.executable, "-c", WORKER_SCRIPT, str(image), str(clip10), *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
