@@ -189,14 +189,19 @@ def playwright_session() -> Iterator:
         yield playwright
 
 
-@pytest.fixture(scope="session")
-def chromium(playwright_session, tmp_path_factory) -> Iterator:
-    camera = write_y4m(FAKE_CAMERA_IMAGE, tmp_path_factory.mktemp("camera") / "face.y4m")
-    browser = playwright_session.chromium.launch(
+def chromium_with_camera(playwright, camera: Path):
+    """Headless Chromium whose fake camera loops ``camera`` (a Y4M file)."""
+    return playwright.chromium.launch(
         executable_path=CHROMIUM_PATH,
         headless=True,
         args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera}"],
     )
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_session, tmp_path_factory) -> Iterator:
+    camera = write_y4m(FAKE_CAMERA_IMAGE, tmp_path_factory.mktemp("camera") / "face.y4m")
+    browser = chromium_with_camera(playwright_session, camera)
     yield browser
     browser.close()
 

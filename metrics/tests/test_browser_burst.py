@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM_ARGS, CHROMIUM_PATH, FAKE_CAMERA_IMAGE, _open_page, write_y4m
+from conftest import FAKE_CAMERA_IMAGE, _open_page, chromium_with_camera, write_y4m
 from inference.registry import register_model_file
 from inference.tests.media import eyes_shut
 from metrics.models import CheckIn
@@ -30,11 +30,7 @@ def closed_eyes_chromium(playwright_session, tmp_path_factory) -> Iterator:
     image = eyes_shut(Image.open(FAKE_CAMERA_IMAGE).convert("RGB").resize((480, 480)))
     image.save(folder / "closed.png")
     camera = write_y4m(folder / "closed.png", folder / "closed.y4m")
-    browser = playwright_session.chromium.launch(
-        executable_path=CHROMIUM_PATH,
-        headless=True,
-        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={camera}"],
-    )
+    browser = chromium_with_camera(playwright_session, camera)
     yield browser
     browser.close()
 
