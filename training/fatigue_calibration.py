@@ -45,7 +45,7 @@ from training.datasets import DatasetError, ImageSample
 Predict = Callable[[np.ndarray], np.ndarray]
 
 AWAKE_VARIANTS = ("photo", "dim", "mirrored", "tilted", "glasses", "squint")
-CLOSED_VARIANTS = ("closed", "closed_dim")
+CLOSED_VARIANTS = ("closed", "closed_dim", "painted", "painted_dim")
 FEATURES = ("logit_eyes", "ear_mean")
 FOLDS = 5
 
@@ -126,6 +126,32 @@ def _squinted(image: Image.Image, analysis: face.FaceAnalysis, factor: float = 0
                 weight = float(np.clip(source_y - low, 0, 1))
                 out[y, x] = pixels[low, x] * (1 - weight) + pixels[high, x] * weight
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+
+
+def _painted_shut(image: Image.Image, analysis: face.FaceAnalysis) -> Image.Image:
+    """Each eye's opening painted over with the skin just below it and a lid line drawn where
+    the lids meet, softened: closed eyes the landmark mesh sees as closed (its eye aspect ratio
+    drops, as on a real closed eye), where a blended close-up barely moves it."""
+    from PIL import ImageFilter
+
+    out = image.convert("RGB").copy()
+    pixels = np.asarray(out)
+    draw = ImageDraw.Draw(out)
+    for eye in (RIGHT_EYE, LEFT_EYE):
+        points = analysis.landmarks[list(eye), :2]
+        centre, width = _eye_frame(analysis, eye)
+        below = np.clip(
+            [round(centre[1] + 0.6 * width), round(centre[0])],
+            0,
+            [pixels.shape[0] - 1, pixels.shape[1] - 1],
+        )
+        patch = pixels[max(0, below[0] - 2) : below[0] + 3, max(0, below[1] - 2) : below[1] + 3]
+        skin = tuple(int(v) for v in patch.reshape(-1, 3).mean(0))
+        (x0, y0), (x1, y1) = points.min(0) - 2, points.max(0) + 2
+        draw.ellipse([x0, y0, x1, y1], fill=skin)
+        lid = (y0 + y1) / 2 + 0.1 * (y1 - y0)
+        draw.line([x0, lid, x1, lid], fill=(60, 40, 30), width=max(1, round(width / 14)))
+    return out.filter(ImageFilter.GaussianBlur(0.8))
 
 
 def _closed_eyes(
@@ -215,7 +241,13 @@ def calibration_rows(
             "squint": _squinted(photo, analysis),
         }
         closed = _closed_eyes(photo, analysis, closed_crops, rng)
-        shut = {"closed": closed, "closed_dim": _dim(closed)}
+        painted = _painted_shut(photo, analysis)
+        shut = {
+            "closed": closed,
+            "closed_dim": _dim(closed),
+            "painted": painted,
+            "painted_dim": _dim(painted),
+        }
         for label, images in ((0, awake), (1, shut)):
             for variant, image in images.items():
                 row = _row(
