@@ -37,6 +37,7 @@ from PIL import Image
 from inference import face
 from inference import fatigue as pipeline
 from inference.errors import InvalidMedia
+from inference.image_preprocessing import MAX_IMAGE_BYTES
 from inference.preprocessing import decode_image
 
 # Enough frames to tell a blink from closed eyes; more than a check-in needs is refused.
@@ -132,12 +133,21 @@ def _checked_count(count: int) -> None:
 
 
 def archive_frames(source: Any) -> list[Image.Image]:
-    """The frames of a ZIP archive, in name order, each decoded like an uploaded photo."""
+    """The frames of a ZIP archive, in name order, each decoded like an uploaded photo.
+
+    A member larger than a photo may be is refused before it is read: the archive may come
+    from anywhere a file ends with one (a photo with an archive appended), and reading a
+    small compressed member can otherwise unpack gigabytes. (Reading never goes past a
+    member's declared size.)"""
     try:
         with zipfile.ZipFile(source) as archive:
-            names = sorted(n for n in archive.namelist() if not n.endswith("/"))
-            _checked_count(len(names))
-            return [decode_image(io.BytesIO(archive.read(n))) for n in names]
+            members = sorted(
+                (m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename
+            )
+            _checked_count(len(members))
+            if any(m.file_size > MAX_IMAGE_BYTES for m in members):
+                raise InvalidMedia("A frame of the burst is larger than a photo may be.")
+            return [decode_image(io.BytesIO(archive.read(m))) for m in members]
     except zipfile.BadZipFile as exc:
         raise InvalidMedia("The burst archive is corrupt.") from exc
 

@@ -68,6 +68,17 @@ def test_an_archive_keeps_the_frames_in_order_and_bad_archives_are_refused():
     assert not burst.is_archive(io.BytesIO(_png(frames[0])))
 
 
+def test_a_member_that_would_unpack_past_a_photos_size_is_refused_unread():
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for index in range(3):
+            # 21 MB of zeros compress to about 20 kB.
+            archive.writestr(f"frame-{index}", b"\0" * (21 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 200_000
+    with pytest.raises(InvalidMedia, match="larger than a photo may be"):
+        burst.archive_frames(bomb)
+
+
 @pytest.fixture
 def starter(db):
     return register_model_file(STARTER, activate=True)
