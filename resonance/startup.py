@@ -7,9 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
-from metrics.services.indicator_purge import stored_inactive_values
+from metrics.services.indicator_purge import inactive_values_remain
 from resonance import indicators
-from teams.publication import published_inactive_values_count
+from teams.publication import published_inactive_values_remain
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +27,9 @@ def require_collected_static() -> None:
         )
 
 
-def stored_inactive_indicator_values() -> int:
-    """Rows and uploads that hold what the active signal profile does not compute."""
-    return stored_inactive_values().total + published_inactive_values_count()
+def inactive_indicator_values_remain() -> bool:
+    """Whether any row or upload holds what the active signal profile does not compute."""
+    return inactive_values_remain() or published_inactive_values_remain()
 
 
 def require_lawful_stored_data() -> None:
@@ -43,7 +43,7 @@ def require_lawful_stored_data() -> None:
     if not indicators.inactive():
         return
     try:
-        found = stored_inactive_indicator_values()
+        found = inactive_indicator_values_remain()
     except DatabaseError as exc:
         logger.warning("Could not check for data the signal profile leaves out: %s", exc)
         return
@@ -51,7 +51,7 @@ def require_lawful_stored_data() -> None:
         left_out = ", ".join(i.key for i in indicators.inactive())
         raise ImproperlyConfigured(
             f"SIGNAL_PROFILE={indicators.profile()} leaves out {left_out}, but the database "
-            f"still holds {found} row(s) or upload(s) with such data. Run "
+            "still holds such data. Run "
             "`python manage.py purge_inactive_indicators --dry-run` to see them, then without "
             "--dry-run to erase them, before starting the web server or workers."
         )

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import django.dispatch
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -348,12 +348,20 @@ def _inactive_published_keys() -> tuple[str, ...]:
     return tuple(i.key for i in indicators.inactive() if i.publishable)
 
 
-def published_inactive_values_count() -> int:
-    """Published team-days that hold a mean of an indicator the active profile leaves out."""
+def _inactive_published() -> QuerySet[PublishedTeamDay]:
+    """Published team-days holding a mean of an indicator the active profile leaves out."""
     condition = Q(pk__in=[])
     for key in _inactive_published_keys():
         condition |= Q(**{f"{key}__isnull": False})
-    return PublishedTeamDay.objects.filter(condition).count()
+    return PublishedTeamDay.objects.filter(condition)
+
+
+def published_inactive_values_count() -> int:
+    return _inactive_published().count()
+
+
+def published_inactive_values_remain() -> bool:
+    return _inactive_published().exists()
 
 
 def published_inactive_values_purge() -> int:
@@ -366,7 +374,4 @@ def published_inactive_values_purge() -> int:
     keys = _inactive_published_keys()
     if not keys:
         return 0
-    condition = Q(pk__in=[])
-    for key in keys:
-        condition |= Q(**{f"{key}__isnull": False})
-    return PublishedTeamDay.objects.filter(condition).update(**dict.fromkeys(keys))
+    return _inactive_published().update(**dict.fromkeys(keys))

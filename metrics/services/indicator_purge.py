@@ -68,9 +68,23 @@ class PurgeCounts:
         return self.checkins + self.daily_metrics + self.media_files
 
 
+def inactive_values_remain() -> bool:
+    """Whether any check-in or day holds a value of an inactive indicator, or any check-in an
+    upload no active indicator reads (``EXISTS`` queries, stopping at the first row: what the
+    start-up check asks; the columns carry no index, so an empty answer reads each table)."""
+    keys = _inactive_score_keys()
+    if keys and (
+        CheckIn.objects.filter(_any_value(keys)).exists()
+        or DailyMetric.objects.filter(_any_value(keys)).exists()
+    ):
+        return True
+    media = _unused_media()
+    return bool(media) and CheckIn.objects.filter(_any_file(media)).exists()
+
+
 def stored_inactive_values() -> PurgeCounts:
     """Count check-ins and days that hold a value of an inactive indicator, and uploads no
-    active indicator reads (a few indexed COUNTs; no writes)."""
+    active indicator reads (COUNT queries for the purge command's report; no writes)."""
     keys = _inactive_score_keys()
     counts = PurgeCounts()
     if keys:
