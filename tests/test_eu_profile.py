@@ -173,10 +173,16 @@ def test_a_voice_clip_alone_is_refused_with_a_reason_and_stores_nothing(
     assert not CheckIn.objects.exists()
 
 
-def test_a_device_stress_score_is_refused_under_eu(eu, tiny_models, employee, api_client_for):
-    settings_payload = {"scores": {"stress": 0.4}, "model_versions": {}}
-    response = api_client_for(employee).post(SYNC, settings_payload, format="json")
-    assert response.status_code in (400, 403)
+def test_a_device_stress_score_is_refused_under_eu(
+    eu, tiny_models, employee, api_client_for, settings
+):
+    # Private mode on, so the refusal is the profile's and not private mode's.
+    settings.PRIVATE_MODE = "required"
+    payload = {"scores": {"fatigue": 0.2, "stress": 0.4}, "model_versions": {}}
+    response = api_client_for(employee).post(SYNC, payload, format="json")
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "indicator_not_used"
+    assert "does not use the 'stress' score" in response.json()["detail"]
     assert not CheckIn.objects.exists()
 
 
