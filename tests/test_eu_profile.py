@@ -5,6 +5,7 @@ row, export, alert, heatmap, CSV or dashboard; no audio file is kept."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -230,3 +231,29 @@ def test_predict_refuses_the_voice_model_under_eu(eu, tiny_models, tmp_path):
     clip.write_bytes(audio_upload().read())
     with pytest.raises(CommandError, match="does not use the voice model"):
         call_command("predict", "voice", str(clip), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("path", ["/admin/metrics/checkin/", "/admin/metrics/dailymetric/"])
+def test_individual_rows_in_the_admin_are_for_admins_only_and_follow_the_profile(
+    path, eu, employee, manager, admin_user
+):
+    checkin = CheckIn.objects.create(
+        user=employee, status=CheckIn.Status.DONE, fatigue=0.2, burnout=0.3, flow_score=70.0
+    )
+    DailyMetric.objects.create(user=employee, date=dt.date(2026, 12, 1), fatigue=0.2)
+    for outsider in (employee, manager):
+        client = Client()
+        client.force_login(outsider)
+        response = client.get(path)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client = Client()
+    client.force_login(admin_user)
+    listing = client.get(path)
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "Signal profile: <strong>eu</strong>" in html
+    assert "column-fatigue" in html and "column-stress" not in html
+    if "checkin" in path:
+        detail = client.get(f"{path}{checkin.pk}/change/").content.decode()
+        assert "field-fatigue" in detail and "field-stress" not in detail
+        assert client.post(f"{path}{checkin.pk}/delete/").status_code == 403
