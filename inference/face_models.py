@@ -47,15 +47,13 @@ def _refusal(model: sessions.ModelFile, problem: Problem, error: str) -> str:
 
 def _model(name: str) -> sessions.ModelFile:
     folder = face_models_dir()
-    entry = _manifest(folder).get("models", {}).get(name)
-    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
-        raise ModelUnavailable(f"The face model {name} is not in the manifest.")
-    return sessions.ModelFile(
-        name=name,
-        path=folder / entry["file"],
-        sha256=entry["sha256"],
+    return sessions.listed_model(
+        folder,
+        _manifest(folder),
+        name,
         version=name,
         refusal=_refusal,
+        unlisted=f"The face model {name} is not in the manifest.",
     )
 
 

@@ -53,6 +53,29 @@ class ModelFile:
     refusal: Refusal = field(compare=False, repr=False)
 
 
+def listed_model(
+    folder: Path,
+    manifest: dict[str, Any],
+    name: str,
+    *,
+    version: str,
+    refusal: Refusal,
+    unlisted: str,
+) -> ModelFile:
+    """The bundled model ``name`` as ``folder``'s manifest lists it (``{"models": {name:
+    {"file", "sha256"}}}``); ``ModelUnavailable(unlisted)`` when the manifest does not."""
+    entry = manifest.get("models", {}).get(name)
+    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
+        raise ModelUnavailable(unlisted)
+    return ModelFile(
+        name=name,
+        path=folder / entry["file"],
+        sha256=entry["sha256"],
+        version=version,
+        refusal=refusal,
+    )
+
+
 @dataclass
 class LoadedModel:
     """A model with its session; ``run`` feeds one input and returns the first (or the

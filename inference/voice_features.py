@@ -186,15 +186,13 @@ def _model() -> sessions.ModelFile:
     """The encoder file of ``VOICE_ENCODER_DIR``, as its manifest lists it."""
     folder = encoder_dir()
     manifest = _manifest(folder)
-    entry = manifest.get("models", {}).get(ENCODER)
-    if not isinstance(entry, dict) or "file" not in entry or "sha256" not in entry:
-        raise ModelUnavailable(f"The voice encoder is not in {folder / 'manifest.json'}.")
-    return sessions.ModelFile(
-        name=ENCODER,
-        path=folder / entry["file"],
-        sha256=entry["sha256"],
+    return sessions.listed_model(
+        folder,
+        manifest,
+        ENCODER,
         version=str(manifest.get("source", ENCODER)),
         refusal=_refusal,
+        unlisted=f"The voice encoder is not in {folder / 'manifest.json'}.",
     )
 
 
