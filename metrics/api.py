@@ -107,8 +107,13 @@ class CheckinOutputSerializer(ActiveIndicatorsMixin, serializers.ModelSerializer
 class DailyMetricOutputSerializer(ActiveIndicatorsMixin, serializers.ModelSerializer):
     class Meta:
         model = DailyMetric
-        fields = ["date", *indicators.all_score_keys(), "checkin_count", "meeting_count"]
-        fields += ["coach_message"]
+        fields = [
+            "date",
+            *indicators.all_score_keys(),
+            "checkin_count",
+            "meeting_count",
+            "coach_message",
+        ]
 
 
 class CheckinAcceptedSerializer(serializers.Serializer):
@@ -219,10 +224,9 @@ class SyncApi(APIView):
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        sent = [m for m in ("image", "audio") if data.get(m)] + (
-            ["image"] if data.get("frames") else []
+        ignored = submission.unused_media(
+            image=data.get("image"), frames=data.get("frames") or (), audio=data.get("audio")
         )
-        ignored = submission.unused_media(dict.fromkeys(sent))
         checkin = submission.checkin_submit(user=request.user, **data)
         body = CheckinOutputSerializer(checkin).data
         answer: dict[str, Any] = {

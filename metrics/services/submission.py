@@ -2,7 +2,7 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -123,9 +123,15 @@ def media_request_message(*, verb: str = "Send", names: Mapping[str, str] = MEDI
     return f"{verb} {either_or_both([names[m] for m in indicators.media_needed()])}."
 
 
-def unused_media(sent: Iterable[str]) -> list[str]:
-    """The uploads among ``sent`` that the active profile does not read (they are dropped)."""
-    return [media for media in sent if not indicators.needs_media(media)]
+def unused_media(
+    *, image: object = None, frames: Sequence[object] = (), audio: object = None
+) -> list[str]:
+    """The kinds of upload sent ("image" for a photo or a burst, "audio") that the active
+    profile does not read: ``checkin_submit`` drops them unread, the reply names them."""
+    sent = {"image": bool(image) or bool(frames), "audio": bool(audio)}
+    return [
+        media for media, present in sent.items() if present and not indicators.needs_media(media)
+    ]
 
 
 def checkin_submit(
