@@ -48,6 +48,8 @@ AWAKE_VARIANTS = ("photo", "dim", "mirrored", "tilted", "glasses", "squint")
 CLOSED_VARIANTS = ("closed", "closed_dim", "painted", "painted_dim")
 FEATURES = ("logit_eyes", "ear_mean")
 FOLDS = 5
+SHUT_VARIANTS = ("shut", "shut_dim")  # optional: lids squeezed to a tenth of the opening
+SHUT_FACTOR = 0.1
 
 
 @dataclass
@@ -218,8 +220,12 @@ def calibration_rows(
     metadata: dict[str, Any],
     predict: Predict,
     seed: int = 7,
+    squeezed_shut: bool = False,
 ) -> list[FaceRow]:
-    """Every awake face and its variants, and its closed-eye versions, through the pipeline."""
+    """Every awake face and its variants, and its closed-eye versions, through the pipeline.
+
+    ``squeezed_shut`` adds closed faces built by squeezing each eye's opening to a tenth (closed
+    as PERCLOS counts it, >= 80 %): the hardest case to tell from a squint, which keeps half."""
     if not faces or not closed_crops:
         raise DatasetError("Calibration needs awake whole faces and closed-eye close-ups.")
     rng = random.Random(seed)
@@ -248,6 +254,9 @@ def calibration_rows(
             "painted": painted,
             "painted_dim": _dim(painted),
         }
+        if squeezed_shut:
+            squeezed = _squinted(photo, analysis, factor=SHUT_FACTOR)
+            shut.update(shut=squeezed, shut_dim=_dim(squeezed))
         for label, images in ((0, awake), (1, shut)):
             for variant, image in images.items():
                 row = _row(
@@ -261,6 +270,61 @@ def calibration_rows(
                 if row is not None:
                     rows.append(row)
     return rows
+
+
+NEARLY_SHUT_EAR = 0.17  # the mesh's eye aspect ratio of real closed eyes is about 0.1-0.17
+
+
+def yawning_figures(
+    faces: Sequence[ImageSample],
+    eyes: dict[str, Any],
+    *,
+    metadata: dict[str, Any],
+    predict: Predict,
+) -> dict[str, Any]:
+    """Real yawning faces through the pipeline with the given eye part: the share scored as
+    fatigued, and among those whose eyes the mesh measures as nearly shut (squeezed while
+    yawning: the only real whole faces with closed eyes in the data sets), how often the eye
+    part alone flags them."""
+    rows = [
+        row
+        for sample in faces
+        if (
+            row := _row(
+                decode_image(sample.path).convert("RGB"),
+                label=1,
+                variant="yawning",
+                group="yawning",
+                metadata=metadata,
+                predict=predict,
+            )
+        )
+        is not None
+    ]
+    if not rows:
+        return {"n": 0}
+    combiner = {"eyes": eyes}
+    eyes_closed = np.asarray(
+        [
+            pipeline.eyes_closed_probability(combiner, eye_scores=r.eye_scores, ear_mean=r.ear_mean)
+            for r in rows
+        ]
+    )
+    fatigued = _fatigued(rows, eyes)
+    shut = np.asarray([r.ear_mean < NEARLY_SHUT_EAR for r in rows])
+    return {
+        "n": len(rows),
+        "fatigued_at_or_above_0_5": round(float((fatigued >= 0.5).mean()), 4),
+        "nearly_shut": {
+            "n": int(shut.sum()),
+            "eye_part_at_or_above_0_5": round(float((eyes_closed[shut] >= 0.5).mean()), 4)
+            if shut.any()
+            else None,
+            "fatigued_at_or_above_0_5": round(float((fatigued[shut] >= 0.5).mean()), 4)
+            if shut.any()
+            else None,
+        },
+    }
 
 
 def _logit(p: float) -> float:
@@ -335,7 +399,7 @@ def figures(rows: Sequence[FaceRow], p: np.ndarray) -> dict[str, Any]:
     y = np.asarray([r.label for r in rows])
     flagged = p >= 0.5
     per_variant = {}
-    for variant in (*AWAKE_VARIANTS, *CLOSED_VARIANTS):
+    for variant in (*AWAKE_VARIANTS, *CLOSED_VARIANTS, *SHUT_VARIANTS):
         idx = np.asarray([r.variant == variant for r in rows])
         if idx.any():
             per_variant[variant] = {

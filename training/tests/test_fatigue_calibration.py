@@ -83,7 +83,8 @@ def test_built_faces_change_only_the_eyes_and_still_pass_the_gate(tmp_path):
     Image.new("RGB", (64, 64), (190, 140, 120)).save(crop)
     shut = calibration._closed_eyes(photo, analysis, [crop], random.Random(0))
     glasses = calibration._with_glasses(photo, analysis)
-    for built in (shut, glasses):
+    squeezed = calibration._squinted(photo, analysis, factor=calibration.SHUT_FACTOR)
+    for built in (shut, glasses, squeezed):
         assert built.size == photo.size
         face.analyse_face(built)  # the gate still sees one usable face
         changed = np.any(np.asarray(built) != np.asarray(photo), axis=2)
@@ -126,8 +127,40 @@ def test_the_command_reports_and_writes_a_new_version(tmp_path):
     )
     text = out.getvalue()
     assert "current combiner: ROC-AUC" in text and "whole-face calibration: ROC-AUC" in text
+    assert "shut" not in json.dumps(
+        json.loads((tmp_path / "out" / "fatigue-calibrated-test.json").read_text())["calibration"][
+            "data"
+        ]["closed_variants"]
+    )
     sidecar = json.loads((tmp_path / "out" / "fatigue-calibrated-test.json").read_text())
     assert sidecar["version"] == "calibrated-test"
     assert sidecar["combiner"]["eyes"]["features"] == ["logit_eyes", "ear_mean"]
     card = (tmp_path / "out" / "fatigue-calibrated-test.md").read_text()
     assert "## Whole-face calibration" in card and "Reproduce:" in card
+
+
+@pytest.mark.django_db
+def test_squeezed_shut_faces_are_built_as_closed_when_asked(tmp_path):
+    folders = write_image_folders(tmp_path / "data", per_class=10)
+    out = io.StringIO()
+    call_command(
+        "calibrate_fatigue",
+        "--data-dir",
+        str(folders["yawn"]),
+        "--data-dir",
+        str(folders["eyes"]),
+        "--model",
+        str(STARTER),
+        "--model-version",
+        "check",
+        "--squeezed-shut",
+        "--dry-run",
+        stdout=out,
+    )
+    text = out.getvalue()
+    report = json.loads(text[text.index("{") :])
+    variants = report["after_out_of_fold"]["per_variant"]
+    assert variants["shut"]["n"] > 0 and "shut_dim" in variants
+    # The shipped model is already calibrated: its own part is reported beside the refit.
+    assert set(report["yawning_faces"]) == {"before", "current", "after"}
+    assert "shut" in report["current_in_sample"]["per_variant"]

@@ -37,6 +37,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--max-faces", type=int, help="cap on awake faces (quick runs)")
         parser.add_argument("--dry-run", action="store_true", help="report; write nothing")
+        parser.add_argument(
+            "--squeezed-shut",
+            action="store_true",
+            help="also build closed faces with each eye's opening squeezed to a tenth",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from inference.registry import read_sidecar
@@ -62,6 +67,7 @@ class Command(BaseCommand):
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc
         faces = [s for s in unseen if s.subset == "yawn" and s.label == "alert"]
+        yawning = [s for s in unseen if s.subset == "yawn" and s.label == "fatigued"]
         crops = [s.path for s in unseen if s.subset == "eyes" and s.label == "fatigued"]
         if opts["max_faces"]:
             faces = faces[: opts["max_faces"]]
@@ -69,7 +75,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Scoring {len(faces)} awake faces with {len(crops)} closed-eye crops…")
         try:
             rows = calibration.calibration_rows(
-                faces, crops, metadata=meta, predict=predict, seed=opts["seed"]
+                faces,
+                crops,
+                metadata=meta,
+                predict=predict,
+                seed=opts["seed"],
+                squeezed_shut=opts["squeezed_shut"],
             )
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc
@@ -78,7 +89,18 @@ class Command(BaseCommand):
         before = calibration.figures(rows, calibration._fatigued(rows, crops_part))
         after = calibration.cross_validated(rows, seed=opts["seed"])
         eyes = calibration.fit_eyes(rows)
-        report = {"before": before, "after_out_of_fold": after, "eyes": eyes}
+        report: dict[str, Any] = {"before": before, "after_out_of_fold": after, "eyes": eyes}
+        if "eye_crops" in meta["combiner"]:  # already calibrated: how the shipped part does
+            report["current_in_sample"] = calibration.figures(
+                rows, calibration._fatigued(rows, meta["combiner"]["eyes"])
+            )
+        parts = {"before": crops_part, "current": meta["combiner"]["eyes"], "after": eyes}
+        if "eye_crops" not in meta["combiner"]:
+            del parts["current"]
+        report["yawning_faces"] = {
+            name: calibration.yawning_figures(yawning, part, metadata=meta, predict=predict)
+            for name, part in parts.items()
+        }
         self._print(before, after)
         if opts["dry_run"]:
             self.stdout.write(json.dumps(report, indent=2))
@@ -105,7 +127,7 @@ class Command(BaseCommand):
         n_faces: int,
         n_crops: int,
     ) -> None:
-        from training.fatigue_calibration import AWAKE_VARIANTS, CLOSED_VARIANTS
+        from training.fatigue_calibration import AWAKE_VARIANTS, CLOSED_VARIANTS, SHUT_VARIANTS
 
         version = opts["model_version"]
         out_dir: Path = opts["out_dir"] or model.parent
@@ -125,7 +147,10 @@ class Command(BaseCommand):
                 "awake_faces": n_faces,
                 "closed_eye_crops": n_crops,
                 "awake_variants": list(AWAKE_VARIANTS),
-                "closed_variants": list(CLOSED_VARIANTS),
+                "closed_variants": [
+                    *CLOSED_VARIANTS,
+                    *(SHUT_VARIANTS if opts["squeezed_shut"] else ()),
+                ],
                 "note": "closed-eye faces are built: real closed-eye close-ups blended into "
                 "the awake faces; no whole face with closed eyes is in the data sets",
             },
