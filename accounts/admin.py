@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from audit.admin import AuditedPersonDataAdminMixin
+
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedPersonDataAdminMixin, BaseUserAdmin):
     list_display = ["username", "email", "role", "team", "is_active", "biometric_consent_at"]
     list_filter = ["role", "team", "is_active", "company_type", "wfh_available"]
     search_fields = ["username", "email", "first_name", "last_name", "team__name"]

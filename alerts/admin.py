@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from audit.admin import AuditedPersonDataAdminMixin
+
 from .models import BurnoutAlert, CheckinReminder
 
 
 @admin.register(BurnoutAlert)
-class BurnoutAlertAdmin(admin.ModelAdmin):
+class BurnoutAlertAdmin(AuditedPersonDataAdminMixin, admin.ModelAdmin):
     list_display = [
         "rule",
         "severity",

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import User
+from audit.selectors import access_log_export
 
 from .flowscore import coach_message
 from .models import (
@@ -106,6 +107,8 @@ def my_data_export(*, user: User) -> dict[str, Any]:
             {f: _plain(v) for f, v in row.items()}
             for row in daily_metrics_for(user=user).values(*metric_export_fields())
         ],
+        # Who opened or changed the user's records (admins); team views are not per person.
+        "access_log": access_log_export(user),
     }
 
 
