@@ -64,8 +64,14 @@ def noiseless(settings):
 
     Tests of the privacy guarantees themselves run with the default epsilon.
     """
-    settings.PRIVACY_EPSILON_PER_VALUE = 1e6
-    settings.PRIVACY_MONTHLY_BUDGET = 1e12
+    settings.PRIVACY_EPSILON_WEEK_COUNT = 1e6
+    settings.PRIVACY_EPSILON_WEEK_FLOW = 1e6
+    settings.PRIVACY_EPSILON_MONTH_ROSTER = 1e6
+    settings.PRIVACY_EPSILON_MONTH_COMPONENT = 1e6
+    settings.PRIVACY_EPSILON_MONTH_COUNT = 1e6
+    settings.PRIVACY_EPSILON_MONTH_AT_RISK = 1e6
+    settings.PRIVACY_CAP_MONTH = 1e12
+    settings.PRIVACY_CAP_YEAR = 1e13
 
 
 @pytest.fixture(scope="session")

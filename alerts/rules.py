@@ -195,7 +195,7 @@ def team_low_flow(mean_flow: float | None, days: int, t: Thresholds) -> Finding 
         rule="team_low_flow",
         severity="medium",
         message=(
-            f"The team's average FlowScore over the last {t.window_days} days is about "
+            f"The team's average FlowScore over its latest published weeks is about "
             f"{_r(mean_flow)} (below {t.team_low_flow:g}), over {days} published days."
         ),
         snapshot={"mean_flow": _r(mean_flow), "days_published": days},
@@ -220,7 +220,7 @@ def team_decline(
         severity="medium",
         message=(
             f"The team's average FlowScore fell by about {_r(drop)} points: {_r(mean_flow)} over "
-            f"the last {t.window_days} days against {_r(previous_mean_flow)} the week before."
+            f"its latest published weeks against {_r(previous_mean_flow)} in the weeks before."
         ),
         snapshot={
             "mean_flow": _r(mean_flow),
@@ -244,7 +244,7 @@ def team_at_risk(at_risk_share: float | None, days: int, t: Thresholds) -> Findi
         severity="medium",
         message=(
             f"{band.capitalize()} of the team's contributing members showed individual burnout "
-            "signals on recent days."
+            "signals in the latest published month."
         ),
         snapshot={"share_at_risk_band": band, "days_published": days},
     )

@@ -5,14 +5,15 @@
 
 Uses ``DATABASE_URL`` when it points at PostgreSQL, else ``resonance_bench`` on 127.0.0.1
 (created when missing). For each size it (re)generates the scale data with ``seed_scale``'s
-service, then times the publication of the whole history (``team_days_publish``: every team x
-every closed day, computed once with noise and frozen) and a second, incremental publication
-right after (nothing new: it should publish nothing, quickly). Today and the last day or two
-stay unpublished (a day is published once it has closed everywhere, plus the grace hours).
+service, then times the publication of the whole history (``team_periods_publish``: every
+team x every closed week and month, computed once with noise and frozen) and a second,
+incremental publication right after (nothing new: it should publish nothing, quickly). The
+current week stays unpublished (a period is published once it has closed everywhere, plus the
+grace hours).
 
 Then it measures through Django's full request stack (middleware, auth, template, JSON): the
 dashboard page as a manager of one team and as an admin (every team), the heatmap API, and the
-number of SQL queries of each. The pages read ``PublishedTeamDay`` only. The "live GROUP BY"
+number of SQL queries of each. The pages read ``PublishedTeamPeriod`` only. The "live GROUP BY"
 column is, in the same run, the GROUP BY (team, day) over ``DailyMetric`` for the same teams
 and days, executed and fetched with nothing on top: what a dashboard aggregating live would pay
 for its main query alone.
@@ -147,14 +148,14 @@ def _time_live_sql(
 
 
 def _time_publication(label: str) -> str:
-    """Publish every closed day not yet published (no alert evaluation) and say how long."""
-    from teams.publication import team_days_publish
+    """Publish every closed period not yet published (no alert evaluation) and say how long."""
+    from teams.publication import team_periods_publish
 
     started = time.perf_counter()
-    summary = team_days_publish(announce=False)
+    summary = team_periods_publish(announce=False)
     seconds = time.perf_counter() - started
     line = (
-        f"{label} of {summary.cells:,} team-days: {seconds:.2f} s "
+        f"{label} of {summary.cells:,} team periods: {seconds:.2f} s "
         f"({summary.published:,} published, {summary.suppressed:,} suppressed, "
         f"{summary.withheld:,} withheld)"
     )
@@ -176,7 +177,7 @@ def _bench_size(
     from accounts.models import User
     from demo.scale import SCALE_ADMIN_USERNAME, scale_data_create
     from metrics.models import DailyMetric
-    from teams.models import PublishedTeamDay, Team
+    from teams.models import PublishedTeamPeriod, Team
 
     started = time.perf_counter()
     scale_data_create(employees=employees, teams=teams, days=days, seed=seed, reset=True)
@@ -196,9 +197,9 @@ def _bench_size(
         f"{size:>15}: {_time_publication('incremental publication')}",
     ]
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {PublishedTeamDay._meta.db_table}")
+        cursor.execute(f"VACUUM ANALYZE {PublishedTeamPeriod._meta.db_table}")
     today = timezone.localdate()
-    latest = PublishedTeamDay.objects.aggregate(latest=Max("date"))["latest"]
+    latest = PublishedTeamPeriod.objects.aggregate(latest=Max("date"))["latest"]
     print(f"latest published day {latest}, today {today} (later days are not closed yet)")
 
     manager = User.objects.get(username="scale-m001")

@@ -21,8 +21,9 @@ from teams.models import Team
 TRAJECTORIES = {
     "healthy": {"start": 0.25, "end": 0.22},
     "steady": {"start": 0.40, "end": 0.40},
-    # Stable for most of the window, then a clear slide over the last three weeks.
-    "declining": {"start": 0.32, "end": 0.68, "turn": 0.72},
+    # Stable for the first half of the window, then a clear slide over the last six weeks
+    # (weekly team cells need a few closed weeks to show it).
+    "declining": {"start": 0.32, "end": 0.68, "turn": 0.5},
 }
 # Day-to-day spread of each component around the team's course (others: 0.09).
 NOISE = {"fatigue": 0.08, "burnout": 0.05}

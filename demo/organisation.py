@@ -13,9 +13,9 @@ from teams.models import Team
 DEMO_PASSWORD_SUFFIX = "-resonance-demo"
 DEMO_TEAMS = {
     # name: (number of employees, trajectory of the team's wellbeing)
-    "Platform": (8, "healthy"),
-    "Mobile": (7, "declining"),
-    "Design": (6, "steady"),
+    "Platform": (12, "healthy"),
+    "Mobile": (10, "declining"),
+    "Design": (8, "steady"),
     "Support": (4, "steady"),  # below the default privacy threshold: always suppressed
 }
 

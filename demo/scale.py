@@ -143,7 +143,7 @@ def scale_data_delete() -> int:
     """Delete every team and user made by ``scale_data_create`` (and their daily metrics).
 
     Side effects: removes rows of other apps that cascade from those users and teams (their
-    published team-days included).
+    published team periods included).
     """
     DailyMetric.objects.filter(user__username__startswith=SCALE_USER_PREFIX).delete()
     deleted_users, _ = User.objects.filter(username__startswith=SCALE_USER_PREFIX).delete()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_set_consent
+from audit import selectors as audit_selectors
 from inference import device
 from resonance import indicators
 from resonance.exceptions import DomainError
@@ -158,6 +159,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
         "erase_confirmation": ERASE_CONFIRMATION,
         "min_group_size": settings.MIN_GROUP_SIZE,
         "private_mode": settings.PRIVATE_MODE,
+        "access_events": audit_selectors.events_about(request.user),
     }
     return render(request, "metrics/my_data.html", context)
 

@@ -18,7 +18,7 @@ helpers below), never the full list, unless it must also see what a profile excl
 purge command, the start-up check).
 
 Adding an indicator: declare it in ``INDICATORS``, give it a column where it is stored
-(``CheckIn``/``DailyMetric``/``PublishedTeamDay`` for scores), write its scorer, and its tests.
+(``CheckIn``/``DailyMetric``/``PublishedTeamPeriod`` for scores), write its scorer, and its tests.
 See ``docs/architecture.md``, "Adding an indicator".
 """
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "excuses",
     "training",
     "demo",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -282,7 +283,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.send_checkin_reminders",
         "schedule": crontab(hour=env.int("REMINDER_HOUR", default=16), minute=0),
     },
-    # Publishes team-days as they close around the world (idempotent; see teams.publication).
+    # Publishes team weeks and months as they close around the world (idempotent; see
+    # teams.publication).
     "publish-team-days": {
         "task": "teams.tasks.publish_team_days",
         "schedule": crontab(minute=env.int("PUBLICATION_MINUTE", default=15)),
@@ -317,18 +319,35 @@ if MIN_GROUP_SIZE < 3:
 PUBLICATION_GRACE_HOURS = env.int("PUBLICATION_GRACE_HOURS", default=6)
 # How far back the publication task looks for closed days not yet published.
 PUBLICATION_LOOKBACK_DAYS = env.int("PUBLICATION_LOOKBACK_DAYS", default=100)
-# Differential privacy: each published number (a count or a sum) costs this much epsilon.
-# Smaller is more private and noisier; see the README ("Privacy model") and bench/privacy.py.
-PRIVACY_EPSILON_PER_VALUE = env.float("PRIVACY_EPSILON_PER_VALUE", default=3.0)
-if not 0 < PRIVACY_EPSILON_PER_VALUE <= 10:
-    raise ImproperlyConfigured("PRIVACY_EPSILON_PER_VALUE must be above 0 and at most 10.")
-# Epsilon one team may spend on the days of one calendar month. The default pays for every
-# value of every day of a 31-day month (9 values a day); lower it to publish less.
-PRIVACY_MONTHLY_BUDGET = env.float(
-    "PRIVACY_MONTHLY_BUDGET", default=31 * 9 * PRIVACY_EPSILON_PER_VALUE
-)
-if PRIVACY_MONTHLY_BUDGET < 0:
-    raise ImproperlyConfigured("PRIVACY_MONTHLY_BUDGET must not be negative.")
+# Differential privacy, accounted per person (teams/publication.py, README "Privacy model").
+# What one release costs each person whose data is in it; a person's spending is capped per
+# calendar month and per year, and a release that would pass a cap is withheld.
+PRIVACY_CAP_MONTH = env.float("PRIVACY_CAP_MONTH", default=10.0)
+PRIVACY_CAP_YEAR = env.float("PRIVACY_CAP_YEAR", default=120.0)
+# Weekly FlowScore cells: the noisy contributor count and the noisy FlowScore sum.
+PRIVACY_EPSILON_WEEK_COUNT = env.float("PRIVACY_EPSILON_WEEK_COUNT", default=0.55)
+PRIVACY_EPSILON_WEEK_FLOW = env.float("PRIVACY_EPSILON_WEEK_FLOW", default=0.95)
+# Monthly cells: a noisy roster band for every team (charged to every member); the other
+# components (count and sum
+# together, each), the contributor count and the at-risk count only for teams with at least
+# PRIVACY_MONTH_MIN_GROUP contributors, where that much noise still leaves a readable figure.
+PRIVACY_EPSILON_MONTH_ROSTER = env.float("PRIVACY_EPSILON_MONTH_ROSTER", default=0.5)
+PRIVACY_EPSILON_MONTH_COMPONENT = env.float("PRIVACY_EPSILON_MONTH_COMPONENT", default=0.4)
+PRIVACY_EPSILON_MONTH_COUNT = env.float("PRIVACY_EPSILON_MONTH_COUNT", default=0.1)
+PRIVACY_EPSILON_MONTH_AT_RISK = env.float("PRIVACY_EPSILON_MONTH_AT_RISK", default=0.5)
+PRIVACY_MONTH_MIN_GROUP = env.int("PRIVACY_MONTH_MIN_GROUP", default=20)
+for _name in (
+    "PRIVACY_CAP_MONTH",
+    "PRIVACY_CAP_YEAR",
+    "PRIVACY_EPSILON_WEEK_COUNT",
+    "PRIVACY_EPSILON_WEEK_FLOW",
+    "PRIVACY_EPSILON_MONTH_ROSTER",
+    "PRIVACY_EPSILON_MONTH_COMPONENT",
+    "PRIVACY_EPSILON_MONTH_COUNT",
+    "PRIVACY_EPSILON_MONTH_AT_RISK",
+):
+    if not 0 < globals()[_name] <= 1000:
+        raise ImproperlyConfigured(f"{_name} must be above 0.")
 # The lawful profile (resonance/indicators.py, docs/compliance.md): "standard" computes every
 # indicator; "eu" leaves out emotion inference (voice stress), which the EU AI Act prohibits at
 # work (Art. 5(1)(f)). Production must choose explicitly: the two differ in what is lawful.

@@ -1,15 +1,16 @@
 import datetime as dt
 from typing import TYPE_CHECKING, TypedDict
 
+from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from resonance import indicators
 from resonance.admin import ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin
 
-from .models import PublishedTeamDay, Team
+from .models import PrivacySpend, PublishedTeamPeriod, Team
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -21,11 +22,12 @@ class _RecentCheckins(TypedDict):
     # What get_queryset annotates each team with.
     recent_checkins: int
     recent_device_checkins: int
+    privacy_month_max: float | None
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "member_count", "on_device_share", "created_at"]
+    list_display = ["name", "member_count", "on_device_share", "privacy_spent", "created_at"]
     search_fields = ["name", "managers__username", "managers__email"]
     list_filter = ["created_at"]
     filter_horizontal = ["managers"]
@@ -33,6 +35,13 @@ class TeamAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         since = timezone.now() - dt.timedelta(days=ON_DEVICE_SHARE_DAYS)
         recent = Q(members__checkins__created_at__gte=since, members__checkins__status="done")
+        this_month = timezone.localdate().replace(day=1)
+        # A subquery, so joining the ledger does not multiply the check-in counts.
+        highest_spend = (
+            PrivacySpend.objects.filter(user__team=OuterRef("pk"), month=this_month)
+            .order_by("-epsilon")
+            .values("epsilon")[:1]
+        )
         return (
             super()
             .get_queryset(request)
@@ -41,6 +50,7 @@ class TeamAdmin(admin.ModelAdmin):
                 recent_device_checkins=Count(
                     "members__checkins", filter=recent & Q(members__checkins__source="device")
                 ),
+                privacy_month_max=Subquery(highest_spend),
             )
         )
 
@@ -56,15 +66,36 @@ class TeamAdmin(admin.ModelAdmin):
         share = team.recent_device_checkins / team.recent_checkins
         return f"{share:.0%} of {team.recent_checkins}"
 
+    @admin.display(description="privacy budget this month (most spent by a member)")
+    def privacy_spent(self, team: "WithAnnotations[Team, _RecentCheckins]") -> str:
+        spent = team.privacy_month_max or 0.0
+        return f"{spent:.2f} of {settings.PRIVACY_CAP_MONTH:g}"
 
-@admin.register(PublishedTeamDay)
-class PublishedTeamDayAdmin(ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: a published day is frozen (editing one would let two views be subtracted)."""
 
-    leading_columns = ("team", "date", "status")
+@admin.register(PrivacySpend)
+class PrivacySpendAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The privacy ledger, read-only: written by publication alone."""
+
+    list_display = ["user", "user_team", "month", "epsilon", "releases"]
+    list_filter = ["month", "user__team"]
+    search_fields = ["user__username"]
+    list_select_related = ["user__team"]
+
+    @admin.display(description="team now")
+    def user_team(self, spend: PrivacySpend) -> str:
+        team = spend.user.team
+        return team.name if team else "-"
+
+
+@admin.register(PublishedTeamPeriod)
+class PublishedTeamPeriodAdmin(ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a published period is frozen (editing one would let two views be subtracted)."""
+
+    leading_columns = ("team", "period", "date", "status")
     trailing_columns = (
         "contributors_band",
         "participation_band",
+        "members_band",
         "at_risk_band",
         "epsilon_spent",
         "published_at",
@@ -73,5 +104,5 @@ class PublishedTeamDayAdmin(ActiveIndicatorsAdminMixin, ReadOnlyAdminMixin, admi
     def indicator_columns(self) -> tuple[str, ...]:
         return indicators.published_keys()
 
-    list_filter = ["status", "team"]
+    list_filter = ["period", "status", "team"]
     date_hierarchy = "date"

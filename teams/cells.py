@@ -1,7 +1,8 @@
-"""One team on one day, as a manager may see it: the published values, or why they are hidden.
+"""One team over one period, as a manager may see it: the published values, or why they are
+hidden.
 
-Whether a day is shown is settled once, at publication (``teams.publication``: too few
-contributors, or the team's privacy budget spent); this module turns a ``PublishedTeamDay`` row
+Whether a period is shown is settled once, at publication (``teams.publication``: too few
+contributors, or a member's privacy budget spent); this module turns a ``PublishedTeamPeriod`` row
 into a dashboard cell and says, in words, why a cell carries no value.
 """
 
@@ -11,16 +12,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from resonance import indicators
 
-from .models import PublishedTeamDay
+from .models import PublishedTeamPeriod
+from .periods import period_of
 from .privacy import participation_band_value
 
 PARTICIPATION = "participation"
 
 
 def score_metrics() -> tuple[str, ...]:
-    """The published indicators the active profile computes; each is a ``PublishedTeamDay``
+    """The published indicators the active profile computes; each is a ``PublishedTeamPeriod``
     column of the same name (``resonance.indicators``)."""
     return indicators.published_keys()
 
@@ -29,6 +33,12 @@ def metrics() -> tuple[str, ...]:
     """What the dashboard can show: the published indicators, and participation (drawn from
     its published band)."""
     return (*score_metrics(), PARTICIPATION)
+
+
+def metric_period(metric: str) -> str:
+    """The period a metric is published for: FlowScore and participation weekly, the other
+    components monthly (``teams.publication``'s plan)."""
+    return PublishedTeamPeriod.Period.WEEK if metric == PARTICIPATION else period_of(metric)
 
 
 def metric_label(metric: str) -> str:
@@ -53,10 +63,12 @@ def higher_is_better(metric: str) -> bool:
 
 UNPUBLISHED = "unpublished"
 CELL_NOTES = {
-    PublishedTeamDay.Status.PUBLISHED: "",
-    PublishedTeamDay.Status.SUPPRESSED: "fewer than {k} check-ins",
-    PublishedTeamDay.Status.BUDGET: "withheld: the team's privacy budget for the month is spent",
-    UNPUBLISHED: "not published yet: shown once the day has closed for everyone",
+    PublishedTeamPeriod.Status.PUBLISHED: "",
+    PublishedTeamPeriod.Status.SUPPRESSED: "fewer than {k} people checked in",
+    PublishedTeamPeriod.Status.BUDGET: (
+        "withheld: it would have spent more than a member's privacy budget allows"
+    ),
+    UNPUBLISHED: "not published yet: shown once the period has closed for everyone",
 }
 
 
@@ -75,7 +87,7 @@ def published_columns() -> tuple[str, ...]:
 class Cell:
     """One team on one day. ``values`` holds None for every metric without a published value.
 
-    ``status`` is a ``PublishedTeamDay.Status`` or ``UNPUBLISHED``; ``values["participation"]``
+    ``status`` is a ``PublishedTeamPeriod.Status`` or ``UNPUBLISHED``; ``values["participation"]``
     is the middle of the published participation band (what the heatmap colours it with).
     """
 
@@ -88,13 +100,18 @@ class Cell:
 
     @property
     def suppressed(self) -> bool:
-        return self.status != PublishedTeamDay.Status.PUBLISHED
+        return self.status != PublishedTeamPeriod.Status.PUBLISHED
 
 
-def cell_note(status: str, *, k: int, has_value: bool) -> str:
+def cell_note(status: str, *, k: int, has_value: bool, period: str = "") -> str:
     """Why a cell shows no value ("" for a shown value), for hover text, tables and exports."""
     note = CELL_NOTES.get(status, "").format(k=k)
     if not note and not has_value:
+        if period == PublishedTeamPeriod.Period.MONTH:
+            return (
+                f"monthly figures are published for teams of {settings.PRIVACY_MONTH_MIN_GROUP} "
+                f"or more contributors, each reported by at least {k}"
+            )
         return f"fewer than {k} people reported this"
     return note
 
@@ -112,7 +129,7 @@ def empty_cell(team_id: int, day: dt.date) -> Cell:
 
 
 def cell_from_published(row: dict[str, Any]) -> Cell:
-    """A dashboard cell from one ``PublishedTeamDay`` row (``published_columns()``; pure)."""
+    """A dashboard cell from one ``PublishedTeamPeriod`` row (``published_columns()``; pure)."""
     values: dict[str, float | None] = {m: row.get(m) for m in score_metrics()}
     values[PARTICIPATION] = participation_band_value(row["participation_band"])
     return Cell(

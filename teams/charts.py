@@ -49,7 +49,7 @@ def _heatmap_height(team_count: int) -> int:
 
 
 def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
-    """Teams x days heatmap of ``metric``; suppressed cells are a separate grey layer."""
+    """Teams x periods heatmap of ``metric``; hidden cells are a separate grey layer."""
     label = metric_label(metric)
     k = aggregates.k
     x = [d.isoformat() for d in aggregates.dates]
@@ -73,7 +73,9 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
                 hidden_row.append(1)
                 unpublished = cell.status == UNPUBLISHED
                 mark_row.append("\u2026" if unpublished else "\u00d7")
-                reason_row.append(cell_note(cell.status, k=k, has_value=False))
+                reason_row.append(
+                    cell_note(cell.status, k=k, has_value=False, period=aggregates.period)
+                )
                 detail_row.append(None)
             else:
                 hidden_row.append(None)
@@ -105,7 +107,7 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
         "customdata": details,
         "hovertemplate": (
             f"%{{y}} · %{{x}}<br>{label}: {value_hover}"
-            "<br>7-day mean: %{customdata[0]}<br>Participation: %{customdata[1]}"
+            "<br>4-period trend: %{customdata[0]}<br>Participation: %{customdata[1]}"
             "<br>%{customdata[2]}<extra></extra>"
         ),
         "colorscale": COLOR_SCALE,
@@ -137,10 +139,10 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
         "hoverongaps": False,
     }
     layout = {
-        "title": {"text": f"{label} by team and day"},
+        "title": {"text": f"{label} by team and {aggregates.period}"},
         "height": _heatmap_height(len(y)),
         "margin": {"l": 140, "r": 20, "t": 50, "b": 60},
-        "xaxis": {"type": "date", "title": {"text": "Day"}},
+        "xaxis": {"type": "date", "title": {"text": f"{aggregates.period.capitalize()} starting"}},
         "yaxis": {"automargin": True, "autorange": "reversed", "type": "category"},
         "plot_bgcolor": "#ffffff",
     }
@@ -148,7 +150,8 @@ def heatmap_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
 
 
 def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any]:
-    """One 7-day rolling-mean line per team (plus daily points when there are few teams)."""
+    """One trend line per team (the mean of the last four periods; plus each period's point
+    when there are few teams)."""
     label = metric_label(metric)
     x = [d.isoformat() for d in aggregates.dates]
     show_daily = len(aggregates.teams) <= DAILY_POINTS_MAX_TEAMS
@@ -160,13 +163,13 @@ def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any
             {
                 "type": "scatter",
                 "mode": "lines",
-                "name": f"{team.name} (7-day mean)",
+                "name": f"{team.name} (4-{aggregates.period} trend)",
                 "legendgroup": str(team.id),
                 "x": x,
                 "y": rolling,
                 "line": {"color": color, "width": 2},
                 "connectgaps": False,
-                "hovertemplate": f"{team.name}<br>%{{x}}<br>7-day mean: %{{y:.3~f}}<extra></extra>",
+                "hovertemplate": f"{team.name}<br>%{{x}}<br>trend: %{{y:.3~f}}<extra></extra>",
             }
         )
         if show_daily:
@@ -188,10 +191,10 @@ def trend_figure(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, Any
             )
     low, high = metric_range(metric)
     layout = {
-        "title": {"text": f"{label}: 7-day rolling mean"},
+        "title": {"text": f"{label}: trend over 4 {aggregates.period}s"},
         "height": 360,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "xaxis": {"type": "date", "title": {"text": "Day"}},
+        "xaxis": {"type": "date", "title": {"text": f"{aggregates.period.capitalize()} starting"}},
         "yaxis": {
             "range": [low, high],
             "title": {"text": label},

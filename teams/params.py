@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from .cells import metrics
 
-RANGE_CHOICES: tuple[int, ...] = (7, 30, 90)
-DEFAULT_RANGE_DAYS = 30
+RANGE_CHOICES: tuple[int, ...] = (30, 90, 365)
+DEFAULT_RANGE_DAYS = 90
 # Longest range the API accepts; the page offers RANGE_CHOICES only.
 MAX_RANGE_DAYS = 366
 
@@ -81,3 +81,14 @@ def parse_date_range(
     if (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
         raise BadParameter(f"The range may cover at most {MAX_RANGE_DAYS} days.")
     return date_from, date_to
+
+
+def parse_month(raw: str) -> dt.date:
+    """``YYYY-MM`` as the month's first day."""
+    try:
+        month = dt.datetime.strptime(raw, "%Y-%m").date()
+    except ValueError:
+        raise BadParameter("'month' must be a month like 2026-01.") from None
+    if not EARLIEST <= month <= LATEST:
+        raise BadParameter(f"'month' must lie between {EARLIEST:%Y-%m} and {LATEST:%Y-%m}.")
+    return month

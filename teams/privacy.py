@@ -1,12 +1,15 @@
 """Differentially private releases and bands for published team aggregates (pure, OpenDP).
 
-The privacy unit is one employee's row on one team-day: a ``DailyMetric`` holds at most one
-row per person and day, so neighbouring data sets differ by one person's row being there or
-not. Each released number (a count or a sum) is an OpenDP measurement calibrated so that it
-costs at most ``epsilon`` for that unit. A mean is a noisy sum of values clipped to the
-metric's range divided by a noisy count. Values are centred on the middle of their range
-first, so the count's noise only scales the distance from the middle; the sum's sensitivity
-is OpenDP's own (the whole width of the range for a sum of floats of unknown length).
+The privacy unit is one person's contribution to one release: publication reduces each
+person to one value per period (their mean over the period's days), so neighbouring data sets
+differ by one person's value being there or not. Each released number (a count or a sum) is an
+OpenDP measurement calibrated so that it costs at most ``epsilon`` for that unit; what it costs
+each person is recorded by ``teams.publication`` in the ledger. A mean is a noisy sum of values
+clipped to the metric's range divided by a noisy count. Values are centred on the middle of
+their range and summed as integers in steps of a thousandth of the range, so the sum's
+sensitivity is half the range (a float sum of unknown length would need the whole range:
+twice the noise for the same epsilon), and the count's noise only scales the distance from
+the middle.
 
 Noise is drawn by OpenDP's own secure sampler and cannot be seeded: the caller stores what
 it releases and never draws again for the same cell.
@@ -55,11 +58,17 @@ def count_measurement(epsilon: float) -> dp.Measurement:
     return count >> dp.m.then_laplace(scale=scale)
 
 
+# A value is summed as an integer number of these steps from the middle of its range.
+STEPS_PER_HALF_RANGE = 500
+
+
 @functools.lru_cache(maxsize=64)
-def centred_sum_measurement(half_width: float, epsilon: float) -> dp.Measurement:
-    """Sum of values clamped to ``[-half_width, half_width]`` plus Laplace noise."""
-    space = (_float_vectors(), dp.symmetric_distance())
-    clamped_sum = space >> dp.t.then_clamp((-half_width, half_width)) >> dp.t.then_sum()
+def centred_sum_measurement(epsilon: float) -> dp.Measurement:
+    """Sum of integers clamped to ``[-STEPS_PER_HALF_RANGE, STEPS_PER_HALF_RANGE]`` plus
+    discrete Laplace noise (sensitivity ``STEPS_PER_HALF_RANGE``)."""
+    space = (dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance())
+    bound = STEPS_PER_HALF_RANGE
+    clamped_sum = space >> dp.t.then_clamp((-bound, bound)) >> dp.t.then_sum()
     scale = dp.binary_search_param(
         lambda s: clamped_sum >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
     )
@@ -69,6 +78,13 @@ def centred_sum_measurement(half_width: float, epsilon: float) -> dp.Measurement
 def release_count(records: int, *, epsilon: float) -> int:
     """A noisy count of ``records`` (may be below zero: callers floor it where they use it)."""
     return int(count_measurement(epsilon)([0.0] * records))
+
+
+# Where a metric's values are centred before summing, when not the middle of its range. The
+# count's noise scales the distance between the true mean and the centre, so a centre near
+# where team means usually sit shrinks that error: most teams' FlowScore lies between 50 and
+# 75. The sum's sensitivity stays half the range; FlowScores below 5 are counted as 5.
+CENTRES = {"flow_score": 55.0}
 
 
 def release_mean(
@@ -83,9 +99,12 @@ def release_mean(
     # Clipped to the range the indicator declares (resonance.indicators).
     indicator = indicators.get(metric)
     low, high = indicator.low, indicator.high
-    middle, half_width = (low + high) / 2, (high - low) / 2
-    noisy_sum = centred_sum_measurement(half_width, epsilon)([v - middle for v in values])
-    mean = middle + noisy_sum / max(noisy_count, floor)
+    half_width = (high - low) / 2
+    centre = CENTRES.get(metric, low + half_width)
+    step = half_width / STEPS_PER_HALF_RANGE
+    steps = [round((min(high, max(low, v)) - centre) / step) for v in values]
+    noisy_sum = centred_sum_measurement(epsilon)(steps) * step  # clamped to +-half_width
+    mean = centre + noisy_sum / max(noisy_count, floor)
     return min(high, max(low, mean))
 
 

@@ -1,10 +1,11 @@
-"""Reads for the manager dashboard: published team x day aggregates, nothing live.
+"""Reads for the manager dashboard: published team x period aggregates, nothing live.
 
-Every number a manager sees comes from ``PublishedTeamDay``: days that have closed, were
-computed once with differential-privacy noise and never change (``teams.publication``).
-Days not published yet, or with fewer than ``settings.MIN_GROUP_SIZE`` contributors, carry no
-value. Totals (rolling means, period summaries) are built only from published values, so
-every view is a function of the same frozen cells and no two views can be subtracted.
+Every number a manager sees comes from ``PublishedTeamPeriod``: weeks (the FlowScore) and
+months (the other components) that have closed, were computed once with differential-privacy
+noise and never change (``teams.publication``). Periods not published yet, or with fewer than
+``settings.MIN_GROUP_SIZE`` contributors, carry no value. Totals (trends, summaries) are built
+only from published values, so every view is a function of the same frozen cells, no two views
+can be subtracted, and none of them costs privacy budget.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import User
 
 from .cells import Cell, cell_from_published, cell_note, empty_cell, published_columns
-from .models import PublishedTeamDay, Team
+from .models import PublishedTeamPeriod, Team
+from .periods import period_end, period_start
 from .privacy import participation_band
 
-ROLLING_WINDOW_DAYS = 7
-# A rolling-mean point needs this many shown days in its window, so one day never dominates.
-ROLLING_MIN_DAYS = 3
+# The trend: the mean of the last four published periods (four weeks of FlowScore).
+ROLLING_WINDOW = 4
+# A trend point needs this many shown periods in its window, so one period never dominates.
+ROLLING_MIN = 2
 
 
 def min_group_size() -> int:
@@ -36,19 +39,22 @@ def min_group_size() -> int:
 class TeamInfo:
     id: int
     name: str
-    members: int
+    # The roster as published (a noisy band, monthly), never an exact head count.
+    members: str
 
 
 @dataclass
 class TeamDayAggregates:
-    """What a user may see for a set of teams over ``dates`` (oldest first)."""
+    """What a user may see for a set of teams over ``dates`` (the first days of the periods,
+    oldest first)."""
 
     teams: list[TeamInfo]
     dates: list[dt.date]
     k: int
+    period: str = "week"
     cells: dict[tuple[int, dt.date], Cell] = field(default_factory=dict)
-    # Shown values for the ROLLING_WINDOW_DAYS - 1 days before ``dates[0]``; they only feed
-    # the rolling mean of the first days of the range.
+    # Shown values for the ROLLING_WINDOW - 1 periods before ``dates[0]``; they only feed
+    # the trend of the first periods of the range.
     lead_in: dict[tuple[int, dt.date], dict[str, float | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -56,10 +62,12 @@ class TeamDayAggregates:
         self._index = {day: i for i, day in enumerate(self.dates)}
 
     def cell(self, team_id: int, day: dt.date) -> Cell:
-        return self.cells.get((team_id, day)) or empty_cell(team_id, day)
+        """The cell of the period holding ``day``."""
+        start = period_start(self.period, day)
+        return self.cells.get((team_id, start)) or empty_cell(team_id, start)
 
     def daily_values(self, team_id: int, metric: str) -> list[float | None]:
-        """Shown values of ``metric`` for each day of the range (None where suppressed)."""
+        """Shown values of ``metric`` for each period of the range (None where hidden)."""
         cells = self.cells
         return [
             cell.values.get(metric) if (cell := cells.get((team_id, day))) else None
@@ -67,32 +75,30 @@ class TeamDayAggregates:
         ]
 
     def rolling_series(self, team_id: int, metric: str) -> list[float | None]:
-        """7-day rolling mean for each day of the range, over shown days only."""
+        """The trend (mean of the last ROLLING_WINDOW periods, shown ones only) at each period
+        of the range."""
         key = (team_id, metric)
         if key not in self._rolling:
-            first = self.dates[0]
-            lead = [
-                self.lead_in.get((team_id, first - dt.timedelta(days=back)), {}).get(metric)
-                for back in range(ROLLING_WINDOW_DAYS - 1, 0, -1)
-            ]
+            lead_days = [self.dates[0]]
+            for _ in range(ROLLING_WINDOW - 1):
+                lead_days.insert(0, period_start(self.period, lead_days[0] - dt.timedelta(days=1)))
+            lead = [self.lead_in.get((team_id, day), {}).get(metric) for day in lead_days[:-1]]
             values = lead + self.daily_values(team_id, metric)
             series: list[float | None] = []
-            for end in range(ROLLING_WINDOW_DAYS - 1, len(values)):
-                shown = [
-                    v for v in values[end - ROLLING_WINDOW_DAYS + 1 : end + 1] if v is not None
-                ]
+            for end in range(ROLLING_WINDOW - 1, len(values)):
+                shown = [v for v in values[end - ROLLING_WINDOW + 1 : end + 1] if v is not None]
                 series.append(
-                    round(sum(shown) / len(shown), 4) if len(shown) >= ROLLING_MIN_DAYS else None
+                    round(sum(shown) / len(shown), 4) if len(shown) >= ROLLING_MIN else None
                 )
             self._rolling[key] = series
         return self._rolling[key]
 
     def rolling_mean(self, team_id: int, day: dt.date, metric: str) -> float | None:
-        """Mean of the shown values in the 7 days ending on ``day`` (suppressed days skipped)."""
-        return self.rolling_series(team_id, metric)[self._index[day]]
+        """The trend at the period holding ``day`` (hidden periods skipped)."""
+        return self.rolling_series(team_id, metric)[self._index[period_start(self.period, day)]]
 
     def period_summary(self, team_id: int, metric: str) -> dict:
-        """Mean of the shown days of the range, and how many days were suppressed."""
+        """Mean of the shown periods of the range, and how many were hidden."""
         shown = self.daily_values(team_id, metric)
         visible = [v for v in shown if v is not None]
         return {
@@ -135,13 +141,21 @@ def team_for_dashboard(*, user: User, team_id: int) -> Team:
 
 
 def _team_infos(teams: QuerySet[Team]) -> list[TeamInfo]:
-    rows = teams.annotate(
-        member_count=Count(
-            "members",
-            filter=Q(members__is_active=True, members__role=User.Role.EMPLOYEE),
+    latest_roster = (
+        PublishedTeamPeriod.objects.filter(
+            team=OuterRef("pk"), period=PublishedTeamPeriod.Period.MONTH
         )
-    ).values_list("id", "name", "member_count")
-    return [TeamInfo(id=i, name=n, members=m) for i, n, m in rows.order_by("name")]
+        .exclude(members_band="")
+        .order_by("-date")
+        .values("members_band")[:1]
+    )
+    rows = teams.annotate(members_band=Subquery(latest_roster)).values_list(
+        "id", "name", "members_band"
+    )
+    return [
+        TeamInfo(id=i, name=n, members=band or "not published yet")
+        for i, n, band in rows.order_by("name")
+    ]
 
 
 def team_day_aggregates(
@@ -150,12 +164,14 @@ def team_day_aggregates(
     date_from: dt.date,
     date_to: dt.date,
     team_ids: list[int] | None = None,
+    period: str = PublishedTeamPeriod.Period.WEEK,
 ) -> TeamDayAggregates:
-    """Published team x day aggregates of the teams ``user`` may see.
+    """Published team x period aggregates of the teams ``user`` may see: the periods of kind
+    ``period`` that start in the range or overlap its first day.
 
     ``team_ids`` narrows the teams; asking for a team the user may not see raises
-    PermissionDenied. Days without a published row are empty cells. Two queries whatever the
-    number of teams, employees or days; never writes.
+    PermissionDenied. Periods without a published row are empty cells. Two queries whatever
+    the number of teams, employees or periods; never writes.
     """
     if not can_use_dashboard(user):
         raise PermissionDenied("Team aggregates are for managers and admins.")
@@ -168,19 +184,21 @@ def team_day_aggregates(
     if team_ids is not None and len({t.id for t in teams}) != len(set(team_ids)):
         raise PermissionDenied("You do not manage one of these teams.")
     k = min_group_size()
-    days = (date_to - date_from).days + 1
-    result = TeamDayAggregates(
-        teams=teams, dates=[date_from + dt.timedelta(days=i) for i in range(days)], k=k
-    )
+    first = period_start(period, date_from)
+    starts = []
+    while first <= date_to:
+        starts.append(first)
+        first = period_end(period, first) + dt.timedelta(days=1)
+    result = TeamDayAggregates(teams=teams, dates=starts, k=k, period=period)
     if not teams:
         return result
-    lead_from = date_from - dt.timedelta(days=ROLLING_WINDOW_DAYS - 1)
-    rows = PublishedTeamDay.objects.filter(
-        team_id__in=[t.id for t in teams], date__gte=lead_from, date__lte=date_to
+    lead_from = starts[0] - dt.timedelta(days=31 * ROLLING_WINDOW)
+    rows = PublishedTeamPeriod.objects.filter(
+        team_id__in=[t.id for t in teams], period=period, date__gte=lead_from, date__lte=date_to
     ).values(*published_columns())
     for row in rows:
         cell = cell_from_published(row)
-        if cell.date < date_from:
+        if cell.date < starts[0]:
             result.lead_in[(cell.team_id, cell.date)] = cell.values
         else:
             result.cells[(cell.team_id, cell.date)] = cell
@@ -201,7 +219,9 @@ def dashboard_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict]:
         for day in aggregates.dates:
             cell = aggregates.cell(team.id, day)
             value = cell.values.get(metric)
-            note = cell_note(cell.status, k=k, has_value=value is not None)
+            note = cell_note(
+                cell.status, k=k, has_value=value is not None, period=aggregates.period
+            )
             rows.append(
                 {
                     "team_id": team.id,
@@ -210,7 +230,8 @@ def dashboard_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict]:
                     "status": cell.status,
                     "value": value,
                     "suppressed": value is None,
-                    "rolling_mean_7d": aggregates.rolling_mean(team.id, day, metric),
+                    "period": aggregates.period,
+                    "rolling_mean": aggregates.rolling_mean(team.id, day, metric),
                     "participation": cell.participation_band,
                     "contributors": cell.band,
                     "note": note,

@@ -1,17 +1,19 @@
-"""Scheduled publication of team-day aggregates."""
+"""Scheduled publication of team aggregates (weeks and months)."""
 
 import dataclasses
 
 from celery import shared_task
 
-from .publication import team_days_publish
+from .publication import team_periods_publish
 
 
 @shared_task(name="teams.tasks.publish_team_days")
 def publish_team_days() -> dict:
-    """Publish every team-day that has closed since the last run (Celery beat, hourly).
+    """Publish every team week and month that has closed since the last run (Celery beat,
+    hourly; the task keeps its name so existing schedules keep working).
 
-    Idempotent: published days are never computed again, so running it twice (or two workers
-    at once) publishes each day exactly once.
+    Idempotent: each team is published under a lock on its row and published periods are
+    never computed again, so running it twice (or two workers at once) publishes and charges
+    each period exactly once.
     """
-    return dataclasses.asdict(team_days_publish())
+    return dataclasses.asdict(team_periods_publish())

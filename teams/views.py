@@ -15,9 +15,11 @@ from django.utils.html import json_script
 from django.views.decorators.http import require_GET
 
 from accounts.requests import AuthenticatedHttpRequest
+from audit.models import AccessEvent
+from audit.services import record_access
 
 from . import charts
-from .cells import metric_label, metrics
+from .cells import metric_label, metric_period, metrics
 from .params import (
     RANGE_CHOICES,
     BadParameter,
@@ -35,9 +37,10 @@ from .selectors import (
 CSV_COLUMNS = [
     "team",
     "date",
+    "period",
     "metric",
     "value",
-    "rolling_mean_7d",
+    "rolling_mean",
     "participation",
     "contributors",
     "note",
@@ -65,6 +68,7 @@ def _summary_rows(aggregates: TeamDayAggregates, *, metric: str) -> list[dict[st
             "latest_rolling": charts.format_value(row["latest_rolling"], metric),
             "participation": row["participation"] or "-",
             "days_suppressed": row["days_suppressed"],
+            "periods": row["days_shown"] + row["days_suppressed"],
         }
         for row in team_summaries(aggregates, metric=metric)
     ]
@@ -100,9 +104,22 @@ def dashboard_view(view: DashboardView) -> Callable[[AuthenticatedHttpRequest], 
         except BadParameter as exc:
             return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
         aggregates = team_day_aggregates(
-            user=request.user, date_from=params.date_from, date_to=params.date_to
+            user=request.user,
+            date_from=params.date_from,
+            date_to=params.date_to,
+            period=metric_period(params.metric),
         )
-        return view(request, params, aggregates)
+        response = view(request, params, aggregates)
+        export = response.get("Content-Type", "").startswith("text/csv")
+        record_access(
+            actor=request.user,
+            action=AccessEvent.Action.DASHBOARD_EXPORT
+            if export
+            else AccessEvent.Action.DASHBOARD_VIEW,
+            team_ids=[team.id for team in aggregates.teams],
+            detail=f"{params.metric}, last {params.days} days",
+        )
+        return response
 
     return wrapper
 
@@ -130,6 +147,7 @@ def dashboard(
             charts.trend_figure(aggregates, metric=params.metric), "trend-figure"
         ),
         "grace_hours": settings.PUBLICATION_GRACE_HOURS,
+        "period": aggregates.period,
     }
     return render(request, "teams/dashboard.html", context)
 
@@ -158,9 +176,10 @@ def dashboard_csv(
             [
                 _csv_cell(row["team"]),
                 row["date"].isoformat(),
+                row["period"],
                 params.metric,
                 _csv_cell(row["value"]),
-                _csv_cell(row["rolling_mean_7d"]),
+                _csv_cell(row["rolling_mean"]),
                 _csv_cell(row["participation"]),
                 row["contributors"],
                 row["note"],

@@ -120,14 +120,14 @@ def test_the_heatmap_scrolls_inside_its_card_on_a_phone_and_has_a_table(page, br
 
     chart_width = page.eval_on_selector("#heatmap", "e => e.getBoundingClientRect().width")
     box = page.eval_on_selector(".scroll-x", "e => [e.scrollWidth, e.clientWidth]")
-    assert chart_width >= 560  # legible cells, not 30 days squeezed into 60 px
+    assert chart_width >= 560  # legible cells, not every week squeezed into 60 px
     assert box[0] > box[1]  # the card scrolls sideways, the page does not
     assert _overflow(page) <= 0
 
     page.click("#heatmap-table-details summary")
     table = page.inner_text("#heatmap-table")
     assert "Platform" in table and "hidden: fewer than" in table
-    assert len(page.query_selector_all("#heatmap-table tbody tr")) == 30
+    assert len(page.query_selector_all("#heatmap-table tbody tr")) in (5, 6)  # the weeks
 
 
 def _tab_to(page, selector: str, *, limit: int = 60) -> None:

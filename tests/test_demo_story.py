@@ -1,7 +1,9 @@
-"""The demo, with the default noise on, still tells its story to the managers who see it:
-Mobile is declining and alerted, Platform is healthy, Support is too small to show."""
+"""The demo, with the default noise and privacy caps on, still tells its story to the managers
+who see it: Mobile is declining and alerted, Platform is healthy, Support is too small to show;
+and no demo employee's privacy budget is overspent in any month."""
 
 import csv
+import datetime as dt
 import io
 import statistics
 
@@ -21,11 +23,12 @@ def demo(db):
 
 
 def published_flow(client, lead: str) -> list[float]:
-    """The 90-day FlowScore CSV a team lead downloads: published values only, oldest first."""
+    """The 90-day FlowScore CSV a team lead downloads: weekly published values only, oldest
+    first."""
     client.force_login(User.objects.get(username=lead))
     export = client.get(reverse("teams:dashboard-csv"), {"metric": "flow_score", "days": 90})
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert len(rows) == 90
+    assert 13 <= len(rows) <= 14 and {r["period"] for r in rows} == {"week"}
     return [float(r["value"]) for r in rows if r["value"]]
 
 
@@ -33,10 +36,26 @@ def test_mobile_declines_and_platform_stays_healthy(client, demo):
     mobile = published_flow(client, "mobile-lead")
     platform = published_flow(client, "platform-lead")
 
-    assert len(mobile) >= 30 and len(platform) >= 30
-    assert statistics.fmean(mobile[-10:]) < statistics.fmean(mobile[:30]) - 15
-    assert statistics.fmean(platform[-10:]) > 65
-    assert abs(statistics.fmean(platform[-10:]) - statistics.fmean(platform[:30])) < 10
+    assert len(mobile) >= 10 and len(platform) >= 10
+    assert statistics.fmean(mobile[-3:]) < statistics.fmean(mobile[:5]) - 15
+    assert statistics.fmean(platform[-3:]) > 65
+    assert abs(statistics.fmean(platform[-3:]) - statistics.fmean(platform[:5])) < 12
+
+
+def test_no_demo_employee_spends_more_than_the_monthly_cap(api_client_for, demo):
+    today = dt.date.today()
+    months = sorted({(today - dt.timedelta(days=back)).strftime("%Y-%m") for back in range(100)})
+    employees = User.objects.filter(role=User.Role.EMPLOYEE, team__isnull=False)
+    assert employees.count() >= 30
+    spent_somewhere = False
+    for employee in employees:
+        client = api_client_for(employee)
+        for month in months:
+            budget = client.get("/api/v1/me/privacy/", {"month": month}).json()
+            assert budget["epsilon_month"] <= budget["cap_month"] == 10
+            assert budget["epsilon_year"] <= budget["cap_year"] == 120
+            spent_somewhere |= budget["epsilon_month"] > 0
+    assert spent_somewhere
 
 
 def test_support_is_too_small_to_show(client, demo):
@@ -49,7 +68,9 @@ def test_the_team_alerts_point_at_mobile(demo):
             "rule", flat=True
         )
     )
-    assert {"team_low_flow", "team_at_risk"} <= mobile
+    assert "team_low_flow" in mobile
+    # The at-risk share is published for teams of 20 or more only: no demo team is.
+    assert not BurnoutAlert.objects.filter(scope="team", rule="team_at_risk")
     assert not BurnoutAlert.objects.filter(
         scope="team", team__name="Platform", rule="team_low_flow"
     )

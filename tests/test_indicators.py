@@ -9,7 +9,7 @@ from inference.registry import KINDS
 from metrics.flowscore import flow_score
 from metrics.models import CheckIn, DailyMetric
 from resonance import indicators
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 
 
 def _columns(model: type) -> set[str]:
@@ -30,7 +30,7 @@ def test_every_score_has_its_columns_and_every_self_report_its_field():
         if item.stored == indicators.Stored.SCORE:
             assert item.key in _columns(DailyMetric), item.key
         if item.publishable:
-            assert item.key in _columns(PublishedTeamDay), item.key
+            assert item.key in _columns(PublishedTeamPeriod), item.key
 
 
 def test_what_produces_each_indicator_exists():

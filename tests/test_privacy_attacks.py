@@ -22,7 +22,14 @@ from metrics.tasks import score_checkin
 from metrics.tests.media import audio_upload, image_upload
 from metrics.views import ERASE_CONFIRMATION
 from teams.privacy import AT_RISK_BANDS, PARTICIPATION_BANDS
-from teams.tests.helpers import add_day, add_members, closing_time, publish
+from teams.tests.helpers import (
+    add_day,
+    add_members,
+    closing_time,
+    last_week_end,
+    publish,
+    week_of,
+)
 from tests.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +39,7 @@ TRIALS = 60
 TARGET_FLOW = 16.2
 PARTICIPATION_LABELS = {label for _, label, _ in PARTICIPATION_BANDS} | {""}
 AT_RISK_LABELS = {label for _, label in AT_RISK_BANDS}
-D1, D2 = dt.date(2026, 3, 9), dt.date(2026, 3, 10)
+D1, D2 = dt.date(2026, 3, 8), dt.date(2026, 3, 15)  # two Sundays: two consecutive weeks
 
 
 def heatmap(client, team, date_from: dt.date, date_to: dt.date, metric="flow_score") -> dict:
@@ -45,7 +52,8 @@ def heatmap(client, team, date_from: dt.date, date_to: dt.date, metric="flow_sco
 
 
 def value_on(payload: dict, day: dt.date) -> float | None:
-    return next(c["value"] for c in payload["cells"] if c["date"] == str(day))
+    """The value of the cell of the period holding ``day``."""
+    return next(c["value"] for c in payload["cells"] if c["date"] == str(week_of(day)))
 
 
 def everything_a_manager_sees(api, browser, team, *, days: int = 30) -> dict:
@@ -110,9 +118,9 @@ def test_live_differencing_sees_nothing_of_today(
         assert_only_bands(after[metric])
 
 
-def test_differencing_two_published_days_misses_by_more_than_a_guess(manager, api_client_for):
-    """Attack 1, after publication: five people the same both days, a sixth on the second.
-    The attacker's ``6 x day2 - 5 x day1`` misses the sixth person's score in most trials."""
+def test_differencing_two_published_weeks_misses_by_more_than_a_guess(manager, api_client_for):
+    """Attack 1, after publication: five people the same both weeks, a sixth in the second.
+    The attacker's ``6 x week2 - 5 x week1`` misses the sixth person's score in most trials."""
     api = api_client_for(manager)
     misses = 0
     for trial in range(TRIALS):
@@ -148,9 +156,10 @@ def test_collusion_knowing_four_of_five_misses_by_more_than_a_guess(manager, api
 
 
 def published_history(team, *, members: int = 6, days: int = 27, base: float = 40.0) -> list:
-    """``days`` published days ending three days ago (every member checked in every day)."""
+    """``days`` days ending with the last closed week, published (every member checked in
+    every day)."""
     people = add_members(team, members)
-    last = timezone.localdate() - dt.timedelta(days=3)
+    last = last_week_end(timezone.localdate())
     for back in range(days):
         for index, person in enumerate(people):
             add_day([person], last - dt.timedelta(days=back), flow=base + 7 * index)
@@ -159,7 +168,7 @@ def published_history(team, *, members: int = 6, days: int = 27, base: float = 4
 
 
 def test_erasure_does_not_rewrite_history(watched, manager, api_client_for, client):
-    """Attack 2: save 27 days, one member erases their data, look again: nothing moved."""
+    """Attack 2: save four weeks, one member erases their data, look again: nothing moved."""
     people = published_history(watched)
     api = api_client_for(manager)
     before = everything_a_manager_sees(api, client, watched)
@@ -181,7 +190,7 @@ def test_published_days_ignore_later_changes(
     people = published_history(watched)
     api = api_client_for(manager)
     before = everything_a_manager_sees(api, client, watched)
-    published_day = timezone.localdate() - dt.timedelta(days=3)
+    published_day = last_week_end(timezone.localdate())
 
     if change == "late_checkin":
         # Submitted before midnight on a published day, scored after publication.
@@ -200,21 +209,28 @@ def test_published_days_ignore_later_changes(
 
     after = everything_a_manager_sees(api, client, watched)
 
-    def up_to_published_day(views: dict, view: str) -> list:
-        cutoff = str(published_day)
+    def published_then(views: dict, view: str) -> list:
+        """The cells that were published in the first look (later periods may close since)."""
         if view == "csv":
-            return [r for r in csv.DictReader(io.StringIO(views[view])) if r["date"] <= cutoff]
-        return [c for c in views[view]["cells"] if c["date"] <= cutoff]
+            rows = list(csv.DictReader(io.StringIO(views[view])))
+            earlier = list(csv.DictReader(io.StringIO(before[view])))
+            shown = {r["date"] for r in earlier if "not published yet" not in r["note"]}
+            return [r for r in rows if r["date"] in shown]
+        shown = {c["date"] for c in before[view]["cells"] if c["status"] != "unpublished"}
+        return [c for c in views[view]["cells"] if c["date"] in shown]
 
+    assert any(c["status"] == "published" for c in before["flow_score"]["cells"])
     for view in ("flow_score", "fatigue", "stress", "burnout", "participation", "csv"):
-        assert up_to_published_day(after, view) == up_to_published_day(before, view), view
+        assert published_then(after, view) == published_then(before, view), view
     assert after["alerts"] == before["alerts"]
 
 
 def test_team_alerts_do_not_move_with_a_lone_checkin_on_a_hidden_day(
-    tiny_models, watched, manager, api_client_for
+    tiny_models, noiseless, watched, manager, api_client_for
 ):
-    """Attack 3: a team alert re-read after one person's check-in on an unpublished day."""
+    """Attack 3: a team alert re-read after one person's check-in on an unpublished day.
+    Structural: the two reads are compared whole, so the noise is turned down to make sure
+    the published history raises the alert in the first place."""
     people = published_history(watched, days=14, base=20.0)  # team mean about 37
     today = timezone.localdate()
     alerts_evaluate(on_date=today)

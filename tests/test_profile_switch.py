@@ -17,7 +17,7 @@ from metrics.services import scoring, submission
 from metrics.tests.media import audio_upload, image_upload
 from resonance import indicators
 from resonance.startup import require_lawful_stored_data
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 from teams.tests.helpers import DAY, add_day, add_members
 
 pytestmark = pytest.mark.django_db
@@ -35,10 +35,10 @@ def standard_history(tiny_models, employee, team, settings):
     assert checkin.stress is not None and checkin.audio.name
     members = add_members(team, 5)
     add_day(members, DAY, fatigue=0.2, stress=0.9, burnout=0.4)
-    PublishedTeamDay.objects.create(
+    PublishedTeamPeriod.objects.create(
         team=team,
         date=DAY,
-        status=PublishedTeamDay.Status.PUBLISHED,
+        status=PublishedTeamPeriod.Status.PUBLISHED,
         flow_score=60.0,
         fatigue=0.2,
         stress=0.9,
@@ -62,12 +62,12 @@ def test_a_dry_run_counts_and_changes_nothing(standard_history, settings):
     call_command("purge_inactive_indicators", "--dry-run", stdout=out)
     text = out.getvalue()
     assert "leaves out: stress" in text
-    assert "Check-ins with such values: 1; days: 6; published team-days: 1" in text
+    assert "Check-ins with such values: 1; days: 6; published team periods: 1" in text
     assert "uploads no indicator reads: 1" in text
     assert "Dry run: nothing was changed." in text
     assert CheckIn.objects.filter(stress__isnull=False).count() == 1
     assert DailyMetric.objects.filter(stress__isnull=False).count() == 6
-    assert PublishedTeamDay.objects.get().stress == 0.9
+    assert PublishedTeamPeriod.objects.get().stress == 0.9
 
 
 def test_the_purge_erases_recomputes_and_lets_the_deployment_start(standard_history, settings):
@@ -102,7 +102,7 @@ def test_the_purge_erases_recomputes_and_lets_the_deployment_start(standard_hist
     remaining = {key: getattr(demo_day, key) for key in indicators.component_keys()}
     assert "stress" not in remaining
     assert demo_day.flow_score == flow_score(remaining, indicators.flow_weights())
-    published = PublishedTeamDay.objects.get()
+    published = PublishedTeamPeriod.objects.get()
     assert published.stress is None and published.fatigue == 0.2
 
     require_lawful_stored_data()  # nothing left: starts

@@ -15,8 +15,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from alerts.models import BurnoutAlert
 from metrics.models import CheckIn, DailyMetric
-from teams.models import PublishedTeamDay
-from teams.tests.helpers import publish
+from teams.models import PublishedTeamPeriod
+from teams.tests.helpers import last_week_end, publish
 from tests.factories import UserFactory
 
 PERSONAS = ["anonymous", "employee", "teammate", "outsider", "manager", "other_manager", "admin"]
@@ -83,6 +83,7 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "metrics-api:my-metrics": ("get", EMPLOYEES_ONLY_API),
     "metrics-api:device-manifest": ("get", EMPLOYEES_ONLY_API),
     "teams-api:heatmap": ("get", row(401, 403, 403, 403, 200, 403, 200)),
+    "teams-api:my-privacy": ("get", EMPLOYEES_ONLY_API),
     "alerts-api:list": ("get", same(401, 200)),
     "alerts-api:acknowledge": ("post", row(401, 404, 404, 404, 200, 404, 200)),
     "excuses-api:excuses": ("get", EMPLOYEES_ONLY_API),
@@ -126,24 +127,26 @@ def world(
     employee, teammate, outsider, manager, other_manager, admin_user, team, tiny_models, noiseless
 ):
     """A team of exactly MIN_GROUP_SIZE members with distinctive scores, alerts, a check-in;
-    the two days before today are published (negligible noise: the team mean is exact, so
+    the last full week is published (negligible noise: the team mean is exact, so
     a leak of an individual value could not hide behind the noise)."""
     members = [employee, teammate] + [UserFactory(team=team) for _ in range(3)]
     today = timezone.localdate()
     for member, flow, fatigue in zip(members, INDIVIDUAL_FLOW, INDIVIDUAL_FATIGUE, strict=True):
-        for days_ago in range(3):
-            DailyMetric.objects.create(
+        for day in (last_week_end(today), today - dt.timedelta(days=1), today):
+            DailyMetric.objects.update_or_create(
                 user=member,
                 team=team,
-                date=today - dt.timedelta(days=days_ago),
-                fatigue=fatigue,
-                stress=fatigue,
-                burnout=fatigue,
-                flow_score=flow,
-                checkin_count=1,
+                date=day,
+                defaults={
+                    "fatigue": fatigue,
+                    "stress": fatigue,
+                    "burnout": fatigue,
+                    "flow_score": flow,
+                    "checkin_count": 1,
+                },
             )
-    publish(through=today - dt.timedelta(days=1))
-    assert PublishedTeamDay.objects.filter(team=team, status="published").count() == 2
+    publish(through=last_week_end(today))
+    assert PublishedTeamPeriod.objects.filter(team=team, period="week", status="published").exists()
     checkin = CheckIn.objects.create(
         user=employee,
         status=CheckIn.Status.DONE,

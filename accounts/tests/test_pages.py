@@ -80,7 +80,8 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/accounts/user/",
     "/admin/teams/team/",
-    "/admin/teams/publishedteamday/",
+    "/admin/teams/publishedteamperiod/",
+    "/admin/teams/privacyspend/",
 ]
 
 
@@ -93,22 +94,26 @@ def test_admin_pages_load_for_admins(client, admin_user, employee, path):
     assert response.status_code == 200
 
 
-def test_published_team_days_are_read_only_in_the_admin(client, admin_user, team):
-    from teams.tests.helpers import DAY, add_day, add_members, publish
+def test_published_team_periods_and_the_ledger_are_read_only_in_the_admin(client, admin_user, team):
+    from teams.tests.helpers import DAY, add_day, add_members, publish, week_of
 
     add_day(add_members(team, 5), DAY)
     publish(through=DAY)
     client.force_login(admin_user)
-    listing = client.get("/admin/teams/publishedteamday/")
-    cell = team.published_days.get(date=DAY)
+    listing = client.get("/admin/teams/publishedteamperiod/")
+    cell = team.published_periods.get(period="week", date=week_of(DAY))
 
     assert listing.status_code == 200
     assert "5-9 people" in listing.content.decode()
-    assert client.get("/admin/teams/publishedteamday/add/").status_code == 403
-    page = client.get(f"/admin/teams/publishedteamday/{cell.pk}/change/")
+    assert client.get("/admin/teams/publishedteamperiod/add/").status_code == 403
+    page = client.get(f"/admin/teams/publishedteamperiod/{cell.pk}/change/")
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
-    assert client.post(f"/admin/teams/publishedteamday/{cell.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/teams/publishedteamperiod/{cell.pk}/delete/").status_code == 403
+    assert client.get("/admin/teams/privacyspend/add/").status_code == 403
+    # Spending per team: the most any member has spent this month, against the cap.
+    teams = client.get("/admin/teams/team/").content.decode().lower()
+    assert "privacy budget this month" in teams and "of 10" in teams
 
 
 def test_admin_user_list_searches_and_filters(client, admin_user, employee, teammate):

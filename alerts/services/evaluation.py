@@ -5,6 +5,7 @@ for all users and teams in scope, the pure rules of :mod:`alerts.rules` in memor
 writes. The number of queries does not depend on the number of employees.
 """
 
+import calendar
 import datetime as dt
 import json
 from collections import defaultdict
@@ -23,12 +24,13 @@ from alerts import rules
 from alerts.models import BurnoutAlert
 from metrics import baselines
 from metrics.models import DailyMetric
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 
 from .notifications import alerts_notify
 
 # Individual rules that make a person count as "at risk" for the team_at_risk share.
 AT_RISK_RULES = ("sustained_risk", "low_flow", "decline")
+DAYS_PER_WEEK = 7
 # Rules that compare against the previous window report the two-window span.
 _TWO_WINDOW_RULES = {"decline", "team_decline", "sustained_risk"}
 _SEVERITY_ESCALATIONS = (
@@ -134,40 +136,47 @@ def _team_findings(
     end: dt.date,
     t: rules.Thresholds,
 ) -> dict[tuple[int, str], rules.Finding]:
-    """Team rules over published team-days only (``teams.publication``): never a live day,
-    never a hidden one, so a check-in or an erasure cannot move a team alert."""
-    cells = PublishedTeamDay.objects.filter(
-        date__gte=start, date__lte=end, status=PublishedTeamDay.Status.PUBLISHED
+    """Team rules over published team periods only (``teams.publication``): never a live day,
+    never a hidden one, so a check-in or an erasure cannot move a team alert. The FlowScore
+    rules read the team's latest published week (one that started in the last three weeks)
+    against the week before it; the at-risk rule reads the latest published month. A week
+    counts as 7 published days, a month as its days."""
+    del start, window_start  # the day windows of the individual rules: periods replace them
+    Period, Status = PublishedTeamPeriod.Period, PublishedTeamPeriod.Status
+    cells = PublishedTeamPeriod.objects.filter(status=Status.PUBLISHED, date__lte=end).filter(
+        Q(period=Period.WEEK, date__gte=end - dt.timedelta(days=4 * DAYS_PER_WEEK))
+        | Q(period=Period.MONTH, date__gte=end - dt.timedelta(days=62))
     )
     if team_ids is not None:
         cells = cells.filter(team_id__in=team_ids)
-    current, previous = Q(date__gte=window_start), Q(date__lt=window_start)
-    flow = Q(flow_score__isnull=False)
-    at_risk = Q(at_risk_share__isnull=False)
-    aggregates = (
-        cells.values("team_id")
-        .annotate(
-            mean_flow=Avg("flow_score", filter=current & flow),
-            days=Count("pk", filter=current & flow),
-            previous_mean_flow=Avg("flow_score", filter=previous & flow),
-            previous_days=Count("pk", filter=previous & flow),
-            mean_at_risk_share=Avg("at_risk_share", filter=current & at_risk),
-            at_risk_days=Count("pk", filter=current & at_risk),
-        )
-        .order_by()
-    )
+    weeks: dict[int, dict[dt.date, float | None]] = defaultdict(dict)
+    at_risk: dict[int, tuple[float, int]] = {}
+    for team_id, period, first, flow, share in cells.order_by("team_id", "-date").values_list(
+        "team_id", "period", "date", "flow_score", "at_risk_share"
+    ):
+        if period == Period.WEEK:
+            weeks[team_id][first] = flow
+        elif share is not None and team_id not in at_risk:
+            at_risk[team_id] = (share, calendar.monthrange(first.year, first.month)[1])
     findings: dict[tuple[int, str], rules.Finding] = {}
-    for row in aggregates:
+    for team_id in weeks.keys() | at_risk.keys():
+        latest = max(
+            (w for w in weeks[team_id] if w >= end - dt.timedelta(days=3 * DAYS_PER_WEEK - 1)),
+            default=None,
+        )
+        flow = weeks[team_id].get(latest) if latest else None
+        previous = weeks[team_id].get(latest - dt.timedelta(days=DAYS_PER_WEEK)) if latest else None
+        share, month_days = at_risk.get(team_id, (None, 0))
         for finding in rules.team_findings(
-            mean_flow=row["mean_flow"],
-            days=row["days"],
-            previous_mean_flow=row["previous_mean_flow"],
-            previous_days=row["previous_days"],
-            at_risk_share=row["mean_at_risk_share"],
-            at_risk_days=row["at_risk_days"],
+            mean_flow=flow,
+            days=DAYS_PER_WEEK if flow is not None else 0,
+            previous_mean_flow=previous,
+            previous_days=DAYS_PER_WEEK if previous is not None else 0,
+            at_risk_share=share,
+            at_risk_days=month_days,
             t=t,
         ):
-            findings[(row["team_id"], finding.rule)] = finding
+            findings[(team_id, finding.rule)] = finding
     return findings
 
 

@@ -9,7 +9,7 @@ from metrics.models import DailyMetric
 from teams.tests.helpers import publish
 from tests.factories import UserFactory
 
-ON = dt.date(2026, 11, 20)
+ON = dt.date(2026, 11, 22)  # a Sunday: publishing through it closes its week
 
 
 def add_days(

@@ -17,7 +17,7 @@ from alerts.services.evaluation import (
     alerts_evaluate_for_user,
 )
 from metrics.models import DailyMetric
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 from teams.privacy import AT_RISK_BANDS
 from teams.tests.helpers import publish
 from tests.factories import TeamFactory, UserFactory
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 HEALTHY = [80.0] * 14
 LOW = [80.0] * 7 + [35.0] * 7  # low_flow (medium) and decline
 NOTHING = {"created": 0, "updated": 0, "escalated": 0, "resolved": 0}
+END = dt.date(2026, 11, 30)  # the last day of ON's month: publishing through it closes it
 
 
 def rules_of(**filters) -> set[str]:
@@ -75,7 +76,7 @@ def test_running_twice_creates_nothing_new(crew):
     assert first["individual"]["created"] == 15
     assert first["team"]["created"] == 0  # nothing published yet
     assert after_publication["individual"] == NOTHING
-    assert after_publication["team"]["created"] == 3
+    assert after_publication["team"]["created"] == 2  # low flow and decline
     assert again["individual"] == NOTHING
     assert again["team"] == NOTHING
     assert list(BurnoutAlert.objects.order_by("pk").values()) == snapshot
@@ -175,10 +176,8 @@ class TestTeamAlerts:
         )
         evaluate_after_publication()
         team_alerts = BurnoutAlert.objects.filter(scope="team", team=team)
-        assert {a.rule for a in team_alerts} == {"team_low_flow", "team_decline", "team_at_risk"}
-        at_risk = team_alerts.get(rule="team_at_risk")
-        assert at_risk.snapshot == {"share_at_risk_band": "30-49%", "days_published": 7}
-        assert "30-49%" in at_risk.message
+        # The at-risk share is monthly, for larger teams: see the at-risk tests below.
+        assert {a.rule for a in team_alerts} == {"team_low_flow", "team_decline"}
         for alert in team_alerts:
             assert alert.user_id is None
             text = alert.message + str(alert.snapshot)
@@ -213,24 +212,26 @@ class TestTeamAlerts:
         assert alert.rule == "team_low_flow"
         assert alert.snapshot == {"mean_flow": 48.6, "days_published": 7}
 
-    def test_days_hidden_for_too_few_people_are_ignored(self, team, employee, teammate):
+    def test_weeks_hidden_for_too_few_people_are_ignored(self, team, employee, teammate):
         four = [employee, teammate, *[UserFactory(team=team) for _ in range(2)]]
         for user in four:
-            add_days(user, [30.0] * 14)
-        # A fifth member checks in from ON-2: only the last three days reach MIN_GROUP_SIZE.
+            add_days(user, [80.0] * 7 + [30.0] * 7)
+        # A fifth member checks in from ON-2: only the last week reaches MIN_GROUP_SIZE.
         add_days(UserFactory(team=team), [30.0] * 3)
         publish(through=ON)
         statuses = dict(
-            PublishedTeamDay.objects.filter(team=team, date__gte=ON - dt.timedelta(days=13))
+            PublishedTeamPeriod.objects.filter(
+                team=team, period="week", date__gte=ON - dt.timedelta(days=13)
+            )
             .values_list("status")
-            .annotate(days=Count("pk"))
+            .annotate(weeks=Count("pk"))
         )
-        assert statuses == {"suppressed": 11, "published": 3}
+        assert statuses == {"suppressed": 1, "published": 1}
 
         alerts_evaluate(on_date=ON)
-        alert = BurnoutAlert.objects.get(scope="team")
+        alert = BurnoutAlert.objects.get(scope="team")  # low, and no decline from a hidden week
         assert alert.rule == "team_low_flow"
-        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 3}
+        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 7}
 
     def test_a_team_too_small_every_day_gets_no_alert(self, team, employee, teammate, settings):
         for user in [employee, teammate, *[UserFactory(team=team) for _ in range(2)]]:
@@ -312,31 +313,33 @@ class TestPrivacy:
             add_days(user, LOW, burnout=[0.9] * 14)
         evaluate_after_publication()
         alerts = BurnoutAlert.objects.filter(scope="team")
-        assert {a.rule for a in alerts} == {"team_low_flow", "team_decline", "team_at_risk"}
+        assert {a.rule for a in alerts} == {"team_low_flow", "team_decline"}
         for alert in alerts:
             assert "contributor" not in alert.message
             assert not re.search(r"\b8\b", alert.message)
             assert not {"contributors", "previous_contributors", "at_risk"} & set(alert.snapshot)
             assert 8 not in alert.snapshot.values()
 
-    def test_the_at_risk_share_is_the_one_published_with_the_days(self, team, crew):
+    def test_the_at_risk_share_is_the_one_published_with_the_month(self, settings, team, crew):
+        settings.PRIVACY_MONTH_MIN_GROUP = 5  # monthly figures for a team this small
         for user in crew:
-            add_days(user, [60.0] * 7, burnout=[0.9 if user in crew[:2] else 0.2] * 7)
-        alerts_evaluate(on_date=ON)
+            add_days(user, [60.0] * 7, burnout=[0.9 if user in crew[:2] else 0.2] * 7, end=END)
+        alerts_evaluate(on_date=END)
         assert rules_of(scope="individual") == {"sustained_risk"}
-        as_if_raised_on(ON - dt.timedelta(days=6))
-        publish(through=ON)
+        as_if_raised_on(END - dt.timedelta(days=6))
+        publish(through=END)
         shares = set(
-            PublishedTeamDay.objects.filter(team=team, status="published").values_list(
-                "at_risk_share", "at_risk_band"
-            )
+            PublishedTeamPeriod.objects.filter(
+                team=team, period="month", status="published"
+            ).values_list("at_risk_share", "at_risk_band")
         )
         assert shares == {(0.4, "30-49%")}
 
-        alerts_evaluate(on_date=ON)
+        alerts_evaluate(on_date=END)
         alert = BurnoutAlert.objects.get(scope="team")
         assert alert.rule == "team_at_risk"
-        assert alert.snapshot == {"share_at_risk_band": "30-49%", "days_published": 7}
+        assert alert.snapshot == {"share_at_risk_band": "30-49%", "days_published": 30}
+        assert "30-49%" in alert.message
 
     def test_alerts_raised_after_publication_do_not_count_for_published_days(self, team, crew):
         for user in crew:
@@ -348,14 +351,14 @@ class TestPrivacy:
 
 
 def test_with_real_noise_the_at_risk_share_shows_as_a_band_only(team, crew):
-    ten = [*crew, *[UserFactory(team=team) for _ in range(5)]]
-    for user in ten:
-        add_days(user, [60.0] * 7, burnout=[0.9] * 7)
-    evaluate_after_publication()
+    twenty = [*crew, *[UserFactory(team=team) for _ in range(15)]]  # monthly figures: 20+
+    for user in twenty:
+        add_days(user, [60.0] * 7, burnout=[0.9] * 7, end=END)
+    evaluate_after_publication(on_date=END)
     alert = BurnoutAlert.objects.get(scope="team", rule="team_at_risk")
     band = alert.snapshot["share_at_risk_band"]
     assert band in {label for _, label in AT_RISK_BANDS if label != "under 30%"}
-    assert alert.snapshot == {"share_at_risk_band": band, "days_published": 7}
+    assert alert.snapshot == {"share_at_risk_band": band, "days_published": 30}
     assert alert.message.startswith(band.capitalize())
     # Beyond the band, no number: neither a share nor a count of people.
     assert not re.search(r"\d", alert.message.removeprefix(band.capitalize()))

@@ -15,7 +15,7 @@ from alerts.models import BurnoutAlert, CheckinReminder
 from alerts.services import evaluation, notifications, reminders
 from metrics.models import CheckIn, DailyMetric
 from resonance.celery import app as celery_app
-from teams.tests.helpers import publish
+from teams.tests.helpers import last_week_end, publish
 from tests.factories import UserFactory
 
 from .conftest import ON, add_days, as_if_raised_on
@@ -181,13 +181,12 @@ def test_tasks_call_the_evaluation(crew, django_capture_on_commit_callbacks):
     assert everyone["team"]["created"] == 0  # nothing published yet
 
     as_if_raised_on(ON - dt.timedelta(days=6))
-    publish(through=ON)  # all five have an alert: 100% at risk, low mean
+    publish(through=ON)  # the week closes: a low mean
     teams = tasks.evaluate_team_alerts([crew[0].team_id], ON.isoformat())
     assert teams["individual"]["created"] == 0
-    assert teams["team"]["created"] == 2
+    assert teams["team"]["created"] == 1
     assert set(BurnoutAlert.objects.filter(scope="team").values_list("rule", flat=True)) == {
-        "team_low_flow",
-        "team_at_risk",
+        "team_low_flow"
     }
 
 
@@ -224,14 +223,14 @@ class TestAfterPublication:
     ):
         monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
         today = timezone.localdate()
-        yesterday = today - dt.timedelta(days=1)
+        sunday = last_week_end(today)
         for user in crew:
-            add_days(user, [30.0] * 7, end=yesterday)
+            add_days(user, [30.0] * 7, end=sunday)
         with django_capture_on_commit_callbacks(execute=True):
-            publish(through=yesterday)
+            publish(through=sunday)
         alert = BurnoutAlert.objects.get(scope="team")
         assert (alert.team, alert.rule, alert.window_end) == (crew[0].team, "team_low_flow", today)
-        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 6}
+        assert alert.snapshot == {"mean_flow": 30.0, "days_published": 7}
         assert [m.to for m in mail.outbox] == [[manager.email]]
 
     def test_a_broker_outage_leaves_the_publication_done(
@@ -245,7 +244,7 @@ class TestAfterPublication:
             django_capture_on_commit_callbacks(execute=True),
         ):
             summary = publish(through=ON)
-        assert summary.published == 7
+        assert summary.published == 1  # the week
         assert "Could not enqueue team alert evaluation" in caplog.text
         assert not BurnoutAlert.objects.exists()
 

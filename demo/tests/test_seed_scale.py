@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from metrics.models import DailyMetric
-from teams.models import PublishedTeamDay, Team
+from teams.models import PublishedTeamPeriod, Team
+from teams.tests.helpers import last_week_end, week_of
 
 pytestmark = pytest.mark.django_db
 
@@ -60,26 +61,30 @@ def test_reset_leaves_other_users_and_teams_alone(employee):
     assert Team.objects.filter(pk=employee.team_id).exists()
 
 
-def test_it_publishes_the_closed_days_of_the_scale_teams_only(capsys, employee):
-    end = timezone.localdate() - dt.timedelta(days=3)
-    args = ["--employees", "60", "--teams", "3", "--days", "4", "--end-date", end.isoformat()]
+def test_it_publishes_the_closed_weeks_of_the_scale_teams_only(capsys, employee):
+    end = last_week_end(timezone.localdate())
+    args = ["--employees", "60", "--teams", "3", "--days", "7", "--end-date", end.isoformat()]
     call_command("seed_scale", *args)
 
     assert "Published " in capsys.readouterr().out
-    seeded = [end - dt.timedelta(days=i) for i in range(4)]
+    seeded_week = week_of(end)
     for team in Team.objects.filter(name__startswith="scale-t"):
-        days = set(PublishedTeamDay.objects.filter(team=team).values_list("date", flat=True))
-        assert set(seeded) <= days  # every seeded day has closed by now, for UTC members
-        assert timezone.localdate() not in days  # today has not
-    assert PublishedTeamDay.objects.filter(
-        status=PublishedTeamDay.Status.PUBLISHED, date__in=seeded
+        weeks = set(
+            PublishedTeamPeriod.objects.filter(team=team, period="week").values_list(
+                "date", flat=True
+            )
+        )
+        assert seeded_week in weeks  # the seeded week has closed by now, for UTC members
+        assert week_of(timezone.localdate()) not in weeks  # this week has not
+    assert PublishedTeamPeriod.objects.filter(
+        status=PublishedTeamPeriod.Status.PUBLISHED, period="week", date=seeded_week
     ).exists()
-    assert not PublishedTeamDay.objects.filter(team_id=employee.team_id).exists()
+    assert not PublishedTeamPeriod.objects.filter(team_id=employee.team_id).exists()
 
-    frozen = list(PublishedTeamDay.objects.order_by("pk").values())
+    frozen = list(PublishedTeamPeriod.objects.order_by("pk").values())
     call_command("seed_scale", *args)
-    assert "Published 0 team-days, 0 suppressed" in capsys.readouterr().out
-    assert list(PublishedTeamDay.objects.order_by("pk").values()) == frozen
+    assert "Published 0 team periods, 0 suppressed" in capsys.readouterr().out
+    assert list(PublishedTeamPeriod.objects.order_by("pk").values()) == frozen
 
 
 def test_it_refuses_impossible_shapes():

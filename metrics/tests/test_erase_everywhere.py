@@ -7,7 +7,7 @@ from django.utils import timezone
 from alerts.models import BurnoutAlert
 from metrics.models import DailyMetric
 from metrics.services.erasure import my_data_erase
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 from teams.tests.helpers import DAY, add_day, add_members, publish
 
 
@@ -40,9 +40,9 @@ def test_erase_keeps_published_team_days_as_they_were(employee, team):
     members = [employee, *add_members(team, 5)]
     add_day(members, DAY, flow=55.0)
     publish(through=DAY)
-    before = list(PublishedTeamDay.objects.filter(team=team).values())
+    before = list(PublishedTeamPeriod.objects.filter(team=team).values())
 
     my_data_erase(user=employee)
 
     assert not DailyMetric.objects.filter(user=employee).exists()
-    assert list(PublishedTeamDay.objects.filter(team=team).values()) == before
+    assert list(PublishedTeamPeriod.objects.filter(team=team).values()) == before

@@ -4,10 +4,11 @@ import datetime as dt
 
 from metrics.models import DailyMetric
 from resonance import indicators
-from teams.publication import PublicationSummary, team_days_publish
+from teams.publication import PublicationSummary, team_periods_publish
 from tests.factories import UserFactory
 
-DAY = dt.date(2026, 3, 10)
+# A Sunday: publishing through it closes its week (Monday 9 to Sunday 15 March).
+DAY = dt.date(2026, 3, 15)
 
 
 def add_members(team, count: int, *, prefix: str | None = None) -> list:
@@ -39,11 +40,24 @@ def add_day(
     )
 
 
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week: the date of the weekly cell that holds it."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def closing_time(day: dt.date) -> dt.datetime:
     """A moment at which ``day`` has closed (plus the grace period) for UTC members only."""
     return dt.datetime.combine(day + dt.timedelta(days=2), dt.time(0, 30), tzinfo=dt.UTC)
 
 
+def last_week_end(today: dt.date) -> dt.date:
+    """The latest Sunday at least two days before ``today``: a week that has closed
+    everywhere, grace period included, whatever the hour."""
+    day = today - dt.timedelta(days=2)
+    return day - dt.timedelta(days=(day.weekday() + 1) % 7)
+
+
 def publish(through: dt.date = DAY, **kwargs) -> PublicationSummary:
-    """Run the publication as the hourly task would once ``through`` has closed."""
-    return team_days_publish(now=closing_time(through), **kwargs)
+    """Run the publication as the hourly task would once ``through`` has closed: every week
+    and month that ended by then is published."""
+    return team_periods_publish(now=closing_time(through), **kwargs)

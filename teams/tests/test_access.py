@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import ManagerFactory
 
-from .helpers import add_day, add_members, publish
+from .helpers import add_day, add_members, last_week_end, publish, week_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ PAGES = ["teams:dashboard", "teams:dashboard-csv"]
 
 @pytest.fixture
 def data(team, other_team, noiseless):
-    """A published day three days ago (the latest day every range below shows a value for)."""
-    day = timezone.localdate() - dt.timedelta(days=3)
+    """A published week: the last full one (every range below shows a value for it)."""
+    day = last_week_end(timezone.localdate())
     add_day(add_members(team, 6), day, flow=72.0)
     add_day(add_members(other_team, 6), day, flow=41.0)
     publish(through=day)
@@ -69,35 +69,37 @@ def test_it_shows_an_admin_every_team(client, admin_user, team, other_team, data
 def test_it_answers_400_to_bad_parameters(client, manager):
     client.force_login(manager)
     assert client.get(reverse("teams:dashboard"), {"metric": "salary"}).status_code == 400
-    response = client.get(reverse("teams:dashboard-csv"), {"days": "365"})
+    response = client.get(reverse("teams:dashboard-csv"), {"days": "7"})
     assert response.status_code == 400
-    assert "7, 30, 90" in response.content.decode()
+    assert "30, 90, 365" in response.content.decode()
 
 
 def test_csv_export_holds_exactly_the_cells_on_screen(client, manager, team, data):
     small = add_members(team, 1, prefix="late")
-    add_day(small, data + dt.timedelta(days=1), flow=10.0)
-    publish(through=data + dt.timedelta(days=1))
+    earlier = data - dt.timedelta(days=7)
+    add_day(small, earlier, flow=10.0)
+    publish(through=data)
     client.force_login(manager)
 
-    page = client.get(reverse("teams:dashboard"), {"metric": "flow_score", "days": 7})
-    export = client.get(reverse("teams:dashboard-csv"), {"metric": "flow_score", "days": 7})
+    page = client.get(reverse("teams:dashboard"), {"metric": "flow_score", "days": 30})
+    export = client.get(reverse("teams:dashboard-csv"), {"metric": "flow_score", "days": 30})
 
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
-    assert len(rows) == 7
+    assert len(rows) == len(page.context["heatmap"]["data"][0]["z"][0]) >= 5  # weeks
     assert {r["team"] for r in rows} == {"Atlas"}
+    assert {r["period"] for r in rows} == {"week"}
     heatmap_z = page.context["heatmap"]["data"][0]["z"][0]
     exported = [float(r["value"]) if r["value"] else None for r in rows]
     assert exported == heatmap_z
-    hidden = next(r for r in rows if r["date"] == str(data + dt.timedelta(days=1)))
+    hidden = next(r for r in rows if r["date"] == str(week_of(earlier)))
     assert hidden["value"] == ""
-    assert hidden["note"] == "fewer than 5 check-ins"
+    assert hidden["note"] == "fewer than 5 people checked in"
     assert "10.0" not in export.content.decode()
-    shown = next(r for r in rows if r["date"] == str(data))
+    shown = next(r for r in rows if r["date"] == str(week_of(data)))
     assert shown["contributors"] == "5-9 people"
     assert shown["participation"] == "75% or more"
-    today = next(r for r in rows if r["date"] == str(timezone.localdate()))
+    today = next(r for r in rows if r["date"] == str(week_of(timezone.localdate())))
     assert today["value"] == ""
     assert today["participation"] == ""
     assert "not published yet" in today["note"]
@@ -119,23 +121,26 @@ def test_api_refuses_everyone_but_the_teams_managers(api_client_for, request, te
 @pytest.mark.parametrize("persona", ["manager", "admin_user"])
 def test_api_gives_the_team_cells_with_suppression(api_client_for, request, team, data, persona):
     response = api_client_for(request.getfixturevalue(persona)).get(
-        heatmap_url(team), {"from": str(data - dt.timedelta(days=1)), "to": str(data)}
+        heatmap_url(team), {"from": str(data - dt.timedelta(days=7)), "to": str(data)}
     )
 
     assert response.status_code == 200
     body = response.json()
-    assert body["team"] == {"id": team.id, "name": "Atlas", "members": 6}
+    # The roster only as its monthly band, and only once a month has been published.
+    assert body["team"]["members"] in ("5-9 people", "not published yet")
     assert body["min_group_size"] == 5
+    assert body["period"] == "week"
     hidden, shown = body["cells"]
     assert hidden == {
-        "date": str(data - dt.timedelta(days=1)),
+        "date": str(week_of(data - dt.timedelta(days=7))),
+        "period": "week",
         "status": "suppressed",
         "value": None,
         "suppressed": True,
-        "rolling_mean_7d": None,
+        "rolling_mean": None,
         "participation": "",
         "contributors": "fewer than 5",
-        "note": "fewer than 5 check-ins",
+        "note": "fewer than 5 people checked in",
     }
     assert shown["status"] == "published"
     assert shown["value"] == pytest.approx(72.0, abs=1e-3)
@@ -149,6 +154,7 @@ def test_api_never_shows_today_or_an_open_day(api_client_for, manager, team, noi
 
     (cell,) = api_client_for(manager).get(heatmap_url(team), {"from": str(today)}).json()["cells"]
 
+    assert cell["date"] == str(week_of(today))
     assert cell["status"] == "unpublished"
     assert cell["value"] is None
     assert cell["participation"] == ""
@@ -184,3 +190,32 @@ def test_a_manager_without_teams_gets_an_explanation_and_no_charts(client, db):
     body = response.content.decode()
     assert "You do not manage any team yet" in body
     assert "plotly.min.js" not in body
+
+
+def test_every_look_at_team_figures_is_logged_per_team(
+    client, api_client_for, admin_user, manager, team, other_team, data
+):
+    from audit.models import AccessEvent
+
+    client.force_login(manager)
+    client.get(reverse("teams:dashboard"), {"metric": "flow_score", "days": 30})
+    client.get(reverse("teams:dashboard-csv"), {"metric": "flow_score", "days": 30})
+    api_client_for(manager).get(heatmap_url(team))
+    client.force_login(admin_user)
+    client.get(reverse("teams:dashboard"))
+
+    logged = list(
+        AccessEvent.objects.order_by("at", "pk").values_list(
+            "actor_username", "action", "team__name", "subject"
+        )
+    )
+    assert logged[:3] == [
+        (manager.username, "dashboard_view", "Atlas", None),
+        (manager.username, "dashboard_export", "Atlas", None),
+        (manager.username, "heatmap_api", "Atlas", None),
+    ]
+    # An admin sees every team: one entry per team shown.
+    assert sorted(logged[3:]) == [
+        (admin_user.username, "dashboard_view", "Atlas", None),
+        (admin_user.username, "dashboard_view", "Borealis", None),
+    ]

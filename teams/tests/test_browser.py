@@ -47,5 +47,5 @@ def test_a_demo_manager_sees_the_heatmap_render(page, browser_login, password, l
     with page.expect_navigation():
         page.select_option("#id_metric", "participation")
     page.wait_for_selector("#heatmap[data-rendered=true]", timeout=20_000)
-    assert "Participation by team and day" in page.locator("#heatmap-title").inner_text()
+    assert "Participation by team and week" in page.locator("#heatmap-title").inner_text()
     assert page.console_errors == []

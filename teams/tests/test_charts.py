@@ -9,7 +9,7 @@ from teams.charts import SUPPRESSED_COLOR, heatmap_figure, trend_figure
 from teams.privacy import contributor_band
 from teams.selectors import TeamDayAggregates, TeamInfo
 
-D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
+D1, D2 = dt.date(2026, 3, 2), dt.date(2026, 3, 9)  # two weeks (Mondays)
 
 
 def shown(team_id: int, day: dt.date, flow: float, contributors: int = 6) -> Cell:
@@ -31,7 +31,10 @@ def shown(team_id: int, day: dt.date, flow: float, contributors: int = 6) -> Cel
 
 def sample() -> TeamDayAggregates:
     aggregates = TeamDayAggregates(
-        teams=[TeamInfo(id=1, name="Atlas", members=8), TeamInfo(id=2, name="Borealis", members=4)],
+        teams=[
+            TeamInfo(id=1, name="Atlas", members="5-9 people"),
+            TeamInfo(id=2, name="Borealis", members="fewer than 5"),
+        ],
         dates=[D1, D2],
         k=5,
     )
@@ -53,12 +56,12 @@ def test_heatmap_has_teams_by_days_and_a_separate_suppressed_layer():
     values, hidden = figure["data"]
 
     assert values["y"] == ["Atlas", "Borealis"]
-    assert values["x"] == ["2026-03-01", "2026-03-02"]
+    assert values["x"] == ["2026-03-02", "2026-03-09"]
     assert values["z"] == [[71.25, 65.0], [None, None]]
     assert hidden["z"] == [[None, None], [1, 1]]
     assert hidden["colorscale"][0][1] == SUPPRESSED_COLOR
     # Why each cell is empty: too few people, or the day is not published yet.
-    assert hidden["customdata"][1][0] == "fewer than 5 check-ins"
+    assert hidden["customdata"][1][0] == "fewer than 5 people checked in"
     assert "not published yet" in hidden["customdata"][1][1]
     assert hidden["text"][1] == ["\u00d7", "\u2026"]
     assert aggregates_status(sample()) == ["published", "published", "suppressed", UNPUBLISHED]
@@ -104,13 +107,14 @@ def test_heatmap_of_a_risk_metric_reverses_the_scale_and_hides_missing_component
 
 def test_trend_has_one_rolling_line_per_team_and_daily_points_when_few_teams():
     aggregates = sample()
-    aggregates.lead_in[(1, D1 - dt.timedelta(days=1))] = {"flow_score": 80.0}
+    aggregates.lead_in[(1, D1 - dt.timedelta(days=7))] = {"flow_score": 80.0}
     figure = trend_figure(aggregates, metric="flow_score")
 
     lines = [t for t in figure["data"] if t["mode"] == "lines"]
     points = [t for t in figure["data"] if t["mode"] == "markers"]
-    assert [t["name"] for t in lines] == ["Atlas (7-day mean)", "Borealis (7-day mean)"]
-    assert lines[0]["y"] == [None, 72.0833]  # needs 3 shown days: 80, 71.25, 65
+    assert [t["name"] for t in lines] == ["Atlas (4-week trend)", "Borealis (4-week trend)"]
+    assert lines[0]["y"] == [75.625, 72.0833]  # 2 shown weeks at least: 80, 71.25, 65
+    assert lines[1]["y"] == [None, None]
     assert points[0]["y"] == [71.25, 65.0]
     assert points[1]["y"] == [None, None]
     go.Figure(figure)
@@ -118,7 +122,9 @@ def test_trend_has_one_rolling_line_per_team_and_daily_points_when_few_teams():
 
 def test_trend_with_many_teams_keeps_only_the_rolling_means():
     aggregates = TeamDayAggregates(
-        teams=[TeamInfo(id=i, name=f"T{i}", members=9) for i in range(10)], dates=[D1], k=5
+        teams=[TeamInfo(id=i, name=f"T{i}", members="5-9 people") for i in range(10)],
+        dates=[D1],
+        k=5,
     )
     figure = trend_figure(aggregates, metric="participation")
 

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from metrics.models import DailyMetric
 from teams.cells import UNPUBLISHED
-from teams.models import PublishedTeamDay
+from teams.models import PublishedTeamPeriod
 from teams.privacy import contributor_band
 from teams.selectors import (
     dashboard_rows,
@@ -16,7 +16,7 @@ from teams.selectors import (
 )
 from tests.factories import TeamFactory, UserFactory
 
-from .helpers import DAY, add_day, add_members, publish
+from .helpers import DAY, add_day, add_members, publish, week_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("noiseless")]
 
@@ -61,35 +61,55 @@ def test_it_follows_the_min_group_size_setting(settings, team, manager):
     assert aggregates_for(manager).cell(team.id, DAY).suppressed
 
 
-def test_it_suppresses_a_component_that_fewer_people_reported(team, manager):
+def test_it_suppresses_a_component_that_fewer_people_reported(settings, team, manager):
+    settings.PRIVACY_MONTH_MIN_GROUP = 5  # monthly components for a team this small
     members = add_members(team, 6)
-    add_day(members[:4], DAY, flow=60.0, fatigue=0.5)
-    add_day(members[4:], DAY, flow=80.0, fatigue=None)
+    add_day(members[:4], DAY, flow=60.0, fatigue=0.5, burnout=0.2)
+    add_day(members[4:], DAY, flow=80.0, fatigue=None, burnout=0.2)
+    end_of_month = dt.date(2026, 3, 31)
 
-    values = aggregates_for(manager).cell(team.id, DAY).values
+    week = aggregates_for(manager, end=end_of_month, days=31).cell(team.id, DAY).values
+    month = read(manager, end=end_of_month, days=31, period="month").cell(team.id, DAY).values
 
-    assert values["flow_score"] == pytest.approx(200 / 3, abs=1e-3)
-    assert values["fatigue"] is None  # only 4 people have a fatigue score
+    assert week["flow_score"] == pytest.approx(200 / 3, abs=1e-3)
+    assert week["fatigue"] is None  # components are published by month
+    assert month["flow_score"] is None  # and the FlowScore by week
+    assert month["burnout"] == pytest.approx(0.2, abs=1e-3)
+    assert month["fatigue"] is None  # only 4 people have a fatigue score
 
 
-def test_it_never_lets_a_suppressed_day_be_recovered_by_subtraction(team, manager):
-    """Totals come from shown cells only: the range mean and rolling mean ignore the hidden day."""
+def test_monthly_components_wait_for_a_team_large_enough(team, manager):
+    """Under the default plan a 6-person team gets its weekly FlowScore, and no monthly
+    component: that much noise on six people would be unreadable."""
+    add_day(add_members(team, 6), DAY, flow=60.0, fatigue=0.5)
+    end_of_month = dt.date(2026, 3, 31)
+    publish(through=end_of_month)
+
+    month = read(manager, end=end_of_month, days=31, period="month")
+    row = dashboard_rows(month, metric="fatigue")[0]
+
+    assert row["value"] is None and row["period"] == "month"
+    assert "teams of 20 or more" in row["note"]
+
+
+def test_it_never_lets_a_suppressed_week_be_recovered_by_subtraction(team, manager):
+    """Totals come from shown cells only: the range mean and the trend ignore the hidden week."""
     members = add_members(team, 10)
-    shown_day, hidden_day = DAY - dt.timedelta(days=1), DAY
-    add_day(members[:6], DAY - dt.timedelta(days=2), flow=80.0)
-    add_day(members[:6], shown_day, flow=80.0)
-    add_day(members[:4], hidden_day, flow=20.0)
+    hidden_week = week_of(DAY)
+    add_day(members[:6], DAY - dt.timedelta(days=14), flow=80.0)
+    add_day(members[:6], DAY - dt.timedelta(days=7), flow=80.0)
+    add_day(members[:4], DAY, flow=20.0)
 
-    aggregates = aggregates_for(manager, days=3)
+    aggregates = aggregates_for(manager, days=15)
     summary = team_summaries(aggregates, metric="flow_score")[0]
     rows = {row["date"]: row for row in dashboard_rows(aggregates, metric="flow_score")}
 
-    assert rows[hidden_day]["value"] is None
-    assert rows[hidden_day]["participation"] == ""
-    # Were the hidden day included, the mean would be (6*80*2 + 4*20) / 16 = 65.
+    assert rows[hidden_week]["value"] is None
+    assert rows[hidden_week]["participation"] == ""
+    # Were the hidden week included, the mean would be (6*80*2 + 4*20) / 16 = 65.
     assert summary["mean"] == pytest.approx(80.0, abs=1e-3)
     assert summary["days_suppressed"] == 1
-    assert aggregates.rolling_mean(team.id, hidden_day, "flow_score") is None  # only 2 shown days
+    assert aggregates.rolling_mean(team.id, hidden_week, "flow_score") == pytest.approx(80.0)
 
 
 def test_it_computes_participation_over_active_employees_of_the_team(team, manager, other_team):
@@ -98,9 +118,10 @@ def test_it_computes_participation_over_active_employees_of_the_team(team, manag
     add_members(other_team, 5)
     add_day(members[:5], DAY)
 
-    aggregates = aggregates_for(manager)
+    aggregates = aggregates_for(manager, end=dt.date(2026, 3, 31), days=31)
 
-    assert aggregates.teams[0].members == 8
+    # The roster, as its monthly noisy band (noiseless here), never as a head count.
+    assert aggregates.teams[0].members == "5-9 people"
     # 5 of 8 is 62.5%: published as its band only, drawn with the band's middle.
     cell = aggregates.cell(team.id, DAY)
     assert cell.participation_band == "50-74%"
@@ -122,14 +143,14 @@ def test_it_refuses_employees(employee):
         aggregates_for(employee)
 
 
-def test_it_uses_lead_in_days_for_the_first_rolling_means(team, manager):
+def test_it_uses_lead_in_weeks_for_the_first_trends(team, manager):
     members = add_members(team, 5)
     for back in range(1, 4):
-        add_day(members, DAY - dt.timedelta(days=back), flow=50.0)
+        add_day(members, DAY - dt.timedelta(days=7 * back), flow=50.0)
 
     aggregates = aggregates_for(manager, days=1)
 
-    assert aggregates.dates == [DAY]
+    assert aggregates.dates == [week_of(DAY)]
     assert aggregates.rolling_mean(team.id, DAY, "flow_score") == pytest.approx(50.0, abs=1e-3)
 
 
@@ -194,7 +215,7 @@ def test_publishing_twice_publishes_each_day_once(team, manager):
 
     assert first.cells > 0
     assert again.cells == 0
-    assert PublishedTeamDay.objects.filter(team=team, date=DAY).count() == 1
+    assert PublishedTeamPeriod.objects.filter(team=team, date=week_of(DAY)).count() == 1
 
 
 def test_reading_the_dashboard_never_writes(team, manager):

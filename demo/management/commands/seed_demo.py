@@ -13,7 +13,7 @@ from alerts.models import BurnoutAlert
 from alerts.services.evaluation import alerts_evaluate
 from demo.history import seed_demo_history
 from demo.organisation import seed_demo_organisation
-from teams.publication import team_days_publish
+from teams.publication import team_periods_publish
 
 
 class Command(BaseCommand):
@@ -44,10 +44,10 @@ class Command(BaseCommand):
         for alert in BurnoutAlert.objects.filter(created_at__gte=started, scope="individual"):
             alert.created_at = dt.datetime.combine(alert.window_start, dt.time(12), tzinfo=dt.UTC)
             alert.save(update_fields=["created_at"])
-        published = team_days_publish(announce=False)
+        published = team_periods_publish(announce=False)
         self.stdout.write(
-            f"Published {published.published} team-days ({published.suppressed} suppressed: "
-            "too few people)."
+            f"Published {published.published} team weeks and months ({published.suppressed} "
+            f"suppressed: too few people; {published.withheld} withheld: privacy budget)."
         )
         # Alerts as of today, so the demo shows them; no emails for the seeded backlog.
         alerts = alerts_evaluate(on_date=timezone.localdate(), notify=False)

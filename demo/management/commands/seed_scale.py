@@ -13,7 +13,7 @@ from demo.scale import (
     scale_data_create,
 )
 from teams.models import Team
-from teams.publication import team_days_publish
+from teams.publication import team_periods_publish
 
 
 class Command(BaseCommand):
@@ -76,11 +76,11 @@ class Command(BaseCommand):
         """
         started = time.perf_counter()
         scale_teams = Team.objects.filter(name__startswith=SCALE_TEAM_PREFIX)
-        summary = team_days_publish(
+        summary = team_periods_publish(
             team_ids=list(scale_teams.values_list("pk", flat=True)), announce=False
         )
         self.stdout.write(
-            f"Published {summary.published} team-days, {summary.suppressed} suppressed "
+            f"Published {summary.published} team periods, {summary.suppressed} suppressed "
             f"(too few people), {summary.withheld} withheld (privacy budget), for "
             f"{len(summary.teams)} team(s) in {time.perf_counter() - started:.1f}s; today and "
             "days not yet closed everywhere stay unpublished."

@@ -12,7 +12,7 @@ from teams.publication import published_inactive_values_count, published_inactiv
 class Command(BaseCommand):
     help = (
         "Erase every stored value of an indicator the active SIGNAL_PROFILE leaves out (under "
-        "'eu': voice stress) from check-ins, days and published team-days, recompute what was "
+        "'eu': voice stress) from check-ins, days and published team periods, recompute what was "
         "derived from them (FlowScore, burnout), and delete voice clips no indicator reads. "
         "--dry-run only counts. Web and workers refuse to start under a profile while such "
         "values remain."
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Signal profile {profile!r} leaves out: {left_out}.")
         self.stdout.write(
             f"Check-ins with such values: {counts.checkins}; days: {counts.daily_metrics}; "
-            f"published team-days: {published}; uploads no indicator reads: "
+            f"published team periods: {published}; uploads no indicator reads: "
             f"{counts.media_files}."
         )
         for key, rows in counts.by_indicator.items():
@@ -47,6 +47,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Erased: {counts.checkins} check-ins, {counts.daily_metrics} days, "
-                f"{erased_published} published team-days, {counts.media_files} uploads."
+                f"{erased_published} published team periods, {counts.media_files} uploads."
             )
         )
