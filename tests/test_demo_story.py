@@ -37,7 +37,8 @@ def test_mobile_declines_and_platform_stays_healthy(client, demo):
     platform = published_flow(client, "platform-lead")
 
     assert len(mobile) >= 10 and len(platform) >= 10
-    assert statistics.fmean(mobile[-3:]) < statistics.fmean(mobile[:5]) - 15
+    # Means of several weeks: a 10-person week is off by about 6 points (the privacy noise).
+    assert statistics.fmean(mobile[-3:]) < statistics.fmean(mobile[:6]) - 10
     assert statistics.fmean(platform[-3:]) > 65
     assert abs(statistics.fmean(platform[-3:]) - statistics.fmean(platform[:5])) < 12
 
