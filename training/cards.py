@@ -143,6 +143,39 @@ def _robustness(card: Mapping) -> list[str]:
     return [*lines, ""]
 
 
+def _cross_corpus(card: Mapping) -> list[str]:
+    """Leave-one-corpus-out (95 % bootstrap over test speakers) and pooled speaker folds
+    (mean ± standard deviation over folds), per corpus and on ASED's shared sentences."""
+    transfer = card.get("cross_corpus")
+    if not transfer:
+        return []
+    lines = _table_head(
+        "Across corpora and languages",
+        ["test", "how", "balanced accuracy", "ROC-AUC", "calm below 0.5"],
+    )
+    for name, figures in transfer.get("leave_one_corpus_out", {}).items():
+        low, high = figures.get("ci95", {}).get("balanced_accuracy", ["-", "-"])
+        lines.append(
+            f"| {name} | fitted on the other corpus | {_fmt(figures.get('balanced_accuracy'))} "
+            f"({_fmt(low)}-{_fmt(high)}) | {_fmt(figures.get('roc_auc'))} | "
+            f"{_fmt(figures.get('calm_below_half'))} |"
+        )
+    for name, figures in transfer.get("pooled_speaker_folds", {}).items():
+        cells = [
+            f"{_fmt(figures[k]['mean'])} ± {_fmt(figures[k]['std'])}" if k in figures else "-"
+            for k in ("balanced_accuracy", "roc_auc", "calm_below_half")
+        ]
+        lines.append(f"| {name} | both corpora, speakers held out | {' | '.join(cells)} |")
+    lines += [
+        "",
+        "`ased_core`: angry and fearful against neutral on sentences 01-02, the two every "
+        "ASED speaker said in every emotion (the other sentences were written for one "
+        "emotion, so the words could give it away).",
+        "",
+    ]
+    return lines
+
+
 def render_markdown(card: Mapping) -> str:
     """Human-readable card; every number comes from ``card`` (the JSON twin)."""
     lines = [
@@ -216,7 +249,13 @@ def render_markdown(card: Mapping) -> str:
                 lines += [f"- {name}: {_fmt(metrics)}", ""]
                 continue
             lines += _metrics_section(name, metrics)
+    lines += _cross_corpus(card)
     lines += ["## Training", "", "```json", json.dumps(card["training"], indent=2), "```", ""]
     lines += ["## Known limits", ""] + [f"- {limit}" for limit in card.get("limits", [])]
+    if card.get("validated_languages"):
+        languages = card["validated_languages"]
+        lines += ["", "## Validated on", ""] + [f"- {language}" for language in languages]
+    if card.get("not_for"):
+        lines += ["", "## Not for", ""] + [f"- {use}" for use in card["not_for"]]
     lines += ["", "## Reproduce", "", "```sh", card.get("reproduce", ""), "```", ""]
     return "\n".join(lines)

@@ -17,7 +17,7 @@ import numpy as np
 from inference import vad, voice, voice_features
 from inference.errors import InvalidMedia
 from inference.preprocessing import DEFAULT_AUDIO_PREPROCESSING, decode_audio
-from training import artifacts, cards, voice_stress, voice_wav2vec2
+from training import artifacts, cards, voice_corpora, voice_stress, voice_wav2vec2
 from training.artifacts import OnnxSession
 from training.config import TrainOptions, TrainResult
 from training.datasets import STRESS_MAP, SpeechSample
@@ -81,13 +81,48 @@ def _summaries(runs: list[voice_stress.CrossValidation]) -> dict[str, Any]:
     return {"fold_assignments": len(runs), **voice_stress.summarise_folds(folds)}
 
 
+LANGUAGES = {"ravdess": "English (RAVDESS, acted)", "ased": "Amharic (ASED, acted)"}
+
+
+def _limits(table: voice_stress.FeatureTable, corpora: Sequence[str]) -> list[str]:
+    total = len(table.samples) + len(table.rejected)
+    limits = [
+        "Acted emotion only: "
+        + ", ".join(LANGUAGES.get(c, c) for c in corpora)
+        + ". Real workplace speech is subtler; expect lower figures on it, and treat the "
+        "score as a rough signal that is most useful against the person's own baseline.",
+        "The voice embedding was trained to tell speakers apart: it carries who is speaking "
+        "as well as how. The head sees no identity label, and the speakers it is tested on "
+        "were never in its training folds.",
+        f"{len(table.rejected)} of {total} clips had less than a second of detected speech "
+        "and were left out, as the scorer would refuse them.",
+    ]
+    if len(corpora) > 1:
+        limits.append(
+            "Fitted on one corpus, it transfers poorly to the other (leave-one-corpus-out "
+            "figures in `cross_corpus`): a corpus or language it was not trained on should be "
+            "expected to score near chance until measured. `manage.py evaluate_voice_corpora` "
+            "and `manage.py evaluate_model voice --data-dir DIR --part all` measure it."
+        )
+    else:
+        limits.append(
+            "Only one corpus was available to train and test on; the cross-corpus figure is "
+            "not measured here. `manage.py evaluate_model voice --data-dir DIR --part all` "
+            "measures it on any folder of labelled clips."
+        )
+    return limits
+
+
 def train_features(options: TrainOptions) -> TrainResult:
     started = time.monotonic()
     prep = dict(DEFAULT_AUDIO_PREPROCESSING)
     work = options.out_dir
     work.mkdir(parents=True, exist_ok=True)
-    samples = labelled_samples(options)
-    table = voice_stress.feature_table(samples, prep=prep, cache_dir=work)
+    wanted = {s.path for s in labelled_samples(options)}
+    # One cached table per corpus folder, so adding a corpus does not recompute the others.
+    table = voice_corpora.restricted(
+        voice_corpora.labelled_table(options.data_dirs, cache_dir=work), wanted
+    )
     y, speakers = table.labels, table.speakers
 
     seeds = [options.seed + i for i in range(CV_SEEDS)]
@@ -127,6 +162,13 @@ def train_features(options: TrainOptions) -> TrainResult:
     shipped = ShippedModel.of(final, kind="voice", version=options.version)
     encoder = voice_features.status()
 
+    corpora = sorted({voice_corpora.corpus_of(sample) for sample in table.samples})
+    # How the chosen features travel: leave-one-corpus-out and pooled speaker folds.
+    transfer = (
+        voice_corpora.report(table, candidates=[chosen], seed=options.seed)[chosen]
+        if len(corpora) > 1
+        else {}
+    )
     chosen_summary = comparison[chosen]
     metrics = {
         "stress (out-of-fold, calibrated)": {
@@ -227,19 +269,16 @@ def train_features(options: TrainOptions) -> TrainResult:
             ],
             "robustness": robust,
             "training": training_info,
-            "limits": [
-                "RAVDESS is acted emotion: 20 North-American actors reading two sentences. "
-                "Real workplace speech is subtler; expect lower figures on it, and treat the "
-                "score as a rough signal that is most useful against the person's own "
-                "baseline.",
-                "Only one corpus was available to train and test on; the cross-corpus figure "
-                "is not measured here. `manage.py evaluate_model voice --data-dir DIR --part "
-                "all` measures it on any folder of labelled clips.",
-                "The voice embedding was trained to tell speakers apart: it carries who is "
-                "speaking as well as how. The head sees no identity label, and the actors it "
-                "is tested on were never in its training folds.",
-                f"{len(table.rejected)} of {len(samples)} clips had less than a second of "
-                "detected speech and were left out, as the scorer would refuse them.",
+            "limits": _limits(table, corpora),
+            "cross_corpus": transfer,
+            "validated_languages": [LANGUAGES.get(c, c) for c in corpora],
+            "not_for": [
+                "diagnosing anything, or judging, ranking or comparing people",
+                "any decision about one person: the score is a rough signal, most useful "
+                "against the person's own usual (My trends), and never alerts by itself",
+                "deployments under the EU AI Act's ban on inferring emotions at work "
+                "(SIGNAL_PROFILE=eu turns it off)",
+                "languages it was not validated on, without measuring it there first",
             ],
         },
     )

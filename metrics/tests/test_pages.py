@@ -148,6 +148,15 @@ def test_trends_say_which_numbers_alerts_use(client, employee):
     said = html[html.index('id="usual-alerts"') :]
     assert "burnout risk" in said and "below your usual" in said
     assert "never alerts by itself" in said
+    assert "So does voice stress" in said  # standard profile: voice stress is measured
+
+
+def test_under_the_eu_profile_trends_do_not_mention_voice_stress(client, employee, settings):
+    settings.SIGNAL_PROFILE = "eu"
+    client.force_login(employee)
+    html = client.get("/me/trends/").content.decode()
+    said = html[html.index('id="usual-alerts"') :]
+    assert "voice stress" not in said.lower()
 
 
 def test_consent_can_be_given_and_withdrawn(client, employee):
