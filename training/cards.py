@@ -17,6 +17,12 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
         "origin": "Zenodo 1188976 / Kaggle uwrfkaggler/ravdess-emotional-speech-audio",
         "licence": "CC BY-NC-SA 4.0 (non-commercial; share alike)",
     },
+    "voice-ased": {
+        "name": "ASED, the Amharic Speech Emotion Dataset (Retta et al., ACM TALLIP 2022), "
+        "16 kHz mono FLAC",
+        "origin": "GitHub wgwangang/ASED_V1",
+        "licence": "no licence stated: research use",
+    },
     "fatigue": {
         "name": "Yawn/no_yawn faces and closed/open eye crops (Kaggle drowsiness data sets)",
         "origin": "Kaggle dheerajperumandla/drowsiness-dataset (yawn-eye data set); "
@@ -24,6 +30,13 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
         "licence": "no licence file shipped with the redistributions; the original terms apply",
     },
 }
+
+
+def voice_data_source(corpora: list[str]) -> dict[str, str]:
+    """The card's data source for the voice corpora used (RAVDESS, ASED, or both)."""
+    parts = [DATA_SOURCES["voice" if c == "ravdess" else f"voice-{c}"] for c in corpora]
+    parts = parts or [DATA_SOURCES["voice"]]
+    return {key: "; ".join(part[key] for part in parts) for key in ("name", "origin", "licence")}
 
 
 def initialisation(pretrained: Path | None) -> str:

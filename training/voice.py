@@ -232,12 +232,14 @@ def train_features(options: TrainOptions) -> TrainResult:
                 "preprocessing": prep,
             },
             "data": {
-                **cards.DATA_SOURCES["voice"],
+                **cards.voice_data_source(
+                    [c for c in corpora if c == "ravdess" or f"voice-{c}" in cards.DATA_SOURCES]
+                ),
                 "n_samples": len(table.samples),
                 "label_mapping": dict(STRESS_MAP),
             },
             "split": {
-                "method": "nested leave-actors-out cross-validation: "
+                "method": "nested leave-speakers-out cross-validation: "
                 f"{voice_stress.OUTER_FOLDS} outer folds of whole actors (men and women in "
                 f"each), {CV_SEEDS} fold assignments; C chosen by {voice_stress.INNER_FOLDS} "
                 "inner leave-actors-out folds of the training actors only. The shipped head "
