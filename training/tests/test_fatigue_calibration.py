@@ -107,8 +107,8 @@ def test_the_shipped_model_uses_the_whole_face_eye_part():
     assert after["calibration"]["ece"] < before["calibration"]["ece"]
 
 
-@pytest.mark.django_db
-def test_the_command_reports_and_writes_a_new_version(tmp_path):
+def calibrate(tmp_path: Path, *options: str) -> str:
+    """Run ``calibrate_fatigue`` on small synthetic folders with the shipped model."""
     folders = write_image_folders(tmp_path / "data", per_class=10)
     out = io.StringIO()
     call_command(
@@ -119,20 +119,20 @@ def test_the_command_reports_and_writes_a_new_version(tmp_path):
         str(folders["eyes"]),
         "--model",
         str(STARTER),
-        "--model-version",
-        "calibrated-test",
-        "--out-dir",
-        str(tmp_path / "out"),
+        *options,
         stdout=out,
     )
-    text = out.getvalue()
-    assert "current combiner: ROC-AUC" in text and "whole-face calibration: ROC-AUC" in text
-    assert "shut" not in json.dumps(
-        json.loads((tmp_path / "out" / "fatigue-calibrated-test.json").read_text())["calibration"][
-            "data"
-        ]["closed_variants"]
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_command_reports_and_writes_a_new_version(tmp_path):
+    text = calibrate(
+        tmp_path, "--model-version", "calibrated-test", "--out-dir", str(tmp_path / "out")
     )
+    assert "current combiner: ROC-AUC" in text and "whole-face calibration: ROC-AUC" in text
     sidecar = json.loads((tmp_path / "out" / "fatigue-calibrated-test.json").read_text())
+    assert "shut" not in json.dumps(sidecar["calibration"]["data"]["closed_variants"])
     assert sidecar["version"] == "calibrated-test"
     assert sidecar["combiner"]["eyes"]["features"] == ["logit_eyes", "ear_mean"]
     card = (tmp_path / "out" / "fatigue-calibrated-test.md").read_text()
@@ -141,23 +141,7 @@ def test_the_command_reports_and_writes_a_new_version(tmp_path):
 
 @pytest.mark.django_db
 def test_squeezed_shut_faces_are_built_as_closed_when_asked(tmp_path):
-    folders = write_image_folders(tmp_path / "data", per_class=10)
-    out = io.StringIO()
-    call_command(
-        "calibrate_fatigue",
-        "--data-dir",
-        str(folders["yawn"]),
-        "--data-dir",
-        str(folders["eyes"]),
-        "--model",
-        str(STARTER),
-        "--model-version",
-        "check",
-        "--squeezed-shut",
-        "--dry-run",
-        stdout=out,
-    )
-    text = out.getvalue()
+    text = calibrate(tmp_path, "--model-version", "check", "--squeezed-shut", "--dry-run")
     report = json.loads(text[text.index("{") :])
     variants = report["after_out_of_fold"]["per_variant"]
     assert variants["shut"]["n"] > 0 and "shut_dim" in variants
