@@ -66,6 +66,20 @@ def restricted(table: FeatureTable, paths: set[Path]) -> FeatureTable:
     )
 
 
+def per_speaker_standardised(table: FeatureTable) -> FeatureTable:
+    """Each speaker's features centred and scaled by that speaker's own mean and spread: what
+    a person's usual would allow once they have enough check-ins (transductive here: it uses
+    every clip of the speaker, the held-out ones included)."""
+    values = table.values.copy()
+    speakers = table.speakers
+    for speaker in set(speakers.tolist()):
+        rows = speakers == speaker
+        spread = values[rows].std(axis=0)
+        spread[spread < 1e-8] = 1.0
+        values[rows] = (values[rows] - values[rows].mean(axis=0)) / spread
+    return FeatureTable(values=values, samples=table.samples, rejected=table.rejected)
+
+
 def corpus_of(sample: SpeechSample) -> str:
     """``ravdess``, ``ased``, or the corpus the loader named."""
     if sample.corpus.startswith("folder:"):

@@ -88,3 +88,12 @@ def test_the_command_needs_two_corpora(tmp_path):
         call_command("evaluate_voice_corpora", "--data-dir", str(tmp_path / "one"))
     with pytest.raises(CommandError, match="Unknown candidate"):
         call_command("evaluate_voice_corpora", "--data-dir", str(tmp_path), "--candidate", "words")
+
+
+def test_per_speaker_standardising_removes_each_speakers_own_level():
+    table = synthetic_table(shift=3.0)
+    standardised = voice_corpora.per_speaker_standardised(table)
+    for speaker in set(table.speakers.tolist()):
+        rows = standardised.values[table.speakers == speaker]
+        assert np.allclose(rows.mean(axis=0), 0, atol=1e-9)
+        assert np.allclose(rows.std(axis=0), 1, atol=1e-9)

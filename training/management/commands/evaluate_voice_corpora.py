@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--candidate", action="append", help="default: every candidate")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--json", action="store_true", help="print the whole report")
+        parser.add_argument(
+            "--per-speaker",
+            action="store_true",
+            help="standardise each speaker's features by their own mean and spread first",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from training import voice_corpora, voice_stress
@@ -47,6 +52,8 @@ class Command(BaseCommand):
         corpora = sorted({voice_corpora.corpus_of(s) for s in table.samples})
         if len(corpora) < 2:
             raise CommandError(f"Two corpora are needed; found {', '.join(corpora) or 'none'}.")
+        if opts["per_speaker"]:
+            table = voice_corpora.per_speaker_standardised(table)
         report = voice_corpora.report(table, candidates=opts["candidate"], seed=opts["seed"])
         if opts["json"]:
             self.stdout.write(json.dumps(report, indent=2))
