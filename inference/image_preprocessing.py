@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zipfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,6 +68,22 @@ def _png_has_trailing_data(data: bytes) -> bool:
     return end == -1 or len(data) > end + 8
 
 
+# Archive formats a file can carry after the picture (a "polyglot": an image that is also an
+# archive). ZIP is found by its end-of-directory record, the others by their signatures.
+_ARCHIVE_SIGNATURES = (b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+
+
+def _carries_archive(data: bytes, fmt: str) -> bool:
+    """An archive appended to (or hidden in) the picture, whatever the image format."""
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return True
+    if any(signature in data for signature in _ARCHIVE_SIGNATURES):
+        return True
+    if fmt == "WEBP":  # the RIFF header says how long the picture is
+        return len(data) > int.from_bytes(data[4:8], "little") + 8 + 1
+    return False
+
+
 def decode_image(source: MediaSource) -> Image.Image:
     """Decode an upload into an upright RGB image, or raise ``InvalidMedia``.
 
@@ -77,7 +94,11 @@ def decode_image(source: MediaSource) -> Image.Image:
     fmt = sniff_image_format(data)
     if fmt is None:
         raise InvalidMedia("Only JPEG, PNG and WebP images are accepted.", status_code=415)
-    if _has_markup(data) or (fmt == "PNG" and _png_has_trailing_data(data)):
+    if (
+        _has_markup(data)
+        or (fmt == "PNG" and _png_has_trailing_data(data))
+        or _carries_archive(data, fmt)
+    ):
         raise InvalidMedia("The image contains data that is not part of a picture.")
     try:
         with warnings.catch_warnings():

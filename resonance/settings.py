@@ -118,6 +118,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
+# A persistent connection the database has dropped (a restart, a failover) is replaced at the
+# start of the next request instead of failing it with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the in-process worker and the web request share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -1,3 +1,5 @@
+import logging
+import re
 from typing import cast
 
 from django.conf import settings
@@ -22,13 +24,30 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(home_url_for(cast(User, request.user)))
 
 
+logger = logging.getLogger(__name__)
+
+# What an operator can do about each failure, in words that name no internals: the raw error
+# goes to the log, and to signed-in admins.
+DATABASE_DOWN = (
+    "The database does not answer. Check DATABASE_URL and that the database server is running "
+    "and accepts connections; the web process's log has the details."
+)
+BROKER_DOWN = (
+    "The task broker does not answer. Check CELERY_BROKER_URL and that Redis is running; "
+    "accepted check-ins wait and are scored once it is back. The web process's log has the "
+    "details."
+)
+_PATH = re.compile(r"(?:/[^\s/:]+)+/([^\s/:]+)")
+
+
 def _database_status() -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return {"ok": True, "vendor": connection.vendor}
     except Exception as exc:  # any driver error means "not ok"; report it, don't crash
-        return {"ok": False, "error": str(exc)[:200]}
+        logger.warning("Health check: database unavailable: %s", exc)
+        return {"ok": False, "error": DATABASE_DOWN, "detail": str(exc)[:200]}
 
 
 def _broker_status() -> dict:
@@ -41,7 +60,8 @@ def _broker_status() -> dict:
             conn.ensure_connection(max_retries=1, timeout=2)
         return {"ok": True, "mode": "broker"}
     except Exception as exc:  # broker down must show up here, not as a 500
-        return {"ok": False, "mode": "broker", "error": str(exc)[:200]}
+        logger.warning("Health check: broker unavailable: %s", exc)
+        return {"ok": False, "mode": "broker", "error": BROKER_DOWN, "detail": str(exc)[:200]}
 
 
 def _models_status() -> dict:
@@ -59,10 +79,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "models": _models_status(),
     }
     ok = checks["database"]["ok"] and checks["broker"]["ok"] and checks["models"]["ok"]
+    if not (request.user.is_authenticated and cast(User, request.user).is_admin_role):
+        checks = _without_internals(checks)
     return JsonResponse(
         {"ok": ok, "signal_profile": _signal_profile_status(), **checks},
         status=200 if ok else 503,
     )
+
+
+def _without_internals(checks: dict) -> dict:
+    """The report for anyone but a signed-in admin: no raw driver or broker message, and model
+    files named by file name only."""
+    public: dict = {}
+    for name, status in checks.items():
+        status = {k: v for k, v in status.items() if k != "detail"}
+        if name == "models":
+            status = {
+                key: (
+                    {**entry, "error": _PATH.sub(r"\1", entry["error"])}
+                    if isinstance(entry, dict) and isinstance(entry.get("error"), str)
+                    else entry
+                )
+                for key, entry in status.items()
+            }
+        public[name] = status
+    return public
 
 
 def _signal_profile_status() -> dict:

@@ -90,6 +90,19 @@ def test_healthz_is_503_when_the_speech_detector_is_missing(
 
     assert response.status_code == 503
     assert response.json()["models"]["ok"] is False
+    # Anyone may call /healthz: the file is named, its place on the server is not.
+    assert response.json()["models"]["vad"]["error"] == "file missing: silero_vad.onnx"
+    assert str(tmp_path) not in response.content.decode()
+
+
+def test_healthz_gives_signed_in_admins_the_details(
+    client, admin_user, tiny_models, settings, tmp_path
+):
+    settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"
+    client.force_login(admin_user)
+
+    response = client.get("/healthz")
+
     assert response.json()["models"]["vad"]["error"] == f"file missing: {settings.VAD_MODEL_PATH}"
 
 

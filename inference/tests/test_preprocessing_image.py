@@ -1,6 +1,7 @@
 """Image preprocessing: accepted formats, rejected inputs and the tensor it produces."""
 
 import io
+import zipfile
 import zlib
 
 import numpy as np
@@ -111,6 +112,32 @@ def test_it_rejects_a_png_with_data_after_its_end():
 
     with pytest.raises(InvalidMedia, match="not part of a picture"):
         preprocessing.decode_image(polyglot)
+
+
+def _zip(name: str = "payload.txt") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, "not a picture")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_it_rejects_an_archive_appended_to_any_image_type(fmt):
+    polyglot = image_bytes(fmt, size=(32, 32)) + _zip()
+    assert zipfile.is_zipfile(io.BytesIO(polyglot))  # what an unzip tool would open
+
+    with pytest.raises(InvalidMedia, match="not part of a picture"):
+        preprocessing.decode_image(polyglot)
+
+
+def test_it_rejects_a_jpeg_carrying_a_rar_archive():
+    with pytest.raises(InvalidMedia, match="not part of a picture"):
+        preprocessing.decode_image(image_bytes("JPEG", size=(32, 32)) + b"Rar!\x1a\x07\x00data")
+
+
+def test_a_plain_jpeg_and_webp_still_decode():
+    for fmt in ("JPEG", "WEBP"):
+        assert preprocessing.decode_image(image_bytes(fmt, size=(32, 32))).size == (32, 32)
 
 
 def _bomb_png(width: int, height: int) -> bytes:
