@@ -10,7 +10,6 @@ from rest_framework.exceptions import NotFound, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from accounts.requests import AuthenticatedRequest
@@ -20,35 +19,15 @@ from . import on_device, selectors
 from .models import CheckIn, DailyMetric
 from .permissions import IsEmployee
 from .services import submission
+from .throttles import (
+    CheckinSubmitThrottle,
+    DeviceCheckinThrottle,
+    PhotoCheckThrottle,
+    is_json,
+)
 from .uploads import install_size_limit
 
 LIST_LIMIT = 100
-
-
-class CheckinSubmitThrottle(UserRateThrottle):
-    """Per-user limit on submissions only; polling a status is not counted."""
-
-    scope = "checkin"
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        if request.method != "POST":
-            return True
-        return super().allow_request(request, view)
-
-
-class DeviceCheckinThrottle(UserRateThrottle):
-    """Check-ins scored on a device carry no media to check: a tighter per-day limit."""
-
-    scope = "device_checkin"
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        if request.method != "POST" or not _is_json(request):
-            return True
-        return super().allow_request(request, view)
-
-
-def _is_json(request: Request) -> bool:
-    return (request.content_type or "").split(";")[0].strip() == "application/json"
 
 
 class ActiveIndicatorsMixin(serializers.Serializer):
@@ -219,7 +198,7 @@ class SyncApi(APIView):
         "models changed since the manifest was read.",
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        if _is_json(request):
+        if is_json(request):
             return self._post_device_scores(request)
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -267,10 +246,6 @@ class SyncApi(APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         checkins = selectors.checkins_for(user=request.user)[:LIST_LIMIT]
         return Response(CheckinOutputSerializer(checkins, many=True).data)
-
-
-class PhotoCheckThrottle(UserRateThrottle):
-    scope = "photo_check"
 
 
 class PhotoCheckOutputSerializer(serializers.Serializer):

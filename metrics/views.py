@@ -28,6 +28,7 @@ from .errors import UploadTooLarge
 from .forms import CheckinForm
 from .permissions import employee_required
 from .services import erasure, submission
+from .throttles import form_checkin_wait
 from .uploads import install_size_limit
 
 TRENDS_DAYS = 90
@@ -71,6 +72,15 @@ def _checkin_page(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "Nothing was stored.",
             )
         if form.is_valid():
+            wait = form_checkin_wait(request, request.user)
+            if wait is not None:
+                return _render_checkin(
+                    request,
+                    form,
+                    status=429,
+                    error="You have sent many check-ins in a short time. Try again in about "
+                    f"{max(1, round(wait / 60))} minute{'s' if round(wait / 60) > 1 else ''}.",
+                )
             try:
                 checkin = submission.checkin_submit(user=request.user, **form.cleaned_data)
             except DomainError as exc:

@@ -79,7 +79,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "models": _models_status(),
     }
     ok = checks["database"]["ok"] and checks["broker"]["ok"] and checks["models"]["ok"]
-    if not (request.user.is_authenticated and cast(User, request.user).is_admin_role):
+    if not (request.user.is_authenticated and request.user.is_admin_role):
         checks = _without_internals(checks)
     return JsonResponse(
         {"ok": ok, "signal_profile": _signal_profile_status(), **checks},

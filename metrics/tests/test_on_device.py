@@ -180,7 +180,7 @@ def test_managers_cannot_send_scores(client, manager, tiny_models, private):
 def test_device_check_ins_have_their_own_daily_limit(
     client, employee, tiny_models, private, monkeypatch
 ):
-    from metrics.api import DeviceCheckinThrottle
+    from metrics.throttles import DeviceCheckinThrottle
 
     monkeypatch.setattr(DeviceCheckinThrottle, "THROTTLE_RATES", {"device_checkin": "2/day"})
     client.force_login(employee)

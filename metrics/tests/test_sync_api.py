@@ -192,7 +192,7 @@ def test_it_rate_limits_submissions_per_user(
 ):
     from django.core.cache import cache
 
-    from metrics.api import CheckinSubmitThrottle
+    from metrics.throttles import CheckinSubmitThrottle
 
     monkeypatch.setattr(CheckinSubmitThrottle, "THROTTLE_RATES", {"checkin": "2/hour"})
     cache.clear()
@@ -207,6 +207,29 @@ def test_it_rate_limits_submissions_per_user(
         # Polling is not counted, and the limit is per user.
         assert client.get(SYNC).status_code == 200
         assert _post(api_client_for(teammate), image=image_upload()).status_code == 202
+    finally:
+        cache.clear()
+
+
+def test_the_form_and_the_api_share_one_limit(
+    tiny_models, employee, api_client_for, client, monkeypatch
+):
+    """Posting the page's form does not get around the API's limit, nor the other way round."""
+    from django.core.cache import cache
+
+    from metrics.throttles import CheckinSubmitThrottle
+
+    monkeypatch.setattr(CheckinSubmitThrottle, "THROTTLE_RATES", {"checkin": "2/hour"})
+    cache.clear()
+    try:
+        assert _post(api_client_for(employee), image=image_upload()).status_code == 202
+        client.force_login(employee)
+        assert client.post("/checkin/", {"image": image_upload()}).status_code == 302
+        refused = client.post("/checkin/", {"image": image_upload()})
+        assert refused.status_code == 429
+        assert "many check-ins in a short time" in refused.content.decode()
+        assert _post(api_client_for(employee), image=image_upload()).status_code == 429
+        assert CheckIn.objects.count() == 2
     finally:
         cache.clear()
 
