@@ -210,6 +210,13 @@ REST_FRAMEWORK = {
 # Rate-limit counters live here: set CACHE_URL (e.g. redis://host:6379/1) when several web
 # processes serve traffic, otherwise each process counts on its own.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+_PER_PROCESS_CACHES = ("LocMemCache", "DummyCache")
+if IS_PRODUCTION and CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] in _PER_PROCESS_CACHES:
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to a shared cache (e.g. redis://redis:6379/1) when DJANGO_ENV=production: "
+        "rate limits are counted there, and a per-process cache lets every web process count "
+        "on its own."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Resonance API",
     "DESCRIPTION": "Daily check-ins, team aggregates, alerts and meeting-excuse emails.",

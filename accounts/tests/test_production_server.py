@@ -36,6 +36,7 @@ def _free_port() -> int:
 def production_env(tmp_path):
     env = {
         "DJANGO_ENV": "production",
+        "CACHE_URL": "redis://127.0.0.1:6379/7",
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "resonance.example.com",
         "SIGNAL_PROFILE": "standard",

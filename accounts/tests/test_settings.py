@@ -23,6 +23,7 @@ def run_manage(tmp_path, *args, **env_overrides) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "DATABASE_URL",
             "SIGNAL_PROFILE",
+            "CACHE_URL",
             # Set for the browser tests; production must not run with it (async.E001).
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
@@ -49,7 +50,11 @@ def run_manage(tmp_path, *args, **env_overrides) -> subprocess.CompletedProcess:
     [(None, "SECRET_KEY must be set"), ("django-insecure-short", "too weak")],
 )
 def test_production_refuses_to_start_without_a_real_secret(tmp_path, secret, message):
-    env = {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "resonance.example.com"}
+    env = {
+        "DJANGO_ENV": "production",
+        "ALLOWED_HOSTS": "resonance.example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/7",
+    }
     if secret:
         env["SECRET_KEY"] = secret
 
@@ -67,6 +72,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         "--fail-level",
         "WARNING",
         DJANGO_ENV="production",
+        CACHE_URL="redis://127.0.0.1:6379/7",
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="resonance.example.com",
         SIGNAL_PROFILE="standard",
@@ -79,6 +85,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
 def test_production_refuses_to_start_without_a_chosen_signal_profile(tmp_path):
     production = {
         "DJANGO_ENV": "production",
+        "CACHE_URL": "redis://127.0.0.1:6379/7",
         "SECRET_KEY": STRONG_KEY,
         "ALLOWED_HOSTS": "resonance.example.com",
     }
@@ -124,3 +131,20 @@ def test_min_group_size_below_three_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "MIN_GROUP_SIZE must be at least 3" in result.stderr
+
+
+@pytest.mark.parametrize("cache", [None, "locmemcache://", "dummycache://"])
+def test_production_refuses_a_cache_each_process_keeps_to_itself(tmp_path, cache):
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "ALLOWED_HOSTS": "resonance.example.com",
+        "SIGNAL_PROFILE": "standard",
+    }
+    if cache:
+        env["CACHE_URL"] = cache
+
+    result = run_manage(tmp_path, "check", **env)
+
+    assert result.returncode != 0
+    assert "Set CACHE_URL to a shared cache" in result.stderr
