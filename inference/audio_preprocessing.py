@@ -1,9 +1,11 @@
 """Uploaded voice clips to model inputs.
 
-WAV, FLAC, OGG (Vorbis/Opus) and MP3 are decoded through soundfile; WebM and MP4/M4A (what
-browsers record) through an ``ffmpeg`` subprocess reading a temporary file. Mono, resampled with
-soxr; only the speech that the voice-activity detector (``inference.vad``, a small bundled ONNX
-model) finds is kept, and a clip with too little of it is refused; zero-mean/unit-variance.
+WAV, FLAC, OGG (Vorbis/Opus) and MP3 are decoded through soundfile and resampled with soxr.
+WebM and MP4/M4A (what browsers record) are decoded by an ``ffmpeg`` subprocess reading a
+temporary file, at 48 kHz, and resampled with ``inference.resampling``, the resampler that
+private mode runs in the browser on the same recording. Channels are averaged. Only the speech
+that the voice-activity detector (``inference.vad``, a small bundled ONNX model) finds is kept,
+and a clip with too little of it is refused; zero-mean/unit-variance.
 Speech longer than ``max_seconds`` is cropped to its central ``max_seconds`` (one model run per
 clip keeps worker time bounded).
 """
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from inference import resampling
 from inference.errors import InvalidMedia
 from inference.media_sources import MediaSource, read_source
 
@@ -37,6 +40,10 @@ MAX_DECODE_SECONDS = 120
 # Below this peak amplitude (about -60 dBFS) a clip is silence, whatever its length.
 SILENCE_PEAK = 1e-3
 FFMPEG_TIMEOUT_SECONDS = 30
+# Browser recordings are decoded at this rate (Opus's own: no resampling inside ffmpeg), then
+# resampled by ``inference.resampling`` exactly as private mode does in the browser
+# (static/js/private/voice.mjs, decodeToMono16k).
+RECORDING_RATE = 48000
 
 
 # --- Decoding ----------------------------------------------------------------
@@ -125,6 +132,8 @@ def _decode_with_ffmpeg(
             tmp_name = input_path = tmp.name
     else:
         input_path = str(path)
+    # All channels as float32 WAV (its header says how many): ffmpeg's own downmix (-ac 1) is
+    # not the plain average the browser takes.
     command = [
         ffmpeg,
         "-nostdin",
@@ -136,12 +145,12 @@ def _decode_with_ffmpeg(
         "-i",
         input_path,
         "-vn",
-        "-f",
-        "f32le",
-        "-ac",
-        "1",
         "-ar",
-        str(sample_rate),
+        str(RECORDING_RATE),
+        "-c:a",
+        "pcm_f32le",
+        "-f",
+        "wav",
         "pipe:1",
     ]
     try:
@@ -155,11 +164,36 @@ def _decode_with_ffmpeg(
             os.unlink(tmp_name)
     if result.returncode != 0 or not result.stdout:
         raise InvalidMedia(f"The {fmt.upper()} audio is corrupt, truncated or has no audio track.")
-    usable = len(result.stdout) - len(result.stdout) % 4
-    samples = np.frombuffer(result.stdout[:usable], dtype="<f4").astype(np.float32)
-    if not np.all(np.isfinite(samples)):
+    mono = _mono_from_ffmpeg_wav(result.stdout, fmt=fmt)
+    if not np.all(np.isfinite(mono)):
         raise InvalidMedia("The audio clip contains invalid samples.")
-    return samples
+    return resampling.resample(mono, RECORDING_RATE, sample_rate)
+
+
+def _mono_from_ffmpeg_wav(data: bytes, *, fmt: str) -> np.ndarray:
+    """The channel average (float32, summed in channel order as the browser does) of the first
+    ``MAX_DECODE_SECONDS`` of the WAV that ffmpeg wrote to a pipe (its size fields left open,
+    which libsndfile accepts). ``-t`` stops ffmpeg at a packet boundary; the cut here is exact,
+    as the browser's is."""
+    import soundfile
+
+    frames = MAX_DECODE_SECONDS * RECORDING_RATE
+    try:
+        samples, _ = soundfile.read(
+            io.BytesIO(data), frames=frames, dtype="float32", always_2d=True
+        )
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
+        raise InvalidMedia(
+            f"The {fmt.upper()} audio is corrupt, truncated or has no audio track."
+        ) from exc
+    if samples.size == 0:
+        raise InvalidMedia("The audio clip is empty.")
+    mono = samples[:, 0].copy()
+    for channel in range(1, samples.shape[1]):
+        mono += samples[:, channel]
+    if samples.shape[1] > 1:
+        mono /= np.float32(samples.shape[1])
+    return mono
 
 
 # --- Speech ------------------------------------------------------------------

@@ -3,9 +3,10 @@
 Images: content-sniffed JPEG/PNG/WebP only, decompression-bomb guard, EXIF orientation, RGB,
 resize the shorter side + centre crop, ImageNet mean/std, NCHW float32.
 
-Audio: WAV, FLAC, OGG (Vorbis/Opus) and MP3 through soundfile; WebM and MP4/M4A (what browsers
-record) through an ``ffmpeg`` subprocess reading a temporary file. Mono, resampled with soxr;
-only the speech that the voice-activity detector (``inference.vad``, a small bundled ONNX
+Audio: WAV, FLAC, OGG (Vorbis/Opus) and MP3 through soundfile, resampled with soxr; WebM and
+MP4/M4A (what browsers record) through an ``ffmpeg`` subprocess reading a temporary file, at
+48 kHz, resampled with ``inference.resampling`` exactly as private mode does in the browser.
+Mono; only the speech that the voice-activity detector (``inference.vad``, a small bundled ONNX
 model) finds is kept, and a clip with too little of it is refused; zero-mean/unit-variance.
 Speech longer than ``max_seconds`` is cropped to its central ``max_seconds`` (one model run per
 clip keeps worker time bounded).

@@ -1,11 +1,15 @@
 """Audio preprocessing: accepted containers, rejected clips, and the waveform it yields."""
 
 import io
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
+import soxr
 
-from inference import preprocessing
+from inference import preprocessing, resampling
 from inference.errors import InvalidMedia
 from inference.tests.media import RATE, audio_bytes, ffmpeg_encode, speech, speech_fixture
 
@@ -47,6 +51,66 @@ def test_it_accepts_browser_recordings_through_ffmpeg(tmp_path, suffix, codec):
 
     assert 1.6 * RATE < from_path.shape[1] < 2.2 * RATE
     np.testing.assert_allclose(from_path, from_file)
+
+
+def _ffmpeg_pcm(path, *, channels: int) -> np.ndarray:
+    """(frames, channels) float32 as ffmpeg decodes ``path`` at 48 kHz, without resampling."""
+    out = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(path), "-f", "f32le", "-ar", "48000", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(out, dtype="<f4").reshape(-1, channels)
+
+
+def test_a_webm_is_decoded_at_48_khz_and_resampled_as_in_the_browser(tmp_path):
+    path = ffmpeg_encode(tmp_path, ".webm", ["-c:a", "libopus"], samples=speech_fixture())
+
+    decoded = preprocessing.decode_audio(path)
+
+    expected = resampling.resample(_ffmpeg_pcm(path, channels=1)[:, 0], 48000, RATE)
+    np.testing.assert_array_equal(decoded, expected)
+
+
+def test_a_stereo_webm_is_the_plain_average_of_its_channels(tmp_path):
+    left = speech_fixture("good-morning")[: 3 * RATE]
+    right = speech_fixture("meeting-ran-long")[: 3 * RATE]
+    path = ffmpeg_encode(tmp_path, ".webm", ["-c:a", "libopus"], samples=np.stack([left, right], 1))
+
+    decoded = preprocessing.decode_audio(path)
+
+    # ffmpeg's own downmix (-ac 1) is not the average, and would not match the browser's.
+    pcm = _ffmpeg_pcm(path, channels=2)
+    average = (pcm[:, 0] + pcm[:, 1]) / np.float32(2)
+    np.testing.assert_array_equal(decoded, resampling.resample(average, 48000, RATE))
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+@pytest.mark.parametrize("rate", [RATE, 44100])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_wav_and_flac_are_decoded_as_before(fmt, rate, channels):
+    """Only the browser formats changed resampler: a WAV or FLAC gives the very samples (and
+    so the very scores) it gave before, libsndfile's decoding resampled by soxr."""
+    voice = speech_fixture("busy-yesterday")
+    if rate != RATE:
+        voice = soxr.resample(voice, RATE, rate).astype(np.float32)
+    samples = np.stack([voice] * channels, axis=1) * np.float32(0.9)
+    data = audio_bytes(fmt, "PCM_16", samples=samples, rate=rate)
+
+    decoded = preprocessing.decode_audio(data)
+
+    pcm, _ = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    expected = pcm.mean(axis=1, dtype=np.float32)
+    if rate != RATE:
+        expected = soxr.resample(expected, rate, RATE).astype(np.float32)
+    np.testing.assert_array_equal(decoded, expected)
+
+
+def test_the_speech_fixtures_decode_to_their_own_samples():
+    for path in sorted((Path(__file__).parent / "fixtures" / "speech").glob("*.wav")):
+        pcm, rate = soundfile.read(path, dtype="float32")
+        assert rate == RATE
+        np.testing.assert_array_equal(preprocessing.decode_audio(path), pcm)
 
 
 def test_it_resamples_to_the_model_rate_and_mixes_to_mono():

@@ -886,23 +886,120 @@ function softmax(values) {
   return exps.map((value) => value / total);
 }
 
+// --- Resampling (inference/resampling.py) --------------------------------------------------
+// scipy.signal.resample_poly's default filter, in the server's order of arithmetic, so that a
+// recording resampled here and there gives the same samples.
+
+const KAISER_BETA = 5.0;
+const HALF_TAPS_PER_RATE = 10;
+const BESSEL_TERMS = 40;
+
+/** I0 by its power series, term by term as resampling.bessel_i0. */
+function besselI0(x) {
+  const half = x / 2;
+  const quarterSquare = half * half;
+  let term = 1.0;
+  let total = 1.0;
+  for (let k = 1; k < BESSEL_TERMS; k++) {
+    term = (term * quarterSquare) / (k * k);
+    total += term;
+  }
+  return total;
+}
+
+function gcd(a, b) {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+const lowpassFilters = new Map();
+
+/** resampling.lowpass: Kaiser-windowed sinc, unit DC gain, scaled by `up`. */
+function lowpass(up, down) {
+  const key = `${up}/${down}`;
+  let taps = lowpassFilters.get(key);
+  if (taps) return taps;
+  const widest = Math.max(up, down);
+  const half = HALF_TAPS_PER_RATE * widest;
+  const cutoff = 1.0 / widest;
+  const scale = besselI0(KAISER_BETA);
+  taps = new Float64Array(2 * half + 1);
+  for (let i = 0; i < taps.length; i++) {
+    const offset = i - half;
+    const angle = Math.PI * (cutoff * offset);
+    const sinc = angle === 0 ? 1.0 : Math.sin(angle) / angle;
+    const position = offset / half;
+    const window = besselI0(KAISER_BETA * Math.sqrt(1.0 - position * position)) / scale;
+    taps[i] = cutoff * sinc * window;
+  }
+  let total = 0;
+  for (let i = 0; i < taps.length; i++) total += taps[i];
+  for (let i = 0; i < taps.length; i++) taps[i] = (taps[i] / total) * up;
+  lowpassFilters.set(key, taps);
+  return taps;
+}
+
+/** resampling.resample: `samples` from `fromRate` to `toRate` Hz, Float32Array. */
+export function resamplePoly(samples, fromRate, toRate) {
+  const common = gcd(fromRate, toRate);
+  const up = toRate / common;
+  const down = fromRate / common;
+  if (up === down) return Float32Array.from(samples);
+  const taps = lowpass(up, down);
+  const half = (taps.length - 1) / 2;
+  const steps = Math.floor((2 * half) / up) + 1;
+  const length = samples.length;
+  const out = new Float32Array(Math.floor((length * up + down - 1) / down));
+  for (let n = 0; n < out.length; n++) {
+    const centre = n * down;
+    const first = -Math.floor((half - centre) / up);
+    const tap = half + centre - first * up;
+    let acc = 0.0;
+    for (let k = 0; k < steps; k++) {
+      const index = tap - k * up;
+      if (index < 0) break;
+      const j = first + k;
+      if (j >= 0 && j < length) acc += samples[j] * taps[index];
+    }
+    out[n] = acc;
+  }
+  return out;
+}
+
 // --- Decoding ----------------------------------------------------------------------------------
+
+// What browsers record (WebM from MediaRecorder, MP4), decoded on the server by ffmpeg at this
+// rate (Opus's own) and resampled with resamplePoly's filter: decoded here the same way, the
+// samples match the server's to float32 rounding.
+const RECORDING_RATE = 48000;
+
+/** The server's sniff_audio_format, for the two containers it decodes with ffmpeg. */
+function isRecordingContainer(bytes) {
+  const webm = bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3;
+  const mp4 = String.fromCharCode(...bytes.subarray(4, 8)) === "ftyp";
+  return webm || mp4;
+}
 
 /**
  * Decode an audio file (whatever the browser can decode: WAV, WebM/Opus, MP4/AAC, ...) to
- * 16 kHz mono Float32Array samples.
+ * 16 kHz mono Float32Array samples, as the server's decode_audio does.
  *
- * Channels are averaged and the rate converted by an OfflineAudioContext. This is NOT
- * bit-exact with the server, which decodes with libsndfile/ffmpeg and resamples with soxr:
- * the browser's codecs and resampler differ slightly, so a score computed on device from
- * the same file can differ a little from the server's. Samples that are already 16 kHz mono
- * (a 16 kHz WAV) are passed through unchanged.
+ * WebM and MP4 (what MediaRecorder produces) are decoded at 48 kHz, channels averaged, then
+ * resampled by resamplePoly, like the server: Chromium decodes Opus with the same FFmpeg
+ * decoder as the server, so the samples agree to float32 rounding (an MP4 recorded at
+ * 44.1 kHz is first brought to 48 kHz by each side's own resampler). Other formats are decoded
+ * by an OfflineAudioContext at 16 kHz directly; where that means resampling (a 44.1 kHz WAV),
+ * the browser's resampler is not the server's (soxr) and a score can differ a little. Samples
+ * that are already 16 kHz mono (a 16 kHz WAV) are passed through unchanged.
  */
 export async function decodeToMono16k(arrayBuffer) {
   const Offline = globalThis.OfflineAudioContext || globalThis.webkitOfflineAudioContext;
   if (!Offline) throw new Error("This browser cannot decode audio.");
-  // decodeAudioData resamples to its context's rate; decode at 16 kHz directly.
-  const context = new Offline(1, 1, SAMPLE_RATE);
+  const head = new Uint8Array(arrayBuffer, 0, Math.min(arrayBuffer.byteLength, 8));
+  const recording = head.length === 8 && isRecordingContainer(head);
+  // decodeAudioData resamples to its context's rate.
+  const rate = recording ? RECORDING_RATE : SAMPLE_RATE;
+  const context = new Offline(1, 1, rate);
   let decoded;
   try {
     decoded = await context.decodeAudioData(arrayBuffer.slice(0));
@@ -913,7 +1010,7 @@ export async function decodeToMono16k(arrayBuffer) {
   }
   if (decoded.length === 0) throw new InvalidMediaError("The audio clip is empty.");
   // The server never decodes more than two minutes either.
-  const mono = new Float32Array(Math.min(decoded.length, MAX_DECODE_SECONDS * SAMPLE_RATE));
+  const mono = new Float32Array(Math.min(decoded.length, MAX_DECODE_SECONDS * rate));
   for (let c = 0; c < decoded.numberOfChannels; c++) {
     const channel = decoded.getChannelData(c).subarray(0, mono.length);
     for (let i = 0; i < mono.length; i++) mono[i] += channel[i];
@@ -926,5 +1023,5 @@ export async function decodeToMono16k(arrayBuffer) {
       throw new InvalidMediaError("The audio clip contains invalid samples.");
     }
   }
-  return mono;
+  return recording ? resamplePoly(mono, RECORDING_RATE, SAMPLE_RATE) : mono;
 }
