@@ -18,7 +18,7 @@ from resonance import indicators
 from . import on_device, selectors
 from .models import CheckIn, DailyMetric
 from .permissions import IsEmployee
-from .services import submission
+from .services import idempotency, submission
 from .throttles import (
     CheckinSubmitThrottle,
     DeviceCheckinThrottle,
@@ -198,15 +198,19 @@ class SyncApi(APIView):
         "models changed since the manifest was read.",
     )
     def post(self, request: AuthenticatedRequest) -> Response:
+        key = idempotency.clean_idempotency_key(request.headers.get("Idempotency-Key"))
+        first = idempotency.checkin_replayed(user=request.user, idempotency_key=key)
+        if first is not None:
+            return self._replayed(first)
         if is_json(request):
-            return self._post_device_scores(request)
+            return self._post_device_scores(request, idempotency_key=key)
         serializer = CheckinSubmitInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         ignored = submission.unused_media(
             image=data.get("image"), frames=data.get("frames") or (), audio=data.get("audio")
         )
-        checkin = submission.checkin_submit(user=request.user, **data)
+        checkin = submission.checkin_submit(user=request.user, idempotency_key=key, **data)
         body = CheckinOutputSerializer(checkin).data
         answer: dict[str, Any] = {
             "id": checkin.pk,
@@ -220,7 +224,24 @@ class SyncApi(APIView):
             answer, status=status.HTTP_202_ACCEPTED, headers={"Location": body["status_url"]}
         )
 
-    def _post_device_scores(self, request: AuthenticatedRequest) -> Response:
+    @staticmethod
+    def _replayed(checkin: CheckIn) -> Response:
+        """The answer to a repeated Idempotency-Key: the check-in the first request stored."""
+        body = CheckinOutputSerializer(checkin).data
+        if checkin.source == CheckIn.Source.DEVICE:
+            return Response(
+                body, status=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"}
+            )
+        answer = {"id": checkin.pk, "status": checkin.status, "status_url": body["status_url"]}
+        return Response(
+            answer,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": body["status_url"], "Idempotent-Replayed": "true"},
+        )
+
+    def _post_device_scores(
+        self, request: AuthenticatedRequest, *, idempotency_key: str
+    ) -> Response:
         if not isinstance(request.data, dict) or "scores" not in request.data:
             raise UnsupportedMediaType(
                 request.content_type,
@@ -238,6 +259,7 @@ class SyncApi(APIView):
                 model_versions={k: dict(v) for k, v in data.pop("model_versions").items()},
                 burst=dict(data.pop("burst")) if data.get("burst") else None,
             ),
+            idempotency_key=idempotency_key,
             **data,
         )
         return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)

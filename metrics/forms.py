@@ -1,9 +1,12 @@
+import uuid
 from typing import Any
 
 from django import forms
 
 from resonance import indicators
+from resonance.exceptions import DomainError
 
+from .services import idempotency
 from .services.submission import media_request_message
 
 MEDIA_LABELS = {"image": "Face photo", "audio": "Voice clip"}
@@ -31,6 +34,17 @@ class CheckinForm(forms.Form):
             self.fields[media] = forms.FileField(required=False, label=MEDIA_LABELS[media])
         for indicator in indicators.self_reports():
             self.fields[indicator.key] = _number_field(indicator)
+        # One key per page: sending the same form twice (a double click, a resent request)
+        # stores one check-in (metrics.services.idempotency).
+        self.fields["idempotency_key"] = forms.CharField(
+            required=False, widget=forms.HiddenInput, initial=uuid.uuid4().hex
+        )
+
+    def clean_idempotency_key(self) -> str:
+        try:
+            return idempotency.clean_idempotency_key(self.cleaned_data.get("idempotency_key"))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -82,6 +82,9 @@ class CheckIn(models.Model):
     # What a burst of frames showed (frames, frames refused, eye-closure fraction, yawn
     # fraction, blinks, longest closure); null for a single photo.
     burst = models.JSONField(null=True, blank=True)
+    # The client's Idempotency-Key (or the page form's hidden key): the same key from the same
+    # person within IDEMPOTENCY_WINDOW returns this check-in instead of storing another.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
     # {"fatigue": "<version>", ...} of the models that produced the scores.
     model_versions = models.JSONField(default=dict, blank=True)
     failure_reason = models.TextField(blank=True)
@@ -94,6 +97,13 @@ class CheckIn(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="checkin_user_idempotency_key",
+            )
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="checkin_user_created"),
             models.Index(fields=["user", "local_date"], name="checkin_user_local_date"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from metrics.errors import (
     consent_message,
 )
 from metrics.models import CheckIn
+from metrics.services import idempotency
 from metrics.services.scoring import Scores, burnout_score_for, checkin_complete, computed_scores
 from metrics.services.submission import either_or_both, local_date_for
 from resonance import indicators
@@ -114,8 +115,10 @@ def checkin_record_device_scores(
     sleep_hours: float | None = None,
     meeting_count: int | None = None,
     mental_fatigue: float | None = None,
+    idempotency_key: str = "",
 ) -> CheckIn:
-    """Record a check-in scored on the device as a ``done`` check-in.
+    """Record a check-in scored on the device as a ``done`` check-in (with an
+    ``idempotency_key`` already used in the last 24 hours: that check-in, nothing new).
 
     Preconditions: ``user`` is an employee with consent and private mode applies to them; at
     least one score, each a finite number in [0, 1] of an indicator the active profile lets a
@@ -157,20 +160,28 @@ def checkin_record_device_scores(
         model_versions={**versions, "burnout": burnout.model_version},
         burst=scores.burst if "fatigue" in sent else None,
     )
-    with transaction.atomic():
-        checkin = CheckIn.objects.create(
-            user=user,
-            source=CheckIn.Source.DEVICE,
-            status=CheckIn.Status.PROCESSING,
-            claimed_at=now,
-            local_date=on_date,
-            hours_worked=hours_worked,
-            sleep_hours=sleep_hours,
-            meeting_count=meeting_count,
-            mental_fatigue=mental_fatigue,
-        )
-        result.values.update(computed_scores(checkin))
-        checkin_complete(checkin=checkin, scores=result)
+    idempotency.idempotency_key_release_expired(user=user, idempotency_key=idempotency_key)
+    try:
+        with transaction.atomic():
+            checkin = CheckIn.objects.create(
+                user=user,
+                idempotency_key=idempotency_key,
+                source=CheckIn.Source.DEVICE,
+                status=CheckIn.Status.PROCESSING,
+                claimed_at=now,
+                local_date=on_date,
+                hours_worked=hours_worked,
+                sleep_hours=sleep_hours,
+                meeting_count=meeting_count,
+                mental_fatigue=mental_fatigue,
+            )
+            result.values.update(computed_scores(checkin))
+            checkin_complete(checkin=checkin, scores=result)
+    except IntegrityError:
+        first = idempotency.checkin_replayed(user=user, idempotency_key=idempotency_key)
+        if first is None:
+            raise
+        return first  # the same scores, sent twice at once: the first one won
     checkin.refresh_from_db()
     return checkin
 

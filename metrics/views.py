@@ -26,8 +26,9 @@ from . import baselines, on_device, selectors
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
+from .models import CheckIn
 from .permissions import employee_required
-from .services import erasure, submission
+from .services import erasure, idempotency, submission
 from .throttles import form_checkin_wait
 from .uploads import install_size_limit
 
@@ -62,6 +63,9 @@ def _checkin_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = CheckinForm(request.POST, request.FILES)
+        first = _replayed(request)
+        if first is not None:
+            return redirect("metrics:checkin-detail", checkin_id=first.pk)
         if on_device.device_scoring_for(request.user):
             # Private mode scores in the browser; a form post would carry the media here.
             return _render_checkin(
@@ -90,6 +94,15 @@ def _checkin_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             status = 400
     return _render_checkin(request, form, status=status)
+
+
+def _replayed(request: AuthenticatedHttpRequest) -> CheckIn | None:
+    """The check-in this same form already stored (a double click, a resent post)."""
+    try:
+        key = idempotency.clean_idempotency_key(request.POST.get("idempotency_key"))
+    except DomainError:
+        return None  # the form reports it
+    return idempotency.checkin_replayed(user=request.user, idempotency_key=key)
 
 
 def _render_checkin(

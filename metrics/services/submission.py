@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from metrics.uploads import too_large_message
 from resonance import indicators
 from resonance.exceptions import DomainError
 
+from . import idempotency
 from .media import media_files_delete, media_names
 
 logger = logging.getLogger(__name__)
@@ -144,8 +145,13 @@ def checkin_submit(
     sleep_hours: float | None = None,
     meeting_count: int | None = None,
     mental_fatigue: float | None = None,
+    idempotency_key: str = "",
 ) -> CheckIn:
     """Store an upload as a ``pending`` check-in and enqueue its scoring after commit.
+
+    With an ``idempotency_key`` already used by ``user`` in the last 24 hours, returns that
+    check-in and stores nothing (callers check ``checkin_replayed`` first to skip the media
+    checks; this also covers two identical requests racing).
 
     Preconditions: ``user`` is an employee with recorded consent; at least one of ``image`` (or
     ``frames``, a burst: stored as one ZIP archive in ``image``) and ``audio`` that the
@@ -184,8 +190,10 @@ def checkin_submit(
     stored_image: File | None = _burst_upload(frames) if frames else image
 
     now = timezone.now()
+    idempotency.idempotency_key_release_expired(user=user, idempotency_key=idempotency_key)
     checkin = CheckIn(
         user=user,
+        idempotency_key=idempotency_key,
         local_date=local_date_for(user, now),
         hours_worked=hours_worked,
         sleep_hours=sleep_hours,
@@ -200,6 +208,12 @@ def checkin_submit(
         with transaction.atomic():
             checkin.save()
             transaction.on_commit(partial(checkin_enqueue, checkin.pk))
+    except IntegrityError:
+        media_files_delete(media_names(checkin))
+        first = idempotency.checkin_replayed(user=user, idempotency_key=idempotency_key)
+        if first is None:
+            raise
+        return first  # the same request, sent twice at once: the first one won
     except BaseException:
         media_files_delete(media_names(checkin))
         raise

@@ -7,6 +7,12 @@
 (function () {
   "use strict";
 
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   const form = document.getElementById("checkin-form");
   if (!form) return;
 
@@ -450,12 +456,19 @@
     show(result, false);
     setStatus("Uploading…");
     try {
+      const keyInput = form.querySelector("[name=idempotency_key]");
       const response = await fetch(syncUrl, {
         method: "POST",
         body: data,
         credentials: "same-origin",
-        headers: { "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value },
+        headers: {
+          "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value,
+          // The same key when the employee retries after a lost answer: one check-in stored.
+          "Idempotency-Key": keyInput ? keyInput.value : "",
+        },
       });
+      // An answer arrived: the next check-in is a new one. (A network error keeps the key.)
+      if (keyInput) keyInput.value = newKey();
       const body = await response.json().catch(() => ({}));
       if (response.status !== 202) {
         let message = body.detail || "The check-in was refused (" + response.status + ").";

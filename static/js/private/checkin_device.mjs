@@ -177,12 +177,20 @@ async function start() {
       return;
     }
     setStatus("Sending the scores…");
+    // The page's key: a double click or a resend stores one check-in (the server answers the
+    // second with the first). An answer means the next check-in gets a new key.
+    const keyInput = form.querySelector("[name=idempotency_key]");
     const response = await fetch(form.dataset.syncUrl, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      headers: {
+        "Content-Type": "application/json",
+        "X-CSRFToken": csrfToken(),
+        "Idempotency-Key": keyInput ? keyInput.value : "",
+      },
       body: JSON.stringify({ scores, model_versions: versions, ...(burst ? { burst } : {}), ...numbers() }),
     });
+    if (keyInput) keyInput.value = crypto.randomUUID().replaceAll("-", "");
     const body = await response.json().catch(() => ({}));
     if (response.status === 409) {
       setStatus(body.detail || "The models changed; reload the page.", true);
