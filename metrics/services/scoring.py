@@ -61,7 +61,13 @@ def checkin_claim(*, checkin_id: int) -> CheckIn | None:
     )
     if not won:
         return None
-    return CheckIn.objects.select_related("user").get(pk=checkin_id)
+    try:
+        return CheckIn.objects.select_related("user").get(pk=checkin_id)
+    except TRANSIENT_DB_ERRORS:
+        # The claim is taken but the row could not be read (the connection dropped): give it
+        # back now rather than leave it "processing" until the claim goes stale.
+        _release_after_error(checkin_id=checkin_id, claimed_at=now)
+        raise
 
 
 def _owned(checkin: CheckIn) -> QuerySet[CheckIn]:
@@ -69,6 +75,20 @@ def _owned(checkin: CheckIn) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(
         pk=checkin.pk, status=CheckIn.Status.PROCESSING, claimed_at=checkin.claimed_at
     )
+
+
+def _release_after_error(*, checkin_id: int, claimed_at: dt.datetime) -> None:
+    """Best effort after a database error: reconnect if the connection is broken, then give
+    the claim back; if that fails too, the sweep picks the check-in up once the claim is stale."""
+    if not connection.in_atomic_block:
+        # A dropped connection (database restart) stays broken: reconnect to release.
+        connection.close_if_unusable_or_obsolete()
+    try:
+        CheckIn.objects.filter(
+            pk=checkin_id, status=CheckIn.Status.PROCESSING, claimed_at=claimed_at
+        ).update(status=CheckIn.Status.PENDING, claimed_at=None, updated_at=timezone.now())
+    except DatabaseError:
+        logger.warning("Could not release check-in %s; the sweep will", checkin_id)
 
 
 def checkin_release(*, checkin: CheckIn) -> None:
@@ -267,24 +287,19 @@ def checkin_score(*, checkin_id: int) -> str:
     checkin = checkin_claim(checkin_id=checkin_id)
     if checkin is None:
         return "skipped"
-    if not checkin.user.has_consented:
-        checkin_fail(
-            checkin=checkin,
-            reason="Consent was withdrawn before scoring; the upload was deleted.",
-            delete_media=True,
-        )
-        return "failed"
     try:
+        if not checkin.user.has_consented:
+            checkin_fail(
+                checkin=checkin,
+                reason="Consent was withdrawn before scoring; the upload was deleted.",
+                delete_media=True,
+            )
+            return "failed"
         scores = checkin_run_models(checkin=checkin)
         completed = checkin_complete(checkin=checkin, scores=scores)
     except TRANSIENT_DB_ERRORS:
-        if not connection.in_atomic_block:
-            # A dropped connection (database restart) stays broken: reconnect to release.
-            connection.close_if_unusable_or_obsolete()
-        try:
-            checkin_release(checkin=checkin)
-        except DatabaseError:
-            logger.warning("Could not release check-in %s; the sweep will", checkin_id)
+        assert checkin.claimed_at is not None
+        _release_after_error(checkin_id=checkin.pk, claimed_at=checkin.claimed_at)
         raise
     except (InvalidMedia, ModelUnavailable) as exc:
         checkin_fail(checkin=checkin, reason=exc.message)

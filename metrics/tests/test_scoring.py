@@ -350,3 +350,29 @@ def test_the_submit_dispatches_score_checkin_with_the_id(
     ):
         checkin = submission.checkin_submit(user=employee, image=image_upload())
     assert apply_async.call_args.args[0] == (checkin.pk,)
+
+
+def test_a_connection_lost_right_after_the_claim_gives_the_claim_back(
+    tiny_models, submitted_checkin
+):
+    """The claim is taken, then reading the row fails (the database dropped the connection):
+    the check-in goes back to pending at once, for the task's retry, instead of staying
+    "processing" until the claim goes stale."""
+    from django.db import OperationalError
+
+    real = CheckIn.objects.select_related
+
+    def fails_once(*fields):
+        CheckIn.objects.select_related = real  # type: ignore[method-assign]
+        raise OperationalError("server closed the connection unexpectedly")
+
+    CheckIn.objects.select_related = fails_once  # type: ignore[method-assign]
+    try:
+        with pytest.raises(OperationalError):
+            scoring.checkin_score(checkin_id=submitted_checkin.pk)
+    finally:
+        CheckIn.objects.select_related = real  # type: ignore[method-assign]
+
+    row = CheckIn.objects.get(pk=submitted_checkin.pk)
+    assert (row.status, row.claimed_at) == ("pending", None)
+    assert scoring.checkin_score(checkin_id=submitted_checkin.pk) == "done"
