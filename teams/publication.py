@@ -595,23 +595,6 @@ def person_budget(user_id: int, *, month: dt.date) -> PersonBudget:
     )
 
 
-def team_spending(team_ids: Sequence[int]) -> dict[int, float]:
-    """The most any one person spent on each team's published periods (epsilon_spent summed
-    per month, highest month), for the admin."""
-    by_month: dict[tuple[int, int, int], float] = defaultdict(float)
-    for row in (
-        PublishedTeamPeriod.objects.filter(team_id__in=team_ids)
-        .values("team_id", "date__year", "date__month")
-        .annotate(spent=Sum("epsilon_spent"))
-        .order_by()
-    ):
-        by_month[(row["team_id"], row["date__year"], row["date__month"])] = row["spent"] or 0.0
-    result: dict[int, float] = defaultdict(float)
-    for (team_id, _, _), spent in by_month.items():
-        result[team_id] = max(result[team_id], spent)
-    return dict(result)
-
-
 def _inactive_published_keys() -> tuple[str, ...]:
     return tuple(i.key for i in indicators.inactive() if i.publishable)
 
