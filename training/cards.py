@@ -33,9 +33,18 @@ DATA_SOURCES: dict[str, dict[str, str]] = {
 
 
 def voice_data_source(corpora: list[str]) -> dict[str, str]:
-    """The card's data source for the voice corpora used (RAVDESS, ASED, or both)."""
-    parts = [DATA_SOURCES["voice" if c == "ravdess" else f"voice-{c}"] for c in corpora]
-    parts = parts or [DATA_SOURCES["voice"]]
+    """The card's data source for the voice corpora used; a corpus the project does not know
+    (a local folder of labelled clips) is named as such, never passed off as a known one."""
+
+    def source(corpus: str) -> dict[str, str]:
+        known = DATA_SOURCES.get("voice" if corpus == "ravdess" else f"voice-{corpus}")
+        return known or {
+            "name": f"{corpus} (a local folder of labelled clips)",
+            "origin": "local",
+            "licence": "the data's own terms",
+        }
+
+    parts = [source(corpus) for corpus in corpora]
     return {key: "; ".join(part[key] for part in parts) for key in ("name", "origin", "licence")}
 
 

@@ -232,9 +232,7 @@ def train_features(options: TrainOptions) -> TrainResult:
                 "preprocessing": prep,
             },
             "data": {
-                **cards.voice_data_source(
-                    [c for c in corpora if c == "ravdess" or f"voice-{c}" in cards.DATA_SOURCES]
-                ),
+                **cards.voice_data_source(corpora),
                 "n_samples": len(table.samples),
                 "label_mapping": dict(STRESS_MAP),
             },
