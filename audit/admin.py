@@ -58,28 +58,20 @@ class AuditedPersonDataAdminMixin(_ModelAdminBase):
         response = super().render_change_form(request, context, add, change, form_url, obj)
         # A GET is the record being shown; a POST that comes back here is a form with errors.
         if request.method == "GET" and obj is not None:
-            person = self.audited_person(obj)
-            if person is not None:
-                _record(
-                    request,
-                    AccessEvent.Action.ADMIN_VIEW_PERSON,
-                    subject=person,
-                    detail=f"{obj._meta.label_lower} {obj.pk}",
-                )
+            self._record_about(request, AccessEvent.Action.ADMIN_VIEW_PERSON, obj)
         return response
 
     def log_change(self, request: HttpRequest, obj: Model, message: Any) -> LogEntry:
         # Django calls this once a change has been saved (change form, list edits, password).
         entry = super().log_change(request, obj, message)
+        self._record_about(request, AccessEvent.Action.ADMIN_CHANGE_PERSON, obj)
+        return entry
+
+    def _record_about(self, request: HttpRequest, action: AccessEvent.Action, obj: Model) -> None:
+        """Log ``action`` on ``obj`` against the person it is about (none: nothing logged)."""
         person = self.audited_person(obj)
         if person is not None:
-            _record(
-                request,
-                AccessEvent.Action.ADMIN_CHANGE_PERSON,
-                subject=person,
-                detail=f"{obj._meta.label_lower} {obj.pk}",
-            )
-        return entry
+            _record(request, action, subject=person, detail=f"{obj._meta.label_lower} {obj.pk}")
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
