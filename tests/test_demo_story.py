@@ -37,10 +37,14 @@ def test_mobile_declines_and_platform_stays_healthy(client, demo):
     platform = published_flow(client, "platform-lead")
 
     assert len(mobile) >= 10 and len(platform) >= 10
-    # Means of several weeks: a 10-person week is off by about 6 points (the privacy noise).
-    assert statistics.fmean(mobile[-3:]) < statistics.fmean(mobile[:6]) - 10
-    assert statistics.fmean(platform[-3:]) > 65
-    assert abs(statistics.fmean(platform[-3:]) - statistics.fmean(platform[:5])) < 12
+    # A 10-12 person week is off by about 8 points (the privacy noise, standard deviation), so
+    # the story is told by means and medians of several weeks. Over 500 publications of this
+    # demo (noise drawn afresh each time) these four together failed once; with a three-week
+    # against five-week difference below 12 points for Platform they failed 40 times.
+    assert statistics.median(platform) > 65
+    assert abs(statistics.fmean(platform[6:]) - statistics.fmean(platform[:6])) < 18
+    assert statistics.fmean(mobile[-3:]) < statistics.fmean(mobile[:6])
+    assert statistics.fmean(mobile[-3:]) < statistics.fmean(platform[-3:]) - 12
 
 
 def test_no_demo_employee_spends_more_than_the_monthly_cap(api_client_for, demo):
