@@ -7,9 +7,12 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import User
+from outbox.services import outbox_add
 
 from .services.acknowledgement import alerts_erase_for_user
-from .tasks import evaluate_alerts_after_checkin, evaluate_team_alerts
+
+EVALUATE_PERSON_TASK = "alerts.tasks.evaluate_alerts_after_checkin"
+EVALUATE_TEAMS_TASK = "alerts.tasks.evaluate_team_alerts"
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +21,7 @@ def evaluate_after_metrics_changed(
     sender: object, *, user_id: int, on_date: dt.date, **kwargs: Any
 ) -> None:
     """A person's daily metrics changed: re-evaluate them (and their team) asynchronously."""
-    try:
-        evaluate_alerts_after_checkin.delay(user_id, on_date.isoformat())
-    except Exception:  # broker down: the daily evaluation catches up, scoring stays done
-        logger.warning("Could not enqueue alert evaluation for user %s", user_id, exc_info=True)
+    outbox_add(EVALUATE_PERSON_TASK, user_id, on_date.isoformat())
 
 
 def erase_alerts_of(sender: object, *, user: User, **kwargs: Any) -> dict[str, int]:
@@ -33,7 +33,4 @@ def evaluate_after_publication(sender: object, *, team_ids: list[int], **kwargs:
     """New published days can raise or clear team alerts: evaluate those teams now."""
     if not team_ids:
         return
-    try:
-        evaluate_team_alerts.delay(team_ids, timezone.localdate().isoformat())
-    except Exception:  # broker down: the daily evaluation catches up, publication stays done
-        logger.warning("Could not enqueue team alert evaluation", exc_info=True)
+    outbox_add(EVALUATE_TEAMS_TASK, team_ids, timezone.localdate().isoformat())

@@ -1,4 +1,4 @@
-"""How the load tests and the integration tests start a real Celery worker."""
+"""How the load tests and the integration tests start a real Celery worker and outbox relay."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ def celery_worker_command(app: str, *options: str) -> list[str]:
         "--without-mingle",
         "--loglevel=INFO",
     ]
+
+
+def outbox_relay_command(*options: str) -> list[str]:
+    """``manage.py relay_outbox`` from this virtual environment: sends the tasks requests queue
+    in the outbox to the broker."""
+    root = Path(__file__).resolve().parent.parent
+    return [sys.executable, str(root / "manage.py"), "relay_outbox", *options]

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.celery_worker import celery_worker_command
+from bench.celery_worker import celery_worker_command, outbox_relay_command
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -150,7 +150,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def servers(
     env: dict[str, str], port: int, work: Path, *, web_args: Sequence[str] = ()
 ) -> Iterator[None]:
-    """gunicorn (2 workers) on ``port`` and one Celery worker, logging to ``work``.
+    """gunicorn (2 workers) on ``port``, one Celery worker and the outbox relay, logging to
+    ``work``.
 
     Both are up when the block starts and are stopped when it ends, however it ends.
     """
@@ -175,10 +176,18 @@ def servers(
         stdout=worker_log.open("w"),
         stderr=subprocess.STDOUT,
     )
+    relay = subprocess.Popen(
+        outbox_relay_command(),
+        cwd=ROOT,
+        env=env,
+        stdout=(work / "relay.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         _wait_for_http(port)
         _wait_for_worker(worker_log)
         yield
     finally:
         _stop(web)
+        _stop(relay)
         _stop(worker)

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from resonance.retries import RETRY_TRANSIENT
 
@@ -14,14 +15,19 @@ logger = logging.getLogger(__name__)
 
 # Only errors that may go away on their own are retried; the service turns the rest into a
 # failed check-in with a readable reason.
-@shared_task(**RETRY_TRANSIENT)
+@shared_task(
+    soft_time_limit=settings.CHECKIN_SCORING_SOFT_TIME_LIMIT,
+    time_limit=settings.CHECKIN_SCORING_TIME_LIMIT,
+    **RETRY_TRANSIENT,
+)
 def score_checkin(checkin_id: int) -> str:
     """Score check-in ``checkin_id``: models, FlowScore, DailyMetric, media deletion, alerts.
 
     Safe to run twice or concurrently: the service claims the row with a conditional UPDATE and
     skips it if it is already done, failed or held by a live worker. Runs with the global
     ``acks_late``/``reject_on_worker_lost`` settings, so a killed worker's message is delivered
-    again; the soft/hard time limits stay below the broker's visibility timeout.
+    again; its own short time limits (``CHECKIN_SCORING_*``) stay below the broker's visibility
+    timeout, and bound how long a dead worker's claim holds the check-in.
     """
     return checkin_score(checkin_id=checkin_id)
 

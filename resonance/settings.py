@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "training",
     "demo",
     "audit",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +186,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 # Keep raw images/audio after scoring for this many days (0 = delete right after scoring).
 MEDIA_RETENTION_DAYS = env.int("MEDIA_RETENTION_DAYS", default=0)
 # A check-in still pending after this long never reached a worker; the sweep re-enqueues it.
-CHECKIN_PENDING_SWEEP_SECONDS = env.int("CHECKIN_PENDING_SWEEP_SECONDS", default=120)
+CHECKIN_PENDING_SWEEP_SECONDS = env.int("CHECKIN_PENDING_SWEEP_SECONDS", default=60)
+# Scoring a check-in takes well under a second; a claim older than the hard limit plus a grace
+# (metrics.services.scoring.CLAIM_GRACE_SECONDS) belongs to a worker that died, and the sweep
+# (every 30 s) hands it to another: a killed worker's check-in is picked up within 2 minutes.
+# /healthz reports the outbox as failing when a task has waited longer than this to be sent.
+OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=60)
+CHECKIN_SCORING_SOFT_TIME_LIMIT = env.int("CHECKIN_SCORING_SOFT_TIME_LIMIT", default=45)
+CHECKIN_SCORING_TIME_LIMIT = env.int("CHECKIN_SCORING_TIME_LIMIT", default=60)
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -283,7 +291,13 @@ CELERY_TASK_DEFAULT_QUEUE = "resonance"
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checkins": {
         "task": "metrics.tasks.sweep_stuck_checkins",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=30),
+    },
+    # The relay_outbox process sends queued tasks within a fraction of a second; this catches
+    # up if it is not running.
+    "relay-outbox": {
+        "task": "outbox.tasks.relay_outbox",
+        "schedule": timedelta(seconds=10),
     },
     "daily-alert-evaluation": {
         "task": "alerts.tasks.evaluate_all_alerts",

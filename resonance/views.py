@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.defaults import server_error as default_server_error
@@ -37,6 +38,11 @@ BROKER_DOWN = (
     "accepted check-ins wait and are scored once it is back. The web process's log has the "
     "details."
 )
+OUTBOX_STALE = (
+    "Tasks have waited in the outbox for over {seconds} seconds. Check that the relay_outbox "
+    "process is running and that the task broker answers; nothing is lost, they are sent once "
+    "both are up."
+)
 _PATH = re.compile(r"(?:/[^\s/:]+)+/([^\s/:]+)")
 
 
@@ -64,6 +70,21 @@ def _broker_status() -> dict:
         return {"ok": False, "mode": "broker", "error": BROKER_DOWN, "detail": str(exc)[:200]}
 
 
+def _outbox_status() -> dict:
+    from outbox.services import outbox_backlog
+
+    try:
+        backlog = outbox_backlog()
+    except Exception:  # the database check reports why
+        return {"ok": False, "error": DATABASE_DOWN}
+    oldest = backlog["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    status = {"ok": True, "waiting": backlog["waiting"], "oldest_seconds": round(age)}
+    if age > settings.OUTBOX_STALE_SECONDS:
+        status.update(ok=False, error=OUTBOX_STALE.format(seconds=settings.OUTBOX_STALE_SECONDS))
+    return status
+
+
 def _models_status() -> dict:
     from inference.health import models_status
 
@@ -76,9 +97,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {
         "database": _database_status(),
         "broker": _broker_status(),
+        "outbox": _outbox_status(),
         "models": _models_status(),
     }
-    ok = checks["database"]["ok"] and checks["broker"]["ok"] and checks["models"]["ok"]
+    ok = all(check["ok"] for check in checks.values())
     if not (request.user.is_authenticated and request.user.is_admin_role):
         checks = _without_internals(checks)
     return JsonResponse(

@@ -19,3 +19,28 @@ def test_a_broker_that_does_not_answer_is_named_without_internals(
     assert "127.0.0.1" not in anonymous.content.decode()
     assert "CELERY_BROKER_URL" in broker["error"]
     assert admin["error"] == BROKER_DOWN and admin["detail"]  # the raw error, for admins
+
+
+def test_tasks_stuck_in_the_outbox_point_at_the_relay(client, tiny_models, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from outbox.models import OutboxMessage
+    from outbox.services import outbox_add
+
+    assert client.get("/healthz").json()["outbox"] == {
+        "ok": True,
+        "waiting": 0,
+        "oldest_seconds": 0,
+    }
+    outbox_add("metrics.tasks.score_checkin", 1)
+    assert client.get("/healthz").json()["outbox"]["ok"] is True  # just queued
+    two_minutes_ago = timezone.now() - dt.timedelta(minutes=2)
+    OutboxMessage.objects.update(created_at=two_minutes_ago)
+
+    response = client.get("/healthz")
+    outbox = response.json()["outbox"]
+    assert response.status_code == 503
+    assert outbox["ok"] is False and outbox["waiting"] == 1 and outbox["oldest_seconds"] >= 120
+    assert "relay_outbox" in outbox["error"] and "nothing is lost" in outbox["error"]

@@ -11,9 +11,13 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from alerts import tasks
+from alerts.handlers import EVALUATE_TEAMS_TASK
 from alerts.models import BurnoutAlert, CheckinReminder
 from alerts.services import evaluation, notifications, reminders
 from metrics.models import CheckIn, DailyMetric
+from outbox.models import OutboxMessage
+from outbox.selectors import outbox_queued
+from outbox.services import outbox_relay
 from resonance.celery import app as celery_app
 from teams.tests.helpers import last_week_end, publish
 from tests.factories import UserFactory
@@ -196,26 +200,26 @@ class TestAfterPublication:
     ):
         for user in crew:
             add_days(user, [70.0] * 7)
-        with mock.patch("alerts.tasks.evaluate_team_alerts.delay") as delay:
-            with django_capture_on_commit_callbacks(execute=False) as callbacks:
-                publish(through=ON)
-            delay.assert_not_called()  # not before the published days are committed
-            for callback in callbacks:
-                callback()
-        delay.assert_called_once_with([crew[0].team_id], timezone.localdate().isoformat())
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            publish(through=ON)
+        assert outbox_queued(EVALUATE_TEAMS_TASK) == []  # not before the days are committed
+        for callback in callbacks:
+            callback()
+        assert outbox_queued(EVALUATE_TEAMS_TASK) == [
+            [[crew[0].team_id], timezone.localdate().isoformat()]
+        ]
 
     def test_a_publication_with_nothing_new_enqueues_nothing(
         self, crew, django_capture_on_commit_callbacks
     ):
         for user in crew:
             add_days(user, [70.0] * 7)
-        publish(through=ON)
-        with (
-            mock.patch("alerts.tasks.evaluate_team_alerts.delay") as delay,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
+        with django_capture_on_commit_callbacks(execute=True):
             publish(through=ON)
-        delay.assert_not_called()
+        queued = outbox_queued(EVALUATE_TEAMS_TASK)
+        with django_capture_on_commit_callbacks(execute=True):
+            publish(through=ON)
+        assert outbox_queued(EVALUATE_TEAMS_TASK) == queued
 
     @pytest.mark.usefixtures("noiseless")
     def test_publication_raises_the_team_alert_and_emails_the_managers(
@@ -233,19 +237,20 @@ class TestAfterPublication:
         assert alert.snapshot == {"mean_flow": 30.0, "days_published": 7}
         assert [m.to for m in mail.outbox] == [[manager.email]]
 
-    def test_a_broker_outage_leaves_the_publication_done(
-        self, crew, django_capture_on_commit_callbacks, caplog
+    def test_a_broker_outage_leaves_the_publication_done_and_the_evaluation_queued(
+        self, crew, django_capture_on_commit_callbacks, monkeypatch
     ):
         for user in crew:
             add_days(user, [30.0] * 7)
+        monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
         down = ConnectionError("broker down")
-        with (
-            mock.patch("alerts.tasks.evaluate_team_alerts.delay", side_effect=down),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
+        with django_capture_on_commit_callbacks(execute=True):
             summary = publish(through=ON)
         assert summary.published == 1  # the week
-        assert "Could not enqueue team alert evaluation" in caplog.text
+        with mock.patch.object(celery_app, "send_task", side_effect=down):
+            assert outbox_relay() == 0
+        assert len(outbox_queued(EVALUATE_TEAMS_TASK)) == 1  # sent once the broker is back
+        assert OutboxMessage.objects.get().last_error == "ConnectionError: broker down"
         assert not BurnoutAlert.objects.exists()
 
 

@@ -1,7 +1,6 @@
 """Keeping check-ins moving and media short-lived: sweep stuck ones, retry failed ones, purge."""
 
 import datetime as dt
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -26,21 +25,28 @@ def checkins_sweep_stuck(*, limit: int = 500) -> dict[str, int]:
         status=CheckIn.Status.PROCESSING, claimed_at__lt=stale_claim_cutoff(now)
     )
     reclaimed: list[int] = []
-    for pk in list(dead.values_list("pk", flat=True)[:limit]):
-        if dead.filter(pk=pk).update(
-            status=CheckIn.Status.PENDING, claimed_at=None, updated_at=now
-        ):
-            reclaimed.append(pk)
-    # updated_at moves on every release/retry, so a freshly re-queued check-in is left alone.
-    stuck = list(
-        CheckIn.objects.filter(status=CheckIn.Status.PENDING, updated_at__lt=pending_cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    # Touch what is re-sent so a long backlog is not re-sent by every sweep.
-    CheckIn.objects.filter(pk__in=stuck, status=CheckIn.Status.PENDING).update(updated_at=now)
-    enqueued = sum(1 for pk in [*reclaimed, *stuck] if checkin_enqueue(pk))
-    return {"reclaimed": len(reclaimed), "pending": len(stuck), "enqueued": enqueued}
+    with transaction.atomic():
+        for pk in list(dead.values_list("pk", flat=True)[:limit]):
+            if dead.filter(pk=pk).update(
+                status=CheckIn.Status.PENDING, claimed_at=None, updated_at=now
+            ):
+                reclaimed.append(pk)
+                checkin_enqueue(pk)
+        # updated_at moves on every release/retry, so a freshly re-queued check-in is left
+        # alone; touching what is re-sent keeps a long backlog from being re-sent every sweep.
+        stuck = list(
+            CheckIn.objects.filter(status=CheckIn.Status.PENDING, updated_at__lt=pending_cutoff)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        CheckIn.objects.filter(pk__in=stuck, status=CheckIn.Status.PENDING).update(updated_at=now)
+        for pk in stuck:
+            checkin_enqueue(pk)
+    return {
+        "reclaimed": len(reclaimed),
+        "pending": len(stuck),
+        "enqueued": len(reclaimed) + len(stuck),
+    }
 
 
 def checkins_retry_failed(*, checkin_ids: list[int] | None = None) -> int:
@@ -57,7 +63,7 @@ def checkins_retry_failed(*, checkin_ids: list[int] | None = None) -> int:
             updated_at=timezone.now(),
         )
         for pk in ids:
-            transaction.on_commit(partial(checkin_enqueue, pk))
+            checkin_enqueue(pk)
     return len(ids)
 
 

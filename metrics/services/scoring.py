@@ -33,14 +33,16 @@ logger = logging.getLogger(__name__)
 
 # Database hiccups worth retrying; everything else is a permanent failure of that check-in.
 TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
-# A processing claim older than the hard time limit plus this belongs to a worker that died.
-CLAIM_GRACE_SECONDS = 30
+# A processing claim older than the scoring task's hard time limit plus this belongs to a
+# worker that died (the limit would have killed a live one already).
+CLAIM_GRACE_SECONDS = 15
 FAILURE_REASON_MAX = 500
 
 
 def stale_claim_cutoff(now: dt.datetime) -> dt.datetime:
     """Claims taken before this belong to a worker that died (past the hard time limit)."""
-    return now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + CLAIM_GRACE_SECONDS)
+    lease = settings.CHECKIN_SCORING_TIME_LIMIT + CLAIM_GRACE_SECONDS
+    return now - dt.timedelta(seconds=lease)
 
 
 def checkin_claim(*, checkin_id: int) -> CheckIn | None:

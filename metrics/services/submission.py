@@ -3,7 +3,6 @@
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,6 +24,7 @@ from metrics.errors import (
 )
 from metrics.models import CheckIn
 from metrics.uploads import too_large_message
+from outbox.services import outbox_add
 from resonance import indicators
 from resonance.exceptions import DomainError
 
@@ -43,33 +43,17 @@ def local_date_for(user: User, moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, zone).date()
 
 
-def checkin_enqueue(checkin_id: int) -> bool:
-    """Send ``score_checkin`` to the broker; False (and a warning) when the broker is down.
+SCORE_TASK = "metrics.tasks.score_checkin"
 
-    A check-in that could not be enqueued stays ``pending`` and the periodic sweep sends it
-    again, so a broker outage never loses an accepted check-in.
+
+def checkin_enqueue(checkin_id: int) -> None:
+    """Queue the scoring of ``checkin_id`` in the outbox, in the caller's transaction.
+
+    The request never waits for the broker: the relay sends the task once the transaction has
+    committed (at once, in-process, without a broker). Scoring is safe to run twice (the
+    worker's conditional claim), as an outbox requires.
     """
-    # The tasks module imports these services: importing it here, at call time, is what lets
-    # Celery's task registry and the services load in either order.
-    from metrics.tasks import score_checkin
-
-    try:
-        score_checkin.apply_async(
-            (checkin_id,),
-            retry=True,
-            retry_policy={
-                "max_retries": 2,
-                "interval_start": 0,
-                "interval_step": 0.5,
-                "interval_max": 1,
-            },
-        )
-    except Exception:  # any broker/transport error; the sweep is the safety net
-        logger.warning(
-            "Could not enqueue check-in %s; the sweep will retry", checkin_id, exc_info=True
-        )
-        return False
-    return True
+    outbox_add(SCORE_TASK, checkin_id)
 
 
 def _check_upload(upload: UploadedFile, *, kind: str) -> None:
@@ -207,7 +191,7 @@ def checkin_submit(
     try:
         with transaction.atomic():
             checkin.save()
-            transaction.on_commit(partial(checkin_enqueue, checkin.pk))
+            checkin_enqueue(checkin.pk)
     except IntegrityError:
         media_files_delete(media_names(checkin))
         first = idempotency.checkin_replayed(user=user, idempotency_key=idempotency_key)

@@ -255,19 +255,20 @@ def test_erase_needs_the_confirmation_word(client, employee, make_checkin):
 
 
 def test_erase_reevaluates_alerts_so_they_resolve(
-    client, employee, make_checkin, django_capture_on_commit_callbacks
+    client, employee, make_checkin, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from unittest import mock
+    from alerts.handlers import EVALUATE_PERSON_TASK
+    from outbox.selectors import outbox_queued
+    from resonance.celery import app
 
     make_checkin()
+    monkeypatch.setattr(app.conf, "task_always_eager", False)  # queued for a worker
     client.force_login(employee)
-    with (
-        mock.patch("alerts.tasks.evaluate_alerts_after_checkin.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    queued_before = outbox_queued(EVALUATE_PERSON_TASK)
+    with django_capture_on_commit_callbacks(execute=True):
         client.post("/me/data/erase/", {"confirm": "erase"})
-    delay.assert_called_once()
-    assert delay.call_args.args[0] == employee.pk
+    queued = outbox_queued(EVALUATE_PERSON_TASK)[len(queued_before) :]
+    assert [args[0] for args in queued] == [employee.pk]
 
 
 def test_the_erase_section_says_published_team_figures_stay(client, employee):

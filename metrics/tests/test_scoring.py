@@ -9,13 +9,20 @@ from django.core.management import call_command
 from django.db import OperationalError
 from django.utils import timezone
 
+from alerts.handlers import EVALUATE_PERSON_TASK
 from metrics.flowscore import flow_score
 from metrics.models import CheckIn, DailyMetric
 from metrics.services import housekeeping, scoring, submission
 from metrics.tasks import score_checkin, sweep_stuck_checkins
+from outbox.selectors import outbox_queued
 from resonance import indicators
 
 from .media import audio_upload, image_upload
+
+
+def _queued_scorings() -> list[list[int]]:
+    return outbox_queued(submission.SCORE_TASK)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -166,13 +173,12 @@ def test_alert_evaluation_is_triggered_after_commit(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):
     checkin = submission.checkin_submit(user=employee, image=image_upload())
-    with mock.patch("alerts.tasks.evaluate_alerts_after_checkin.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            score_checkin.run(checkin.pk)
-        delay.assert_not_called()  # nothing before the commit
-        for callback in callbacks:
-            callback()
-    delay.assert_called_once_with(employee.pk, checkin.local_date.isoformat())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        score_checkin.run(checkin.pk)
+    assert outbox_queued(EVALUATE_PERSON_TASK) == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert outbox_queued(EVALUATE_PERSON_TASK) == [[employee.pk, checkin.local_date.isoformat()]]
 
 
 def test_a_missing_model_fails_with_a_reason_and_keeps_the_upload(tiny_models, employee):
@@ -217,12 +223,9 @@ def test_retry_checkins_scores_a_failed_checkin_once_fixed(
     from inference import runtime
 
     runtime.reset()
-    with (
-        mock.patch("metrics.services.housekeeping.checkin_enqueue") as enqueue,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        call_command("retry_checkins")
-    enqueue.assert_called_once_with(checkin.pk)
+    queued_before = _queued_scorings()
+    call_command("retry_checkins")
+    assert _queued_scorings() == [*queued_before, [checkin.pk]]
     checkin.refresh_from_db()
     assert checkin.status == "pending" and checkin.failure_reason == ""
     assert score_checkin.run(checkin.pk) == "done"
@@ -272,8 +275,14 @@ def test_the_task_settings_protect_against_lost_work(settings):
     assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
-    # A dead worker's claim becomes reclaimable before the broker redelivers the message.
-    assert visibility > settings.CELERY_TASK_TIME_LIMIT + scoring.CLAIM_GRACE_SECONDS
+    assert score_checkin.soft_time_limit < score_checkin.time_limit
+    assert score_checkin.time_limit == settings.CHECKIN_SCORING_TIME_LIMIT
+    # A dead worker's claim becomes reclaimable before the broker redelivers the message, and
+    # the sweep (every 30 s) hands it to another worker within 2 minutes of the claim.
+    lease = settings.CHECKIN_SCORING_TIME_LIMIT + scoring.CLAIM_GRACE_SECONDS
+    assert visibility > lease
+    sweep_every = settings.CELERY_BEAT_SCHEDULE["sweep-stuck-checkins"]["schedule"]
+    assert lease + sweep_every.total_seconds() < 120
 
 
 def test_a_claim_is_won_only_once(tiny_models, submitted_checkin):
@@ -286,7 +295,7 @@ def test_a_stale_processing_claim_is_reclaimable_and_the_old_worker_loses(
     tiny_models, submitted_checkin, settings
 ):
     dead = scoring.checkin_claim(checkin_id=submitted_checkin.pk)
-    long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.CHECKIN_SCORING_TIME_LIMIT + 60)
     CheckIn.objects.filter(pk=dead.pk).update(claimed_at=long_ago)
     dead.claimed_at = long_ago
     assert scoring.checkin_score(checkin_id=submitted_checkin.pk) == "done"
@@ -305,51 +314,49 @@ def test_the_sweep_reenqueues_stuck_pending_checkins(tiny_models, employee, sett
     stuck = submission.checkin_submit(user=employee, image=image_upload())
     old = timezone.now() - dt.timedelta(seconds=settings.CHECKIN_PENDING_SWEEP_SECONDS + 5)
     CheckIn.objects.filter(pk=stuck.pk).update(created_at=old, updated_at=old)
-    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
-        result = sweep_stuck_checkins.run()
-    enqueue.assert_called_once_with(stuck.pk)
+    queued_before = _queued_scorings()
+    result = sweep_stuck_checkins.run()
+    assert _queued_scorings() == [*queued_before, [stuck.pk]]
     assert result == {"reclaimed": 0, "pending": 1, "enqueued": 1}
     assert CheckIn.objects.get(pk=fresh.pk).status == "pending"
     # Re-sent once per period, not by every sweep while it waits in a backlog.
-    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
-        assert sweep_stuck_checkins.run()["pending"] == 0
-    enqueue.assert_not_called()
+    assert sweep_stuck_checkins.run()["pending"] == 0
+    assert _queued_scorings() == [*queued_before, [stuck.pk]]
 
 
 def test_the_sweep_reclaims_checkins_of_dead_workers(tiny_models, submitted_checkin, settings):
     scoring.checkin_claim(checkin_id=submitted_checkin.pk)
-    long_ago = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.CHECKIN_SCORING_TIME_LIMIT + 60)
     CheckIn.objects.filter(pk=submitted_checkin.pk).update(claimed_at=long_ago, updated_at=long_ago)
-    with mock.patch("metrics.services.housekeeping.checkin_enqueue", return_value=True) as enqueue:
-        result = housekeeping.checkins_sweep_stuck()
+    queued_before = _queued_scorings()
+    result = housekeeping.checkins_sweep_stuck()
     assert result["reclaimed"] == 1
-    enqueue.assert_called_once_with(submitted_checkin.pk)
+    assert _queued_scorings() == [*queued_before, [submitted_checkin.pk]]
     assert CheckIn.objects.get().status == "pending"
     assert score_checkin.run(submitted_checkin.pk) == "done"
 
 
-def test_a_broker_outage_at_submit_leaves_the_checkin_pending(
+def test_the_submit_queues_score_checkin_with_the_id_in_its_transaction(tiny_models, employee):
+    checkin = submission.checkin_submit(user=employee, image=image_upload())
+    assert _queued_scorings() == [[checkin.pk]]
+
+
+def test_a_failed_submit_queues_nothing(tiny_models, employee):
+    with (
+        mock.patch.object(CheckIn, "save", side_effect=OperationalError("gone")),
+        pytest.raises(OperationalError),
+    ):
+        submission.checkin_submit(user=employee, image=image_upload())
+    assert _queued_scorings() == []
+
+
+def test_without_a_broker_the_outbox_drains_on_commit(
     tiny_models, employee, django_capture_on_commit_callbacks
 ):
-    from kombu.exceptions import OperationalError as BrokerError
-
-    with (
-        mock.patch.object(score_checkin, "apply_async", side_effect=BrokerError("down")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         checkin = submission.checkin_submit(user=employee, image=image_upload())
-    assert CheckIn.objects.get(pk=checkin.pk).status == "pending"
-
-
-def test_the_submit_dispatches_score_checkin_with_the_id(
-    tiny_models, employee, django_capture_on_commit_callbacks
-):
-    with (
-        mock.patch.object(score_checkin, "apply_async") as apply_async,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        checkin = submission.checkin_submit(user=employee, image=image_upload())
-    assert apply_async.call_args.args[0] == (checkin.pk,)
+    assert CheckIn.objects.get(pk=checkin.pk).status == "done"
+    assert _queued_scorings() == []
 
 
 def test_a_connection_lost_right_after_the_claim_gives_the_claim_back(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from bench.celery_worker import celery_worker_command
+from bench.celery_worker import celery_worker_command, outbox_relay_command
 from metrics.models import CheckIn, DailyMetric
 from tests.support.servers import reset_connection_pools
 
@@ -72,14 +72,24 @@ def celery_worker_process(publish_to_broker, settings, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    relay_log = (tmp_path / "relay.log").open("w")
+    relay = subprocess.Popen(
+        outbox_relay_command("--interval", "0.1"),
+        cwd=ROOT,
+        env=env,
+        stdout=relay_log,
+        stderr=subprocess.STDOUT,
+    )
     yield process, tmp_path / "worker.log"
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    for started in (relay, process):
+        started.terminate()
+        try:
+            started.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            started.kill()
+            started.wait()
     log.close()
+    relay_log.close()
 
 
 def test_a_real_worker_scores_a_checkin(

@@ -43,8 +43,12 @@ if _delay:
 
 if "FAULT_TIME_LIMIT" in os.environ:
     # Scaled down together: visibility timeout > time limit + grace, as in production.
-    settings.CELERY_TASK_TIME_LIMIT = int(os.environ["FAULT_TIME_LIMIT"])
+    settings.CHECKIN_SCORING_TIME_LIMIT = int(os.environ["FAULT_TIME_LIMIT"])
     scoring.CLAIM_GRACE_SECONDS = 0
+    from metrics.tasks import score_checkin
+
+    score_checkin.soft_time_limit = None
+    score_checkin.time_limit = settings.CHECKIN_SCORING_TIME_LIMIT
     # Look for messages whose visibility timeout ran out every second, not every ~100 s.
     app.conf.broker_transport_options = {
         **settings.CELERY_BROKER_TRANSPORT_OPTIONS,

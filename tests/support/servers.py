@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.celery_worker import celery_worker_command
+from bench.celery_worker import celery_worker_command, outbox_relay_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,6 +113,9 @@ def reset_connection_pools(app) -> None:
 class WorkerProcess:
     """A real ``celery worker`` (solo pool, so SIGKILL kills the process running the task)."""
 
+    name = "celery worker"
+    ready_line = "ready."
+
     def __init__(
         self,
         *,
@@ -132,27 +135,31 @@ class WorkerProcess:
             "RESONANCE_VAR_DIR": str(workdir / "var"),
             "ORT_INTRA_OP_THREADS": "1",
             "FAULT_MARKER_DIR": str(workdir),
+            "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
         self.app = app
         self.workdir = workdir
-        self.log_path = workdir / f"worker-{time.monotonic_ns()}.log"
+        self.log_path = workdir / f"{self.name.replace(' ', '-')}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self, *, wait: bool = True) -> WorkerProcess:
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            celery_worker_command(self.app, "--pool=solo", "--without-heartbeat"),
+            self.command(),
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        if wait and not wait_until(lambda: "ready." in self.log() or not self.alive(), 60):
-            raise RuntimeError(f"celery worker did not start:\n{self.log()[-3000:]}")
+        if wait and not wait_until(lambda: self.ready_line in self.log() or not self.alive(), 60):
+            raise RuntimeError(f"{self.name} did not start:\n{self.log()[-3000:]}")
         if not self.alive():
-            raise RuntimeError(f"celery worker exited:\n{self.log()[-3000:]}")
+            raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
         return self
+
+    def command(self) -> list[str]:
+        return celery_worker_command(self.app, "--pool=solo", "--without-heartbeat")
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -176,3 +183,13 @@ class WorkerProcess:
                 self.process.wait()
         if getattr(self, "_log", None):
             self._log.close()
+
+
+class RelayProcess(WorkerProcess):
+    """A real ``manage.py relay_outbox``: sends what requests queued in the outbox."""
+
+    name = "outbox relay"
+    ready_line = "Relaying the outbox"
+
+    def command(self) -> list[str]:
+        return outbox_relay_command("--interval", "0.1")
