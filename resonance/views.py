@@ -62,7 +62,7 @@ def _broker_status() -> dict:
     from resonance.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return {"ok": True, "mode": "broker"}
     except Exception as exc:  # broker down must show up here, not as a 500
