@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from inference import burst, face, fatigue, preprocessing, tabular, voice
+from inference.audio_preprocessing import MAX_AUDIO_BYTES
 from inference.errors import InvalidMedia, ModelUnavailable
 from inference.runtime import LoadedModel, active_metadata, get_model
 
@@ -166,21 +167,26 @@ def score_media(kind: str, source: str | Path | BinaryIO) -> Score:
 
 
 def validate_image_upload(source: Any) -> None:
-    """Check at upload time: a decodable JPEG/PNG/WebP, not a bomb, with exactly one usable
-    face (``face.analyse_face``). Raises ``InvalidMedia`` (``face.PhotoRejected`` says how to
-    retake the photo) and ``ModelUnavailable`` when the face models are missing.
-
-    Leaves a file object rewound to its start.
+    """The photo check of the check-in page: ``check_image_upload`` and the face gate (exactly
+    one usable face, ``face.analyse_face``), so the person learns at once whether to retake the
+    photo. Raises ``InvalidMedia`` (``face.PhotoRejected`` says how to retake it) and
+    ``ModelUnavailable`` when the face models are missing.
     """
     face.analyse_face(preprocessing.decode_image(source))
 
 
-def validate_burst_upload(frames: Sequence[Any]) -> bytes:
+def check_image_upload(source: Any) -> None:
+    """The cheap checks of an upload request: a JPEG/PNG/WebP by content, not a bomb, no markup
+    or appended archive, and it decodes (at a reduced scale: a few milliseconds). The face gate
+    runs when the check-in is scored. Raises ``InvalidMedia``."""
+    preprocessing.decode_image(source)
+
+
+def check_burst_upload(frames: Sequence[Any]) -> bytes:
     """Check a burst at upload time and pack it for storage: ``burst.MIN_FRAMES`` to
-    ``burst.MAX_FRAMES`` frames, each a decodable JPEG/PNG/WebP (as ``decode_image`` checks
-    a photo), the middle one showing exactly one usable face (the others are gated when
-    scored). Returns the frames' bytes, unchanged and in order, as one ZIP archive. Raises
-    ``InvalidMedia`` (``face.PhotoRejected`` for the middle frame) or ``ModelUnavailable``.
+    ``burst.MAX_FRAMES`` frames, each passing ``check_image_upload``. Returns the frames' bytes,
+    unchanged and in order, as one ZIP archive; the face gate runs on each frame when the
+    check-in is scored. Raises ``InvalidMedia``.
     """
     if not burst.MIN_FRAMES <= len(frames) <= burst.MAX_FRAMES:
         raise InvalidMedia(
@@ -192,12 +198,25 @@ def validate_burst_upload(frames: Sequence[Any]) -> bytes:
         content = frame.read()
         preprocessing.decode_image(io.BytesIO(content))
         data.append(content)
-    face.analyse_face(preprocessing.decode_image(io.BytesIO(data[len(data) // 2])))
     return burst.pack(data)
 
 
+def check_audio_upload(source: Any) -> None:
+    """The cheap checks of an upload request: an audio format the scorer reads, by content
+    (415 otherwise); WAV, FLAC, OGG and MP3 are decoded (milliseconds), WebM and MP4 only
+    recognised (ffmpeg decodes them when the check-in is scored). The speech gate runs when the
+    check-in is scored. Raises ``InvalidMedia``; leaves a file object rewound to its start.
+    """
+    data = preprocessing.read_source(source, max_bytes=MAX_AUDIO_BYTES, what="audio")
+    fmt = preprocessing.sniff_audio_format(data)
+    if fmt is not None and fmt.decoder == "ffmpeg":
+        return
+    preprocessing.decode_audio(data)
+
+
 def validate_audio_upload(source: Any) -> None:
-    """Check at upload time that the clip decodes and holds enough speech; raises ``InvalidMedia``.
+    """Check that the clip decodes and holds enough speech (the speech gate scoring applies);
+    raises ``InvalidMedia``.
 
     The same path as scoring (``preprocess_audio``, speech detector included). Uses the active
     voice model's preprocessing parameters when there is one, the defaults otherwise, so a valid

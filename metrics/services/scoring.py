@@ -283,8 +283,9 @@ def checkin_score(*, checkin_id: int) -> str:
 
     Idempotent: a check-in that is already done/failed, or claimed by a live worker, is
     skipped. Transient database errors release the claim and propagate so the task retries;
-    invalid media, a missing model or any unexpected error fail the check-in with a readable
-    reason and keep the upload so ``manage.py retry_checkins`` can try again.
+    a missing model or any unexpected error fail the check-in with a readable reason and keep
+    the upload so ``manage.py retry_checkins`` can try again; media a gate refuses (no usable
+    face, too little speech) or that does not decode fail it and are deleted at once.
     """
     checkin = checkin_claim(checkin_id=checkin_id)
     if checkin is None:
@@ -303,7 +304,12 @@ def checkin_score(*, checkin_id: int) -> str:
         assert checkin.claimed_at is not None
         _release_after_error(checkin_id=checkin.pk, claimed_at=checkin.claimed_at)
         raise
-    except (InvalidMedia, ModelUnavailable) as exc:
+    except InvalidMedia as exc:
+        # Refused by a gate (no usable face, too little speech) or undecodable: a retry would
+        # refuse it again, so the biometric upload goes now; the person retakes it.
+        checkin_fail(checkin=checkin, reason=exc.message, delete_media=True)
+        return "failed"
+    except ModelUnavailable as exc:
         checkin_fail(checkin=checkin, reason=exc.message)
         return "failed"
     except FileNotFoundError:

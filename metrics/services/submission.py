@@ -56,16 +56,22 @@ def checkin_enqueue(checkin_id: int) -> None:
     outbox_add(SCORE_TASK, checkin_id)
 
 
-def _check_upload(upload: UploadedFile, *, kind: str) -> None:
+def _check_size(upload: UploadedFile, *, kind: str) -> None:
     if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(too_large_message(settings.MAX_UPLOAD_BYTES))
     if upload.size == 0:
         raise DomainError(f"The {kind} file is empty.")
+
+
+def _check_upload(upload: UploadedFile, *, kind: str) -> None:
+    """The cheap checks of the request (size, type by content, polyglots); the face and speech
+    gates run in the worker, and a refusal reaches the person through the check-in's status."""
+    _check_size(upload, kind=kind)
     upload.seek(0)
     if kind == "image":
-        inference.validate_image_upload(upload)
+        inference.check_image_upload(upload)
     else:
-        inference.validate_audio_upload(upload)
+        inference.check_audio_upload(upload)
     upload.seek(0)
 
 
@@ -79,7 +85,7 @@ def _burst_upload(frames: Sequence[UploadedFile]) -> ContentFile:
         )
     if any(frame.size == 0 for frame in frames):
         raise DomainError("A frame of the burst is empty.")
-    return ContentFile(inference.validate_burst_upload(frames), name="burst.zip")
+    return ContentFile(inference.check_burst_upload(frames), name="burst.zip")
 
 
 def checkin_photo_check(*, image: UploadedFile) -> None:
@@ -90,7 +96,9 @@ def checkin_photo_check(*, image: UploadedFile) -> None:
     the retake message) or ``ModelUnavailable``; returns None when the photo would be accepted.
     The bytes are read in memory and dropped: nothing is written, no row, no file.
     """
-    _check_upload(image, kind="image")
+    _check_size(image, kind="image")
+    image.seek(0)
+    inference.validate_image_upload(image)
 
 
 MEDIA_NAMES = {"image": "a face image ('image')", "audio": "a voice clip ('audio')"}

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from metrics.models import CheckIn
+from metrics.tasks import score_checkin
 
 from .media import audio_upload, image_upload, png_bytes
 
@@ -50,7 +51,6 @@ def test_a_burst_is_stored_as_one_archive_scored_and_forgotten(
         ({"frames": _frames(2)}, 400, "A burst has 3 to 24 frames; got 2."),
         ({"frames": _frames(3), "image": image_upload()}, 400, "not both"),
         ({"frames": _frames(25, size=64)}, 413, "Send at most 24 frames."),
-        ({"frames": _frames(3, face=False)}, 400, "face"),
     ],
 )
 def test_a_bad_burst_is_refused_with_a_reason_and_nothing_is_stored(
@@ -60,6 +60,18 @@ def test_a_bad_burst_is_refused_with_a_reason_and_nothing_is_stored(
     assert response.status_code == status, response.json()
     assert message in str(response.json())
     assert not CheckIn.objects.exists()
+
+
+def test_a_burst_without_a_face_is_refused_when_scored_and_forgotten(
+    tiny_models, employee, api_client_for, settings
+):
+    client = api_client_for(employee)
+    response = client.post(SYNC, {"frames": _frames(3, face=False)}, format="multipart")
+    assert response.status_code == 202, response.json()  # the face gate runs in the worker
+    assert score_checkin.run(response.json()["id"]) == "failed"
+    status = client.get(response.json()["status_url"]).json()
+    assert status["status"] == "failed" and "face" in status["failure_reason"]
+    assert not any(p.is_file() for p in Path(settings.MEDIA_ROOT).rglob("*"))
 
 
 def test_frames_share_one_files_size_budget(tiny_models, employee, api_client_for, settings):
