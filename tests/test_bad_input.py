@@ -13,6 +13,7 @@ from PIL import Image
 from excuses.models import ExcuseEmail
 from inference.tests.media import SPEECH_FIXTURES, not_speech, speech, speech_fixture
 from metrics.models import CheckIn, DailyMetric
+from metrics.tasks import score_checkin
 from metrics.tests.media import png_bytes, wav_bytes
 
 SYNC_URL = "/api/v1/sync/"
@@ -59,18 +60,6 @@ UPLOAD_CORPUS = {
     "zero-byte image": ({"image": ("face.png", b"")}, 400, "empty"),
     "zero-byte audio": ({"audio": ("voice.wav", b"")}, 400, "empty"),
     "text renamed .wav": ({"audio": ("voice.wav", b"hello, this is not audio" * 20)}, 415, "audio"),
-    "silence": ({"audio": ("voice.wav", audio_bytes(np.zeros(16000 * 3)))}, 400, "silent"),
-    "0.2 s clip": ({"audio": ("voice.wav", wav_bytes(seconds=0.2))}, 400, "at least 1 s"),
-    "0.6 s of speech in 5 s of silence": (
-        {"audio": ("voice.wav", audio_bytes(speech(0.6, pad=2.2)))},
-        400,
-        "could not hear enough speech",
-    ),
-    **{
-        f"{name} (no speech)": ({"audio": ("voice.wav", audio_bytes(clip))}, 400, NO_SPEECH)
-        for name, clip in not_speech().items()
-        if name != "silence"
-    },
     "6 MB file": ({"image": ("face.png", b"\x89PNG" + b"\x00" * 6 * 1024 * 1024)}, 413, "MB"),
     "wrong field names": ({"photo": ("face.png", png_bytes())}, 400, "image"),
     "no files at all": ({"hours_worked": "8"}, 400, "image"),
@@ -89,6 +78,23 @@ UPLOAD_CORPUS = {
         400,
         "meeting_count",
     ),
+}
+
+
+# Well-formed clips the speech gate refuses: accepted by the request (which only checks size,
+# type and decoding), refused when scored. name -> (fields, a phrase of the failure reason)
+REFUSED_WHEN_SCORED = {
+    "silence": ({"audio": ("voice.wav", audio_bytes(np.zeros(16000 * 3)))}, "silent"),
+    "0.2 s clip": ({"audio": ("voice.wav", wav_bytes(seconds=0.2))}, "at least 1 s"),
+    "0.6 s of speech in 5 s of silence": (
+        {"audio": ("voice.wav", audio_bytes(speech(0.6, pad=2.2)))},
+        "could not hear enough speech",
+    ),
+    **{
+        f"{name} (no speech)": ({"audio": ("voice.wav", audio_bytes(clip))}, NO_SPEECH)
+        for name, clip in not_speech().items()
+        if name != "silence"
+    },
 }
 
 
@@ -122,6 +128,24 @@ def test_bad_uploads_get_a_clear_4xx_and_leave_nothing(
     assert stored_files(settings) == []
 
 
+@pytest.mark.parametrize("case", sorted(REFUSED_WHEN_SCORED))
+def test_clips_without_enough_speech_are_refused_when_scored_and_forgotten(
+    case, api_client_for, employee, tiny_models, settings
+):
+    fields, phrase = REFUSED_WHEN_SCORED[case]
+    client = api_client_for(employee)
+
+    response = client.post(SYNC_URL, multipart(fields), format="multipart")
+
+    assert response.status_code == 202, response.content[:400]
+    assert score_checkin.run(response.json()["id"]) == "failed"
+    status = client.get(response.json()["status_url"]).json()
+    assert status["status"] == "failed"
+    assert phrase.lower() in status["failure_reason"].lower(), status
+    assert not DailyMetric.objects.exists()
+    assert stored_files(settings) == []
+
+
 SPEECH_CLIPS = {
     **{name: speech_fixture(name) for name in SPEECH_FIXTURES},
     "2 s of speech in 5 s of silence": speech(2.0, pad=1.5),
@@ -138,7 +162,7 @@ def test_real_speech_is_accepted(case, api_client_for, employee, tiny_models):
     assert CheckIn.objects.get().audio
 
 
-def test_without_the_speech_detector_voice_clips_are_refused_with_503(
+def test_without_the_speech_detector_voice_clips_wait_for_a_retry(
     api_client_for, employee, tiny_models, settings, tmp_path
 ):
     from inference import vad
@@ -146,21 +170,27 @@ def test_without_the_speech_detector_voice_clips_are_refused_with_503(
     settings.VAD_MODEL_PATH = tmp_path / "silero_vad.onnx"
     vad.reset()
     fields = {"audio": ("voice.wav", wav_bytes())}
+    client = api_client_for(employee)
 
-    response = api_client_for(employee).post(SYNC_URL, multipart(fields), format="multipart")
+    response = client.post(SYNC_URL, multipart(fields), format="multipart")
 
-    assert response.status_code == 503
-    assert "Speech detection is unavailable" in response.json()["detail"]
-    assert not CheckIn.objects.exists()
-    assert stored_files(settings) == []
+    assert response.status_code == 202
+    assert score_checkin.run(response.json()["id"]) == "failed"
+    status = client.get(response.json()["status_url"]).json()
+    assert "Speech detection is unavailable" in status["failure_reason"]
+    # Not the clip's fault: it is kept for ``manage.py retry_checkins`` once the model is back.
+    assert CheckIn.objects.get().audio and len(stored_files(settings)) == 1
 
 
 def test_after_the_whole_corpus_a_good_checkin_still_scores(
     api_client_for, employee, tiny_models, settings, django_capture_on_commit_callbacks
 ):
     client = api_client_for(employee)
-    for fields, _, _ in UPLOAD_CORPUS.values():
-        client.post(SYNC_URL, multipart(fields), format="multipart")
+    with django_capture_on_commit_callbacks(execute=True):
+        for fields, _, _ in UPLOAD_CORPUS.values():
+            client.post(SYNC_URL, multipart(fields), format="multipart")
+        for fields, _ in REFUSED_WHEN_SCORED.values():
+            client.post(SYNC_URL, multipart(fields), format="multipart")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -173,7 +203,7 @@ def test_after_the_whole_corpus_a_good_checkin_still_scores(
         )
 
     assert response.status_code == 202, response.content
-    checkin = CheckIn.objects.get()
+    checkin = CheckIn.objects.get(pk=response.json()["id"])
     assert checkin.status == CheckIn.Status.DONE, (checkin.failure_reason, checkin.attempts)
     assert stored_files(settings) == []  # media deleted after scoring
 
