@@ -18,6 +18,7 @@ Django model: it can be imported before the apps are ready.
 from __future__ import annotations
 
 import hashlib
+import platform
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,8 +119,8 @@ _hashes: dict[tuple[str, int, int], str] = {}
 
 def session_options(*, threads: int | None = None) -> Any:
     """The options of every session: ``threads`` intra-op threads (default
-    ``ORT_INTRA_OP_THREADS``), one inter-op thread, sequential, every graph optimisation and
-    exact int8 kernels."""
+    ``ORT_INTRA_OP_THREADS``), one inter-op thread, sequential, every graph optimisation, and
+    exact int8 kernels where the CPU needs them (``exact_int8_kernels_needed``)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -128,12 +129,48 @@ def session_options(*, threads: int | None = None) -> Any:
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Exact int8 matrix products. On x86 without VNNI (AVX2, AVX-512 without VNNI) the default
-    # U8S8 kernel adds pairs of products in saturating 16-bit lanes, which moved the int8
-    # fatigue CNN's P(fatigued) by up to 0.03 on the test photos; the exact kernel costs no
-    # measurable time on a check-in's 3-crop batch and gives what the browser computes.
-    options.add_session_config_entry(X64_QUANT_PRECISION, "1")
+    if exact_int8_kernels_needed():
+        options.add_session_config_entry(X64_QUANT_PRECISION, "1")
     return options
+
+
+# CPU flags (Linux /proc/cpuinfo names) whose int8 dot products sum in 32 bits.
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def cpu_flags() -> frozenset[str] | None:
+    """This x86 CPU's feature flags from ``/proc/cpuinfo``; None where they cannot be read."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.partition(":")[2].split())
+    return None
+
+
+def exact_int8_kernels_needed(
+    *, setting: str | None = None, machine: str | None = None, flags: frozenset[str] | None = None
+) -> bool:
+    """Whether sessions need ONNX Runtime's exact int8 kernels (``session.x64quantprecision``).
+
+    On x86 without VNNI (AVX2, AVX-512 without VNNI) the default U8S8 kernel adds pairs of
+    products in saturating 16-bit lanes, which moved the int8 fatigue CNN's P(fatigued) by up
+    to 0.03 on the test photos; there the exact kernel is required and costs no measurable time
+    on a check-in's 3-crop batch. With VNNI the default kernel sums in 32 bits (exact, as the
+    browser's WebAssembly does) and the exact one is about 3 times slower, so it is left off;
+    other architectures (ARM's dot-product kernels) sum exactly too. ``ORT_EXACT_INT8``
+    (``auto``, ``on``, ``off``) overrides; where the flags cannot be read, ``auto`` is exact.
+    """
+    choice = (setting if setting is not None else settings.ORT_EXACT_INT8).lower()
+    if choice in ("on", "off"):
+        return choice == "on"
+    machine = (machine if machine is not None else platform.machine()).lower()
+    if machine not in ("x86_64", "amd64", "i686", "x86"):
+        return False
+    flags = flags if flags is not None else cpu_flags()
+    return flags is None or not (flags & VNNI_FLAGS)
 
 
 def new_session(source: Path | bytes, *, threads: int | None = None) -> Any:

@@ -319,6 +319,9 @@ CELERY_BEAT_SCHEDULE = {
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(BASE_DIR / "models")))
 # ONNX Runtime threads per session: worker concurrency x threads must not exceed cores.
 ORT_INTRA_OP_THREADS = env.int("ORT_INTRA_OP_THREADS", default=1)
+# Exact int8 kernels: "auto" uses them on x86 CPUs without VNNI only (where the fast ones
+# saturate), "on" everywhere, "off" nowhere (see inference.sessions.exact_int8_kernels_needed).
+ORT_EXACT_INT8 = env.str("ORT_EXACT_INT8", default="auto")
 # The bundled voice-activity model (Silero VAD, pinned by sha256 in inference/vad.py). Not under
 # MODELS_DIR: that folder holds registered, replaceable models and may be a separate volume.
 VAD_MODEL_PATH = Path(
