@@ -169,8 +169,11 @@ def servers(
         stdout=(work / "web.log").open("w"),
         stderr=subprocess.STDOUT,
     )
+    # The web process answers people; scoring can wait a moment. On a shared machine the worker
+    # runs at a lower CPU priority so it never delays an upload (in production it has its own
+    # cores or container).
     worker = subprocess.Popen(
-        celery_worker_command("resonance", "--concurrency=1"),
+        ["nice", "-n", "10", *celery_worker_command("resonance", "--concurrency=1")],
         cwd=ROOT,
         env=env,
         stdout=worker_log.open("w"),

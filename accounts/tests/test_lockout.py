@@ -63,3 +63,21 @@ def test_the_login_page_shows_a_lockout_page(client, employee, settings):
 
     assert response.status_code == 429
     assert b"Too many failed sign-in attempts" in response.content
+
+
+def test_a_stranger_elsewhere_cannot_lock_someone_out(api_client, employee, password, settings):
+    """Lockouts are keyed on the username and the address together: failures from one address
+    lock that address out of that account, not the account's owner at their own address."""
+    stranger = {"REMOTE_ADDR": "203.0.113.9"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api_client.post(
+            TOKEN_URL,
+            {"username": employee.username, "password": "wrong"},
+            format="json",
+            **stranger,
+        )
+    again = {"username": employee.username, "password": password}
+    assert api_client.post(TOKEN_URL, again, format="json", **stranger).status_code == 429
+
+    owner = {"REMOTE_ADDR": "198.51.100.7"}
+    assert api_client.post(TOKEN_URL, again, format="json", **owner).status_code == 200
