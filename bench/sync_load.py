@@ -1,4 +1,5 @@
-"""Load test of the check-in path: gunicorn + PostgreSQL + Redis + one Celery worker.
+"""Load test of the check-in path: gunicorn + PostgreSQL + Redis + one Celery worker + the
+outbox relay.
 
     .venv/bin/python bench/sync_load.py                      # 2,000 check-ins, 20 clients
     .venv/bin/python bench/sync_load.py --checkins 500 --clients 10 --models tiny
@@ -7,7 +8,8 @@ Everything runs on 127.0.0.1 only. The script (re)creates the PostgreSQL databas
 ``resonance_bench_sync``, registers models (``--models starter`` runs ``setup_models``;
 ``tiny`` registers the tiny test models; ``auto``, the default, uses the starter models when all
 three kinds are bundled and says so), creates one employee per client, then starts
-gunicorn (2 workers) and one Celery worker (concurrency 1) on Redis (``--redis``, default DB 3,
+gunicorn (``--web-workers``, 3), the outbox relay and one Celery worker (concurrency 1, at a
+lower CPU priority than the web) on Redis (``--redis``, default DB 3,
 flushed first; never the database of the tests or of another benchmark, whose workers would
 consume these tasks). Each client posts a face image and a voice clip with a self-report over a
 keep-alive connection, as fast as the server accepts them (bounded: ``--checkins`` in total).
@@ -127,6 +129,7 @@ def main() -> int:
         help="Total requests per second, spread over the clients (0 = as fast as accepted).",
     )
     parser.add_argument("--drain-timeout", type=float, default=1800)
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn sync workers.")
     args = parser.parse_args()
     if not 1 <= args.clients <= 100 or not 1 <= args.checkins <= 20000:
         parser.error("--clients must be 1-100 and --checkins 1-20000 (bounded load)")
@@ -135,7 +138,11 @@ def main() -> int:
     tokens = _create_clients(args.clients)
     body, ctype = multipart_checkin_body()
 
-    web_args = ("--access-logfile=-", "--access-logformat=%(s)s %(M)s")
+    web_args = (
+        "--access-logfile=-",
+        "--access-logformat=%(s)s %(M)s",
+        f"--workers={args.web_workers}",  # the last --workers given wins
+    )
     with servers(env, args.port, work, web_args=web_args):
         jobs = list(range(args.checkins))
         lock = threading.Lock()
@@ -168,6 +175,7 @@ def main() -> int:
     result = {
         "checkins": args.checkins,
         "clients": args.clients,
+        "web_workers": args.web_workers,
         "target_rate_per_s": args.rate or "unpaced",
         "models": models_used,
         "payload_bytes": len(body),
