@@ -117,10 +117,17 @@ _loaded: dict[str, LoadedModel] = {}
 _hashes: dict[tuple[str, int, int], str] = {}
 
 
-def session_options(*, threads: int | None = None) -> Any:
+# A model's ``quantization`` (its sidecar) when its int8 weights use 7 bits (ONNX Runtime's
+# ``reduce_range``): pairs of u8 x s7 products fit 16 bits, so the fast kernels are exact on
+# every CPU and such a model never needs the slow exact ones.
+REDUCED_RANGE_QUANTIZATION = "static-qdq-int8-reduced-range"
+
+
+def session_options(*, threads: int | None = None, exact_int8: bool | None = None) -> Any:
     """The options of every session: ``threads`` intra-op threads (default
     ``ORT_INTRA_OP_THREADS``), one inter-op thread, sequential, every graph optimisation, and
-    exact int8 kernels where the CPU needs them (``exact_int8_kernels_needed``)."""
+    exact int8 kernels where the CPU needs them (``exact_int8_kernels_needed``) unless
+    ``exact_int8`` is False (a model whose int8 weights cannot saturate the fast ones)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -129,7 +136,7 @@ def session_options(*, threads: int | None = None) -> Any:
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if exact_int8_kernels_needed():
+    if exact_int8 is not False and exact_int8_kernels_needed():
         options.add_session_config_entry(X64_QUANT_PRECISION, "1")
     return options
 
@@ -173,14 +180,18 @@ def exact_int8_kernels_needed(
     return flags is None or not (flags & VNNI_FLAGS)
 
 
-def new_session(source: Path | bytes, *, threads: int | None = None) -> Any:
+def new_session(
+    source: Path | bytes, *, threads: int | None = None, exact_int8: bool | None = None
+) -> Any:
     """An uncached, unverified CPU session of an ONNX file or its bytes, with
     ``session_options`` (training, benchmarks, registration checks)."""
     import onnxruntime
 
     model = source if isinstance(source, bytes) else str(source)
     return onnxruntime.InferenceSession(
-        model, sess_options=session_options(threads=threads), providers=["CPUExecutionProvider"]
+        model,
+        sess_options=session_options(threads=threads, exact_int8=exact_int8),
+        providers=["CPUExecutionProvider"],
     )
 
 
@@ -229,7 +240,8 @@ def _load(model: ModelFile, metadata: dict[str, Any]) -> LoadedModel:
         raise ModelUnavailable(model.refusal(model, "altered", ""))
     try:
         # Built from the bytes that were checked, not from a second read of the file.
-        session = new_session(data)
+        reduced = metadata.get("quantization") == REDUCED_RANGE_QUANTIZATION
+        session = new_session(data, exact_int8=False if reduced else None)
     except Exception as exc:  # onnxruntime raises untyped errors for unloadable graphs
         raise ModelUnavailable(model.refusal(model, "unloadable", str(exc))) from exc
     return LoadedModel(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inference import fatigue as pipeline
+from inference.sessions import REDUCED_RANGE_QUANTIZATION
 from training import cards, dedup
 from training.config import TrainOptions, TrainResult
 from training.datasets import FATIGUE_LABEL_MAP, FATIGUE_LABELS, ImageSample
@@ -74,7 +75,9 @@ def sidecar(run: FatigueRun) -> dict[str, Any]:
             "pipeline": pipeline.PIPELINE,
             "combiner": run.combiner,
             "output": "probabilities",
-            "quantization": "static-qdq-int8" if run.shipped.variant == "int8" else "none",
+            "quantization": (
+                REDUCED_RANGE_QUANTIZATION if run.shipped.variant == "int8" else "none"
+            ),
         },
         metrics={
             "accuracy": metrics["all"]["accuracy"],

@@ -21,6 +21,7 @@ from bench.inference.common import (
 )
 from bench.inference.models import write_sidecar
 from bench.inference.networks import ExportedCnn
+from inference.sessions import REDUCED_RANGE_QUANTIZATION
 from training.artifacts import OnnxSession
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def register_models(work: Path, *, cnn_int8: Path, burnout_path: Path) -> None:
             "preprocessing": dict(FATIGUE_PREPROCESSING),
             "pipeline": fatigue_pipeline.PIPELINE,
             "combiner": _starter_combiner(),
+            "quantization": REDUCED_RANGE_QUANTIZATION,  # quantized by this benchmark
         },
     )
     voice_meta = json.loads(STARTER_VOICE_SIDECAR.read_text())

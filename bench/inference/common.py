@@ -3,6 +3,7 @@ ONNX Runtime sessions with the benchmark's thread settings."""
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -108,9 +109,23 @@ def fatigued_rows(logits: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(logits[:, 0] - logits[:, 1]))
 
 
+def _exact_int8(path: Path) -> bool | None:
+    """False for a model of this benchmark's own quantizing (no sidecar, or one saying 7-bit
+    weights); None (the CPU decides) for a model whose sidecar says otherwise."""
+    from inference.sessions import REDUCED_RANGE_QUANTIZATION
+
+    sidecar = path.with_suffix(".json")
+    if not sidecar.exists():
+        return False
+    quantization = json.loads(sidecar.read_text()).get("quantization")
+    return False if quantization == REDUCED_RANGE_QUANTIZATION else None
+
+
 def ort_session(path: Path, threads: int) -> OnnxSession:
-    """A session with the server's options (``inference.sessions``) and ``threads``."""
+    """A session with the server's options (``inference.sessions``) and ``threads``; the int8
+    models this benchmark quantizes have 7-bit weights and never need the exact kernels, the
+    shipped ones are taken as their sidecars say."""
     from inference.sessions import new_session
 
-    session: OnnxSession = new_session(path, threads=threads)
+    session: OnnxSession = new_session(path, threads=threads, exact_int8=_exact_int8(path))
     return session

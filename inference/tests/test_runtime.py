@@ -31,11 +31,14 @@ def test_it_caps_intra_op_threads_from_settings(tiny_models, settings):
     assert options.inter_op_num_threads == 1
 
 
-def test_sessions_use_exact_int8_kernels(tiny_models):
-    # Without it, x86 CPUs lacking VNNI saturate int8 sums and the fatigue score drifts.
+def test_sessions_use_exact_int8_kernels_where_the_cpu_needs_them(tiny_models):
+    # Without them, x86 CPUs lacking VNNI saturate int8 sums and the fatigue score drifts.
+    from inference.sessions import exact_int8_kernels_needed
+    from inference.tests.test_int8_kernels import uses_exact_kernels
+
     options = runtime.get_model("fatigue").session.get_session_options()
 
-    assert options.get_session_config_entry(runtime.X64_QUANT_PRECISION) == "1"
+    assert uses_exact_kernels(options) is exact_int8_kernels_needed()
 
 
 def test_reset_drops_cached_sessions(tiny_models):

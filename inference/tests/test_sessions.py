@@ -10,6 +10,7 @@ from inference import face, runtime, sessions, vad, voice_features
 from inference.errors import ModelUnavailable
 from inference.face_models import face_session
 from inference.testing import fatigue_graph
+from inference.tests.test_int8_kernels import uses_exact_kernels
 from training import artifacts
 
 BUNDLED = {
@@ -46,7 +47,7 @@ def counted_builds(monkeypatch):
 def assert_shared_options(session, threads):
     options = session.get_session_options()
     # Without exact int8 kernels, x86 CPUs lacking VNNI saturate int8 sums and scores drift.
-    assert options.get_session_config_entry(sessions.X64_QUANT_PRECISION) == "1"
+    assert uses_exact_kernels(options) is sessions.exact_int8_kernels_needed()
     assert options.intra_op_num_threads == threads
     assert options.inter_op_num_threads == 1
 
@@ -71,11 +72,13 @@ def test_it_builds_bundled_models_with_the_shared_options(settings, family):
 def test_training_and_the_bench_use_the_shared_options(tiny_file):
     from bench.inference.common import ort_session
 
-    for session in (
-        artifacts.ort_session(tiny_file.path, threads=3),
-        ort_session(tiny_file.path, 3),
-    ):
-        assert_shared_options(session, threads=3)
+    assert_shared_options(artifacts.ort_session(tiny_file.path, threads=3), threads=3)
+    # The bench's own int8 models (no sidecar) have 7-bit weights: the fast kernels are exact.
+    bench = ort_session(tiny_file.path, 3).get_session_options()
+    assert not uses_exact_kernels(bench) and bench.intra_op_num_threads == 3
+    # A model whose sidecar says full-range int8 gets what the CPU needs, as the server's do.
+    tiny_file.path.with_suffix(".json").write_text('{"quantization": "static-qdq-int8"}')
+    assert_shared_options(ort_session(tiny_file.path, 3), threads=3)
 
 
 def test_it_builds_a_session_once_and_reuses_it(tiny_file, counted_builds):
