@@ -21,7 +21,6 @@ from bench.inference.common import (
 )
 from bench.inference.models import write_sidecar
 from bench.inference.networks import ExportedCnn
-from inference.sessions import REDUCED_RANGE_QUANTIZATION
 from training.artifacts import OnnxSession
 
 if TYPE_CHECKING:
@@ -58,6 +57,7 @@ def register_models(work: Path, *, cnn_int8: Path, burnout_path: Path) -> None:
 
     from inference import fatigue as fatigue_pipeline
     from inference.registry import register_model_file
+    from inference.sessions import REDUCED_RANGE_QUANTIZATION
     from inference.testing import BURNOUT_FEATURES
 
     registry = work / "registry"
