@@ -20,13 +20,24 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
-
-import opendp.prelude as dp
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from resonance import indicators
 
-# Clamping and sums of floats are in OpenDP's "contrib" set (vetted, not yet proven).
-dp.enable_features("contrib")
+if TYPE_CHECKING:
+    import opendp.prelude as dp
+
+
+@functools.cache
+def _opendp() -> ModuleType:
+    """OpenDP, imported on first use: importing it loads about 1.7 s of modules that a web or
+    worker process needs only when something is published."""
+    import opendp.prelude
+
+    # Clamping and sums are in OpenDP's "contrib" set (vetted, not yet proven).
+    opendp.prelude.enable_features("contrib")
+    return opendp.prelude
 
 # (lowest share in the band, label, the value the heatmap colours the band with)
 PARTICIPATION_BANDS: tuple[tuple[float, str, float], ...] = (
@@ -45,12 +56,14 @@ _CONTRIBUTOR_EDGES = (10, 20, 50, 100, 200, 500, 1000)
 
 
 def _float_vectors() -> dp.Domain:
+    dp = _opendp()
     return dp.vector_domain(dp.atom_domain(T=float, nan=False))
 
 
 @functools.lru_cache(maxsize=64)
 def count_measurement(epsilon: float) -> dp.Measurement:
     """Count of records with discrete Laplace noise, ``epsilon``-DP for one record."""
+    dp = _opendp()
     count = dp.t.make_count(_float_vectors(), dp.symmetric_distance())
     scale = dp.binary_search_param(
         lambda s: count >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
@@ -66,6 +79,7 @@ STEPS_PER_HALF_RANGE = 500
 def centred_sum_measurement(epsilon: float) -> dp.Measurement:
     """Sum of integers clamped to ``[-STEPS_PER_HALF_RANGE, STEPS_PER_HALF_RANGE]`` plus
     discrete Laplace noise (sensitivity ``STEPS_PER_HALF_RANGE``)."""
+    dp = _opendp()
     space = (dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance())
     bound = STEPS_PER_HALF_RANGE
     clamped_sum = space >> dp.t.then_clamp((-bound, bound)) >> dp.t.then_sum()
