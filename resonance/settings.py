@@ -287,6 +287,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_DEFAULT_QUEUE = "resonance"
+# Where Celery beat keeps its last-run times: under var/, not the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The whole periodic schedule, in one place, in CELERY_TIMEZONE.
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-checkins": {

@@ -39,6 +39,7 @@ def _opendp() -> ModuleType:
     opendp.prelude.enable_features("contrib")
     return opendp.prelude
 
+
 # (lowest share in the band, label, the value the heatmap colours the band with)
 PARTICIPATION_BANDS: tuple[tuple[float, str, float], ...] = (
     (0.75, "75% or more", 0.875),

@@ -10,13 +10,15 @@ from django.db import connection
 
 from bench.celery_worker import celery_worker_command, outbox_relay_command
 from metrics.models import CheckIn, DailyMetric
-from tests.support.servers import reset_connection_pools
+from tests.support.servers import PrivateRedis, reset_connection_pools
 
 from .media import audio_upload, image_upload
 
 pytestmark = pytest.mark.integration
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+# A Redis database the test run was given (CI: TEST_REDIS_URL); without one the test starts
+# its own redis-server, so it never empties a database someone else uses.
+GIVEN_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,16 +29,25 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def redis_broker():
+def redis_broker(tmp_path):
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    if GIVEN_REDIS_URL is None:
+        server = PrivateRedis(tmp_path)
+        try:
+            server.start()
+        except RuntimeError as exc:
+            pytest.skip(f"Set TEST_REDIS_URL or install redis-server: {exc}")
+        yield server.url
+        server.stop()
+        return
+    client = redis.Redis.from_url(GIVEN_REDIS_URL, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.exceptions.ConnectionError as exc:
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    client.flushdb()  # this database number belongs to these tests
-    yield REDIS_URL
+        pytest.skip(f"Redis is not reachable at {GIVEN_REDIS_URL}: {exc}")
+    client.flushdb()  # the database the run was given for these tests
+    yield GIVEN_REDIS_URL
     client.flushdb()
 
 
@@ -58,7 +69,7 @@ def celery_worker_process(publish_to_broker, settings, tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_BROKER_URL": publish_to_broker.conf.broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "RESONANCE_VAR_DIR": str(tmp_path / "var"),
