@@ -122,3 +122,43 @@ def test_two_relays_never_take_the_same_message(transactional_db, broker_at, red
         release.set()
         other.join()
     assert outbox_queued(TASK) == [[1, "2026-12-06"]]
+
+
+@pytest.fixture
+def hung_broker():
+    """A broker that accepts connections and never answers (a stuck Redis, a black-holed
+    network): anything that talks to it waits for its timeouts."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+
+
+def test_a_hung_broker_never_holds_a_checkin_request(
+    db,
+    broker_at,
+    hung_broker,
+    tiny_models,
+    employee,
+    api_client_for,
+    django_capture_on_commit_callbacks,
+):
+    import time
+
+    from metrics.tests.media import audio_upload, image_upload
+
+    broker_at(hung_broker)
+    started = time.monotonic()
+    # Whatever the request would do after its commit runs too, as in production.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client_for(employee).post(
+            "/api/v1/sync/", {"image": image_upload(), "audio": audio_upload()}, format="multipart"
+        )
+    seconds = time.monotonic() - started
+
+    assert response.status_code == 202, response.content
+    assert seconds < 2, seconds  # publishing to this broker would wait 5 s or more
+    assert outbox_queued("metrics.tasks.score_checkin") == [[response.json()["id"]]]
