@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from outbox.services import outbox_add
 
-from .services.acknowledgement import alerts_erase_for_user
+from .services.acknowledgement import alerts_erase_for_user, alerts_export_for_user
 
 EVALUATE_PERSON_TASK = "alerts.tasks.evaluate_alerts_after_checkin"
 EVALUATE_TEAMS_TASK = "alerts.tasks.evaluate_team_alerts"
@@ -27,6 +27,11 @@ def evaluate_after_metrics_changed(
 def erase_alerts_of(sender: object, *, user: User, **kwargs: Any) -> dict[str, int]:
     """The person's individual alerts go with the data they were raised from."""
     return {"alerts": alerts_erase_for_user(user=user)}
+
+
+def export_alerts_of(sender: object, *, user: User, **kwargs: Any) -> dict[str, list[dict]]:
+    """The person's own alerts, for their data export (team alerts are not theirs)."""
+    return {"alerts": alerts_export_for_user(user=user)}
 
 
 def evaluate_after_publication(sender: object, *, team_ids: list[int], **kwargs: Any) -> None:

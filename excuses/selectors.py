@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -81,3 +82,30 @@ def excuse_counts(*, user: User | AnonymousUser) -> dict[str, dict[str, int]]:
         counts[field] = {row[field]: row["n"] for row in rows}
     counts["total"] = {"all": ExcuseEmail.objects.count()}
     return counts
+
+
+def export_excuses_of(sender: object, *, user: User, **kwargs: Any) -> dict[str, list[dict]]:
+    """The person's saved meeting-excuse emails, oldest first (a receiver of
+    ``metrics.signals.personal_data_exporting``, for their data export)."""
+    return {
+        "meeting_excuses": [
+            dict(row)
+            for row in ExcuseEmail.objects.filter(user=user)
+            .order_by("created_at")
+            .values(
+                "id",
+                "created_at",
+                "meeting_title",
+                "organizer_name",
+                "meeting_time",
+                "reason",
+                "tone",
+                "propose_alternative",
+                "offer_async_update",
+                "language",
+                "subject",
+                "body",
+                "backend",
+            )
+        ]
+    }

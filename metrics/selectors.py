@@ -1,7 +1,7 @@
 """Reads for check-ins and daily metrics; every function returns only the acting user's rows."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 
@@ -16,6 +16,7 @@ from .models import (
     score_fields,
     self_report_fields,
 )
+from .signals import personal_data_exporting
 
 
 def checkins_for(*, user: User) -> QuerySet[CheckIn]:
@@ -56,6 +57,7 @@ def checkin_export_fields() -> tuple[str, ...]:
         "created_at",
         "local_date",
         "status",
+        "source",
         *self_report_fields(),
         *score_fields(),
         "burst",
@@ -93,6 +95,7 @@ def my_data_export(*, user: User) -> dict[str, Any]:
             "wfh_available": user.wfh_available,
             "email_alerts": user.email_alerts,
             "email_reminders": user.email_reminders,
+            "scores_on_device": user.scores_on_device,
         },
         "checkins": [
             {
@@ -109,7 +112,26 @@ def my_data_export(*, user: User) -> dict[str, Any]:
         ],
         # Who opened or changed the user's records (admins); team views are not per person.
         "access_log": access_log_export(user),
+        # What other apps hold about the person (their alerts, saved meeting-excuse emails).
+        **_exported_elsewhere(user),
     }
+
+
+def _exported_elsewhere(user: User) -> dict[str, list[dict[str, Any]]]:
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for _receiver, exported in personal_data_exporting.send(sender=User, user=user):
+        # Signal.send is typed for any signal; this one's receivers return sections of records.
+        for name, records in cast(dict[str, list[dict[str, Any]]], exported).items():
+            sections[name] = [{k: _plain(v) for k, v in record.items()} for record in records]
+    return sections
+
+
+# CSV record names of the export's other sections.
+EXTRA_SECTION_RECORDS = {
+    "access_log": "access",
+    "alerts": "alert",
+    "meeting_excuses": "meeting_excuse",
+}
 
 
 def my_data_csv_rows(*, user: User) -> tuple[list[str], list[list[Any]]]:
@@ -127,4 +149,11 @@ def my_data_csv_rows(*, user: User) -> tuple[list[str], list[list[Any]]]:
         rows.append(["checkin", None, None, *(item.get(c) for c in columns)])
     for item in data["daily_metrics"]:
         rows.append(["daily_metric", None, None, *(item.get(c) for c in columns)])
+    # Records of other shapes (the access log, other apps' sections): one row per field, each
+    # record's rows starting with its number in the section.
+    for section in sorted(set(data) - {"profile", "checkins", "daily_metrics"}):
+        record = EXTRA_SECTION_RECORDS.get(section, section)
+        for number, item in enumerate(data[section], start=1):
+            rows.append([record, "#", number, *blank])
+            rows += [[record, key, value, *blank] for key, value in item.items()]
     return header, rows

@@ -15,3 +15,8 @@ daily_metrics_changed = Signal()
 # mapping of what it deleted to how many rows, e.g. ``{"alerts": 2}``; an exception rolls the
 # whole erasure back.
 personal_data_erasing = Signal()
+
+# Sent when a person exports their data, so other apps add what they hold about them. Keyword
+# argument: ``user``. Each receiver returns a mapping of section name to a list of JSON-ready
+# records, e.g. ``{"alerts": [{...}]}``.
+personal_data_exporting = Signal()

@@ -239,11 +239,7 @@ def my_data_erase(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, f"Type '{ERASE_CONFIRMATION}' to confirm; nothing was deleted.")
         return redirect("metrics:my-data")
     result = erasure.my_data_erase(user=request.user)
-    messages.success(
-        request,
-        f"Erased {result['checkins']} check-ins, {result['daily_metrics']} daily records and "
-        f"{result['files']} stored files.",
-    )
+    messages.success(request, erasure.erasure_summary(result))
     return redirect("metrics:my-data")
 
 

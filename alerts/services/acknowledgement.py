@@ -1,5 +1,7 @@
 """A manager's acknowledgement of a team alert, and a person's alerts erased on request."""
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +20,29 @@ def alerts_erase_for_user(*, user: User) -> int:
         scope=BurnoutAlert.Scope.INDIVIDUAL, user=user
     ).delete()
     return deleted
+
+
+def alerts_export_for_user(*, user: User) -> list[dict[str, Any]]:
+    """Every individual alert of ``user``, oldest first, as plain values (their data export)."""
+    return [
+        dict(row)
+        for row in BurnoutAlert.objects.filter(scope=BurnoutAlert.Scope.INDIVIDUAL, user=user)
+        .order_by("created_at")
+        .values(
+            "id",
+            "rule",
+            "severity",
+            "status",
+            "message",
+            "snapshot",
+            "window_start",
+            "window_end",
+            "created_at",
+            "acknowledged_at",
+            "resolved_at",
+            "notified_on",
+        )
+    ]
 
 
 @transaction.atomic

@@ -48,3 +48,22 @@ def my_data_erase(*, user: User) -> dict[str, int]:
         **derived,
         "files": len(names),
     }
+
+
+# What each kind of erased row is called, singular and plural (other apps' kinds included).
+ERASED_KINDS = {
+    "checkins": ("check-in", "check-ins"),
+    "daily_metrics": ("daily record", "daily records"),
+    "alerts": ("alert", "alerts"),
+    "files": ("stored file", "stored files"),
+}
+
+
+def erasure_summary(result: dict[str, int]) -> str:
+    """ "Erased 3 check-ins, 2 daily records, 1 alert and 2 stored files." for the person."""
+    parts = []
+    for kind, count in result.items():
+        singular, plural = ERASED_KINDS.get(kind, (kind.replace("_", " "),) * 2)
+        parts.append(f"{count} {singular if count == 1 else plural}")
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return f"Erased {listed}."
