@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Resonance set-up and entry points.
 #   ./run.sh demo   install the runtime only and serve the demo on http://127.0.0.1:8000
+#                   (DEBUG off, private mode offered: see the README)
 #   ./run.sh test   install everything (runtime, training, test tools) and run the whole suite
 #   ./run.sh setup  install everything without running anything
 set -euo pipefail
@@ -14,9 +15,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 install_system_packages() {
   local missing=()
   command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  # npm fetches ONNX Runtime Web (private mode) for the demo and the tests.
+  command -v npm >/dev/null || missing+=(npm)
   if [ "${1:-}" = test ]; then
     command -v chromium >/dev/null || missing+=(chromium)
-    command -v npm >/dev/null || missing+=(npm)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"
@@ -76,8 +78,12 @@ case "${1:-}" in
     # The demo shows every indicator; run it as SIGNAL_PROFILE=eu ./run.sh demo to see the
     # EU profile (no voice, no emotion inference).
     export SIGNAL_PROFILE="${SIGNAL_PROFILE:-standard}"
+    # Like production (no debug pages, static files from WhiteNoise, styled errors), with
+    # scoring on the device offered to every employee (My data), on SQLite with in-process tasks.
+    export DEBUG="${DEBUG:-false}" PRIVATE_MODE="${PRIVATE_MODE:-optional}"
     install_system_packages demo
     install_python_packages base
+    install_node_packages
     prepare_database
     "$PY" manage.py setup_models
     "$PY" manage.py seed_demo

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _opendp() -> ModuleType:
-    """OpenDP, imported on first use: importing it loads about 1.7 s of modules that a web or
-    worker process needs only when something is published."""
+    """OpenDP, imported on first use: where scikit-learn and pandas are installed, importing it
+    loads them too (seconds), which a web or worker process needs only when it publishes."""
     import opendp.prelude
 
     # Clamping and sums are in OpenDP's "contrib" set (vetted, not yet proven).

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from demo.organisation import seed_demo_organisation
+from metrics.models import CheckIn
 from teams.cells import metrics
 from teams.tests.helpers import add_day, publish
 
@@ -44,6 +45,24 @@ def demo(password):
         add_day(members, today - dt.timedelta(days=back), flow=55.0 + 2 * back)
     add_day(members[:2], today - dt.timedelta(days=12), flow=20.0)  # a hidden day
     publish(through=today - dt.timedelta(days=1))
+    # The employee has a history of their own: "My check-ins" lists it, scores and all.
+    for back in range(1, 6):
+        CheckIn.objects.create(
+            user=members[0],
+            status=CheckIn.Status.DONE,
+            local_date=today - dt.timedelta(days=back),
+            fatigue=0.31,
+            stress=0.42,
+            burnout=0.28,
+            flow_score=64.5,
+            hours_worked=8.5,
+            sleep_hours=7.0,
+        )
+    CheckIn.objects.create(
+        user=members[0],
+        status=CheckIn.Status.FAILED,
+        failure_reason="No face found in the photo. Face the camera in good light and retake it.",
+    )
     return {"manager": lead, "employee": members[0]}
 
 

@@ -63,10 +63,26 @@ def test_the_runtime_requirements_hold_no_training_or_test_package():
     assert (ROOT / "requirements.txt").read_text().count("-r requirements/base.txt") == 1
 
 
+def _demo_environment() -> dict[str, str]:
+    """What ``./run.sh demo`` exports before it serves (``export NAME="${NAME:-value}"``)."""
+    demo = (ROOT / "run.sh").read_text().split("\n  demo)", 1)[1].split(";;", 1)[0]
+    return dict(re.findall(r'(\w+)="\$\{\w+:-([^}]*)\}"', demo))
+
+
+def test_the_demo_runs_like_production_and_offers_scoring_on_the_device():
+    assert _demo_environment() == {
+        "SIGNAL_PROFILE": "standard",
+        "DEBUG": "false",
+        "PRIVATE_MODE": "optional",
+    }
+
+
 def test_the_demo_sets_up_and_serves_without_training_or_test_packages(tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}},
+        **_demo_environment(),
         "RESONANCE_VAR_DIR": str(tmp_path),
+        "STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_SETTINGS_MODULE": "resonance.settings",
     }
 
@@ -86,10 +102,22 @@ def test_the_demo_sets_up_and_serves_without_training_or_test_packages(tmp_path)
     assert "voice: starter-" in manage("setup_models")
     assert "Published" in manage("seed_demo")
     manage("check")
+    manage("collectstatic", "--noinput", "-v0")
     served = manage(
         "shell",
         "-c",
         "from django.test import Client; c = Client(); "
-        "print(c.get('/healthz').status_code, c.get('/accounts/login/').status_code)",
+        "missing = c.get('/no-such-page/'); api = c.get('/api/v1/no-such-thing/'); "
+        "print(c.get('/healthz').status_code, c.get('/accounts/login/').status_code, "
+        "missing.status_code, 'URLconf' in missing.content.decode(), "
+        "'Page not found' in missing.content.decode(), api['Content-Type'])",
     )
-    assert served.strip().splitlines()[-1].split() == ["200", "200"]
+    # A styled 404, not Django's debug page listing every URL; JSON under /api/.
+    assert served.strip().splitlines()[-1].split() == [
+        "200",
+        "200",
+        "404",
+        "False",
+        "True",
+        "application/json",
+    ]

@@ -123,3 +123,45 @@ def test_trends_draws_the_chart_without_errors(page, employee, browser_login):
     page.wait_for_selector("#trends-chart .main-svg", timeout=15_000)
     assert page.locator("#trends-chart .scatterlayer .trace").count() >= 2
     assert page.console_errors == []
+
+
+IN_VIEW = """(selector) => {
+    const box = document.querySelector(selector).getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_result_is_brought_into_view_on_a_phone_and_a_laptop(
+    page, employee, browser_login, tiny_models, tmp_path, width
+):
+    image = tmp_path / "face.png"
+    image.write_bytes(png_bytes())
+    page.set_viewport_size({"width": width, "height": 720})
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    page.set_input_files("#id_image", str(image))
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden])", timeout=30_000)
+
+    assert page.text_content("#status-text") == "Scored."
+    assert page.evaluate(IN_VIEW, "#status-text")
+    assert page.evaluate(IN_VIEW, "#result-flow")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_refused_camera_says_so_where_it_can_be_seen(
+    page, employee, browser_login, tiny_models, width
+):
+    page.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () =>"
+        " Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
+    )
+    page.set_viewport_size({"width": width, "height": 720})
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    page.click("#camera-start")
+    page.wait_for_selector("#status-text:has-text('Camera not available')")
+
+    assert "NotAllowedError" in page.text_content("#status-text")
+    assert page.evaluate(IN_VIEW, "#status-text")

@@ -151,3 +151,60 @@ def test_a_photo_without_a_face_is_refused_on_the_device(
     # The animated pattern gives the detector nothing, or nothing the mesh can call a face.
     assert "face found in the photo" in page.text_content("#image-captured")
     assert all("/sync/" not in r["url"] for r in sent if r["method"] == "POST")
+
+
+def test_a_failed_send_says_so_and_the_retry_stores_one_checkin(
+    page, employee, browser_login, tiny_models, private, tmp_path
+):
+    image = tmp_path / "face.png"
+    image.write_bytes(png_bytes())
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.set_input_files("#id_image", str(image))
+    page.route("**/api/v1/sync/", lambda route: route.abort())  # the network drops
+    page.click("#checkin-submit")
+    page.wait_for_selector("#status-text.error", timeout=60_000)
+
+    assert "Sending the scores failed" in page.text_content("#status-text")
+    assert page.is_enabled("#checkin-submit")  # not stuck on "Sending the scores…"
+    assert not CheckIn.objects.exists()
+
+    page.unroute_all()
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    assert page.text_content("#status-text") == "Scored on this device."
+    assert CheckIn.objects.filter(user=employee).count() == 1
+
+
+def test_a_double_click_stores_one_private_checkin(
+    page, employee, browser_login, tiny_models, private, tmp_path
+):
+    image = tmp_path / "face.png"
+    image.write_bytes(png_bytes())
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.set_input_files("#id_image", str(image))
+    page.dblclick("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+    page.wait_for_timeout(1500)  # a second check-in, if one had started, would have landed
+
+    assert CheckIn.objects.filter(user=employee).count() == 1
+
+
+def test_models_that_cannot_load_offer_server_scoring_where_allowed(
+    page, employee, browser_login, tiny_models, private
+):
+    private.PRIVATE_MODE = "optional"
+    employee.scores_on_device = True
+    employee.save(update_fields=["scores_on_device"])
+    browser_login(page, employee)
+    page.route("**/device/manifest/", lambda route: route.fulfill(status=503, body="{}"))
+    page.goto("/checkin/")
+    page.wait_for_selector("#device-loading.error", timeout=30_000)
+
+    assert "could not start" in page.text_content("#device-loading")
+    link = page.locator("#device-loading a")
+    assert "on the server instead" in link.text_content()
+    assert link.get_attribute("href").endswith("/me/data/#on-device")

@@ -48,6 +48,8 @@
     show(statusCard, true);
     statusText.textContent = text;
     statusText.className = isError ? "error" : "";
+    // The card sits below the form: bring it into view, or nothing seems to happen.
+    statusCard.scrollIntoView({ block: "nearest" });
   }
 
   // "Add a face photo, a voice clip, or both." with only what this page takes.
@@ -388,6 +390,7 @@
       if (data.status === "done") {
         setStatus("Scored.", false);
         renderResult(data);
+        statusCard.scrollIntoView({ block: "nearest" });
         return;
       }
       if (data.status === "failed") {
@@ -445,11 +448,16 @@
             done: function (checkin) {
               setStatus("Scored on this device.", false);
               renderResult(checkin);
+              statusCard.scrollIntoView({ block: "nearest" });
+            },
+            // Scoring on the device takes a while: the button stays off until it is over, so
+            // a second click cannot start a second check-in.
+            finish: function () {
+              submitButton.disabled = false;
             },
           },
         })
       );
-      submitButton.disabled = false;
       return;
     }
     submitButton.disabled = true;

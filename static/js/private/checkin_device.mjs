@@ -20,6 +20,7 @@ function setStatus(text, isError) {
   card.hidden = false;
   status.textContent = text;
   status.className = isError ? "error" : "";
+  card.scrollIntoView({ block: "nearest" }); // below the form: bring it into view
 }
 
 function setLoading(text, isError) {
@@ -127,7 +128,8 @@ async function start() {
     form.dataset.deviceReady = "true";
     submit.disabled = false;
   } catch (err) {
-    setLoading("On-device scoring could not start: " + err.message, true);
+    setLoading("On-device scoring could not start: " + err.message + ".", true);
+    offerServerScoring();
     return;
   }
 
@@ -143,8 +145,20 @@ async function start() {
     captured.hidden = false;
   });
 
+  let busy = false;
   form.addEventListener("resonance:submit", async (event) => {
-    const { image, audio, frames } = event.detail;
+    if (busy) return; // a second click while this check-in is scored or sent
+    busy = true;
+    try {
+      await scoreAndSend(event.detail);
+    } finally {
+      busy = false;
+      if (event.detail.finish) event.detail.finish();
+    }
+  });
+
+  async function scoreAndSend(detail) {
+    const { image, audio, frames } = detail;
     const scores = {};
     const versions = {};
     let burst = null;
@@ -180,16 +194,28 @@ async function start() {
     // The page's key: a double click or a resend stores one check-in (the server answers the
     // second with the first). An answer means the next check-in gets a new key.
     const keyInput = form.querySelector("[name=idempotency_key]");
-    const response = await fetch(form.dataset.syncUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: {
-        "Content-Type": "application/json",
-        "X-CSRFToken": csrfToken(),
-        "Idempotency-Key": keyInput ? keyInput.value : "",
-      },
-      body: JSON.stringify({ scores, model_versions: versions, ...(burst ? { burst } : {}), ...numbers() }),
-    });
+    let response;
+    try {
+      response = await fetch(form.dataset.syncUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRFToken": csrfToken(),
+          "Idempotency-Key": keyInput ? keyInput.value : "",
+        },
+        body: JSON.stringify({ scores, model_versions: versions, ...(burst ? { burst } : {}), ...numbers() }),
+      });
+    } catch (err) {
+      // No answer: the same key goes with the retry, so a check-in that did arrive is not
+      // stored twice.
+      setStatus(
+        "Sending the scores failed (" + err.message + "). Check the connection and press " +
+          "Check in again; your photo and clip never left this device.",
+        true
+      );
+      return;
+    }
     if (keyInput) keyInput.value = crypto.randomUUID().replaceAll("-", "");
     const body = await response.json().catch(() => ({}));
     if (response.status === 409) {
@@ -200,8 +226,22 @@ async function start() {
       setStatus(body.detail || `The check-in was refused (${response.status}).`, true);
       return;
     }
-    event.detail.done(body);
-  });
+    detail.done(body);
+  }
+}
+
+// Where the deployment lets people choose (PRIVATE_MODE=optional), a device that cannot run
+// the models is not a dead end: the person can switch to scoring on the server.
+function offerServerScoring() {
+  const loading = document.getElementById("device-loading");
+  if (form.dataset.privateMode !== "optional") {
+    loading.append(" Your organisation requires scoring on your device; try another browser or ask your administrator.");
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = form.dataset.myDataUrl;
+  link.textContent = "score your check-ins on the server instead";
+  loading.append(" You can ", link, " (My data).");
 }
 
 start();
