@@ -230,7 +230,9 @@ class SyncApi(APIView):
         body = CheckinOutputSerializer(checkin).data
         if checkin.source == CheckIn.Source.DEVICE:
             return Response(
-                body, status=status.HTTP_201_CREATED, headers={"Idempotent-Replayed": "true"}
+                _checkin_with_day(checkin),
+                status=status.HTTP_201_CREATED,
+                headers={"Idempotent-Replayed": "true"},
             )
         answer = {"id": checkin.pk, "status": checkin.status, "status_url": body["status_url"]}
         return Response(
@@ -262,7 +264,8 @@ class SyncApi(APIView):
             idempotency_key=idempotency_key,
             **data,
         )
-        return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
+        # With the day so far, as the status of a check-in scored on the server has it.
+        return Response(_checkin_with_day(checkin), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CheckinOutputSerializer(many=True))
     def get(self, request: AuthenticatedRequest) -> Response:
@@ -304,6 +307,14 @@ class PhotoCheckApi(APIView):
         return Response({"ok": True, "detail": "The photo is good: one clear face."})
 
 
+def _checkin_with_day(checkin: CheckIn) -> dict:
+    """A check-in's status and scores, with its day so far (``day``: the daily metric)."""
+    data = dict(CheckinOutputSerializer(checkin).data)
+    day = selectors.daily_metric_for_checkin(checkin=checkin)
+    data["day"] = DailyMetricOutputSerializer(day).data if day else None
+    return data
+
+
 class SyncDetailApi(APIView):
     """Status and scores of one of the caller's own check-ins (others' ids answer 404)."""
 
@@ -314,10 +325,7 @@ class SyncDetailApi(APIView):
         checkin = selectors.checkin_for(user=request.user, checkin_id=checkin_id)
         if checkin is None:
             raise NotFound("No check-in of yours has this id.")
-        data = CheckinOutputSerializer(checkin).data
-        day = selectors.daily_metric_for_checkin(checkin=checkin)
-        data["day"] = DailyMetricOutputSerializer(day).data if day else None
-        return Response(data)
+        return Response(_checkin_with_day(checkin))
 
 
 class MyMetricsApi(APIView):

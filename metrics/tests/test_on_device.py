@@ -93,6 +93,9 @@ def test_a_device_check_in_is_recorded_as_scored_from_its_scores(
     day = DailyMetric.objects.get(user=employee, date=checkin.local_date)
     assert day.flow_score == pytest.approx(checkin.flow_score)
     assert body["source"] == "device"
+    # The day so far, as a server-scored check-in's status has it ("Today so far" on the page).
+    assert body["day"]["checkin_count"] == 1
+    assert body["day"]["flow_score"] == pytest.approx(day.flow_score)
 
 
 def test_a_check_in_made_with_other_models_is_refused_with_the_versions_to_load(
