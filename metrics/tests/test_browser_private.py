@@ -208,3 +208,21 @@ def test_models_that_cannot_load_offer_server_scoring_where_allowed(
     link = page.locator("#device-loading a")
     assert "on the server instead" in link.text_content()
     assert link.get_attribute("href").endswith("/me/data/#on-device")
+
+
+def test_a_file_that_is_not_an_image_gets_the_servers_words_on_the_device(
+    page, employee, browser_login, tiny_models, private, tmp_path
+):
+    not_an_image = tmp_path / "face.png"
+    not_an_image.write_bytes(b"these are not the pixels you are looking for" * 10)
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.set_input_files("#id_image", str(not_an_image))
+    page.click("#checkin-submit")
+    page.wait_for_selector("#status-text.error", timeout=60_000)
+
+    assert page.text_content("#status-text") == (
+        "Only JPEG, PNG and WebP images are accepted. Nothing was sent."
+    )
+    assert not CheckIn.objects.exists()

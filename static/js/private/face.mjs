@@ -90,11 +90,30 @@ export function pixelsFromCanvas(canvas) {
  * are. The browser would otherwise colour-manage them (an embedded ICC profile, a PNG gAMA
  * chunk), which Pillow never does; a PNG with gAMA 1.0 comes out up to 73 levels apart. The
  * bitmap is drawn once at its own size (no scaling) and read back. */
+/** The image format from the first bytes (inference.image_preprocessing.sniff_image_format). */
+function sniffImageFormat(head) {
+  const ascii = (from, to) => String.fromCharCode(...head.subarray(from, to));
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'JPEG';
+  if (ascii(1, 4) === 'PNG' && head[0] === 0x89) return 'PNG';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'WEBP';
+  return null;
+}
+
 export async function pixelsFromBlob(blob) {
-  const bitmap = await createImageBitmap(blob, {
-    imageOrientation: 'from-image',
-    colorSpaceConversion: 'none',
-  });
+  // The server's checks and words, not the browser's ("The source image could not be decoded").
+  const head = new Uint8Array(await blob.slice(0, 12).arrayBuffer());
+  if (!sniffImageFormat(head)) {
+    throw new InvalidMediaError('unsupported', 'Only JPEG, PNG and WebP images are accepted.');
+  }
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, {
+      imageOrientation: 'from-image',
+      colorSpaceConversion: 'none',
+    });
+  } catch {
+    throw new InvalidMediaError('corrupt', 'The image is corrupt or truncated and could not be decoded.');
+  }
   try {
     const canvas = document.createElement('canvas');
     canvas.width = bitmap.width;
