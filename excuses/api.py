@@ -18,7 +18,7 @@ from accounts.requests import AuthenticatedRequest
 from . import selectors, services
 from .choices import LANGUAGES, REASONS, TONES
 from .mailto import mailto_url
-from .models import MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
+from .models import EXCUSE_FIELDS, MEETING_TITLE_MAX, ORGANIZER_NAME_MAX, ExcuseEmail
 from .throttling import seconds_until_allowed
 
 HISTORY_LIMIT = 50
@@ -34,23 +34,7 @@ class ExcuseOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ExcuseEmail
-        fields = [
-            "id",
-            "created_at",
-            "meeting_title",
-            "organizer_name",
-            "meeting_time",
-            "reason",
-            "tone",
-            "propose_alternative",
-            "offer_async_update",
-            "language",
-            "seed",
-            "subject",
-            "body",
-            "backend",
-            "mailto",
-        ]
+        fields = [*EXCUSE_FIELDS, "mailto"]
 
     def get_mailto(self, obj: ExcuseEmail) -> str:
         return mailto_url(subject=obj.subject, body=obj.body)

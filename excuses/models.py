@@ -7,6 +7,25 @@ MEETING_TITLE_MAX = 120
 ORGANIZER_NAME_MAX = 80
 
 
+# What an author sees of a saved email (the API and their data export).
+EXCUSE_FIELDS = (
+    "id",
+    "created_at",
+    "meeting_title",
+    "organizer_name",
+    "meeting_time",
+    "reason",
+    "tone",
+    "propose_alternative",
+    "offer_async_update",
+    "language",
+    "seed",
+    "subject",
+    "body",
+    "backend",
+)
+
+
 class ExcuseEmail(models.Model):
     """One generated email, kept so its author can find and reuse it.
 

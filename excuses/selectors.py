@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from accounts.models import User
 from metrics.models import DailyMetric
 
-from .models import ExcuseEmail
+from .models import EXCUSE_FIELDS, ExcuseEmail
 
 # The same line as the "low flow" alert: below it, a break is a reason worth suggesting.
 WELLBEING_SUGGESTION_BELOW = 40.0
@@ -92,20 +92,6 @@ def export_excuses_of(sender: object, *, user: User, **kwargs: Any) -> dict[str,
             dict(row)
             for row in ExcuseEmail.objects.filter(user=user)
             .order_by("created_at")
-            .values(
-                "id",
-                "created_at",
-                "meeting_title",
-                "organizer_name",
-                "meeting_time",
-                "reason",
-                "tone",
-                "propose_alternative",
-                "offer_async_update",
-                "language",
-                "subject",
-                "body",
-                "backend",
-            )
+            .values(*EXCUSE_FIELDS)
         ]
     }

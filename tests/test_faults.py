@@ -25,10 +25,10 @@ from metrics.tests.media import audio_upload, image_upload
 from outbox.models import OutboxMessage
 
 from .support.servers import (
-    PrivateRedis,
     RelayProcess,
     WorkerProcess,
     database_url,
+    private_redis_or_skip,
     reset_connection_pools,
 )
 from .support.servers import wait_until as _wait_until
@@ -50,13 +50,8 @@ def postgres(transactional_db):
 
 @pytest.fixture
 def redis_server(postgres, tmp_path):
-    server = PrivateRedis(tmp_path)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.skip(f"Cannot start a private redis-server: {exc}")
-    yield server
-    server.stop()
+    with private_redis_or_skip(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.db import connection
 
 from bench.celery_worker import celery_worker_command, outbox_relay_command
 from metrics.models import CheckIn, DailyMetric
-from tests.support.servers import PrivateRedis, reset_connection_pools
+from tests.support.servers import private_redis_or_skip, reset_connection_pools
 
 from .media import audio_upload, image_upload
 
@@ -33,13 +33,8 @@ def redis_broker(tmp_path):
     import redis
 
     if GIVEN_REDIS_URL is None:
-        server = PrivateRedis(tmp_path)
-        try:
-            server.start()
-        except RuntimeError as exc:
-            pytest.skip(f"Set TEST_REDIS_URL or install redis-server: {exc}")
-        yield server.url
-        server.stop()
+        with private_redis_or_skip(tmp_path) as server:
+            yield server.url
         return
     client = redis.Redis.from_url(GIVEN_REDIS_URL, socket_connect_timeout=2)
     try:

@@ -13,7 +13,12 @@ from outbox.models import OutboxMessage
 from outbox.selectors import outbox_queued
 from outbox.services import outbox_add, outbox_backlog, outbox_relay
 from resonance.celery import app
-from tests.support.servers import PrivateRedis, free_port, reset_connection_pools
+from tests.support.servers import (
+    PrivateRedis,
+    free_port,
+    private_redis_or_skip,
+    reset_connection_pools,
+)
 
 TASK = "alerts.tasks.evaluate_alerts_after_checkin"
 
@@ -34,13 +39,8 @@ def broker_at(tmp_path):
 
 @pytest.fixture
 def redis_server(tmp_path):
-    server = PrivateRedis(tmp_path)
-    try:
-        server.start()
-    except RuntimeError as exc:
-        pytest.skip(f"Cannot start a private redis-server: {exc}")
-    yield server
-    server.stop()
+    with private_redis_or_skip(tmp_path) as server:
+        yield server
 
 
 def _queued_in_broker(server: PrivateRedis) -> list[tuple[str, list]]:

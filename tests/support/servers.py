@@ -7,7 +7,8 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.celery_worker import celery_worker_command, outbox_relay_command
@@ -108,6 +109,23 @@ def reset_connection_pools(app) -> None:
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
+
+
+@contextmanager
+def private_redis_or_skip(workdir: Path) -> Iterator[PrivateRedis]:
+    """A ``PrivateRedis`` for one test, stopped afterwards; the test is skipped with the reason
+    when no ``redis-server`` can be started here."""
+    import pytest
+
+    server = PrivateRedis(workdir)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        pytest.skip(f"Cannot start a private redis-server: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class WorkerProcess:
