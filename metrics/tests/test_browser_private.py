@@ -61,6 +61,15 @@ def _wait_ready(page) -> None:
     page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=60_000)
 
 
+def _ready_with_a_photo(page, employee, browser_login, path, content: bytes) -> None:
+    """Signed in, the device's models loaded, ``content`` chosen as the photo."""
+    path.write_bytes(content)
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.set_input_files("#id_image", str(path))
+
+
 def test_a_private_check_in_with_camera_and_microphone_sends_only_scores(
     page, employee, browser_login, tiny_models, private
 ):
@@ -156,12 +165,7 @@ def test_a_photo_without_a_face_is_refused_on_the_device(
 def test_a_failed_send_says_so_and_the_retry_stores_one_checkin(
     page, employee, browser_login, tiny_models, private, tmp_path
 ):
-    image = tmp_path / "face.png"
-    image.write_bytes(png_bytes())
-    browser_login(page, employee)
-    page.goto("/checkin/")
-    _wait_ready(page)
-    page.set_input_files("#id_image", str(image))
+    _ready_with_a_photo(page, employee, browser_login, tmp_path / "face.png", png_bytes())
     page.route("**/api/v1/sync/", lambda route: route.abort())  # the network drops
     page.click("#checkin-submit")
     page.wait_for_selector("#status-text.error", timeout=60_000)
@@ -180,12 +184,7 @@ def test_a_failed_send_says_so_and_the_retry_stores_one_checkin(
 def test_a_double_click_stores_one_private_checkin(
     page, employee, browser_login, tiny_models, private, tmp_path
 ):
-    image = tmp_path / "face.png"
-    image.write_bytes(png_bytes())
-    browser_login(page, employee)
-    page.goto("/checkin/")
-    _wait_ready(page)
-    page.set_input_files("#id_image", str(image))
+    _ready_with_a_photo(page, employee, browser_login, tmp_path / "face.png", png_bytes())
     page.dblclick("#checkin-submit")
     page.wait_for_selector("#result:not([hidden])", timeout=60_000)
     page.wait_for_timeout(1500)  # a second check-in, if one had started, would have landed
@@ -213,12 +212,8 @@ def test_models_that_cannot_load_offer_server_scoring_where_allowed(
 def test_a_file_that_is_not_an_image_gets_the_servers_words_on_the_device(
     page, employee, browser_login, tiny_models, private, tmp_path
 ):
-    not_an_image = tmp_path / "face.png"
-    not_an_image.write_bytes(b"these are not the pixels you are looking for" * 10)
-    browser_login(page, employee)
-    page.goto("/checkin/")
-    _wait_ready(page)
-    page.set_input_files("#id_image", str(not_an_image))
+    not_an_image = b"these are not the pixels you are looking for" * 10
+    _ready_with_a_photo(page, employee, browser_login, tmp_path / "face.png", not_an_image)
     page.click("#checkin-submit")
     page.wait_for_selector("#status-text.error", timeout=60_000)
 
