@@ -24,4 +24,4 @@ RUN SECRET_KEY=collectstatic-only-$(head -c 48 /dev/urandom | base64 | tr -d '/+
 
 USER resonance
 EXPOSE 8000
-CMD ["gunicorn", "resonance.wsgi", "--workers", "2", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+CMD ["gunicorn", "resonance.wsgi", "--workers", "3", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
