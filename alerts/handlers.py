@@ -1,7 +1,6 @@
 """Receivers of other apps' signals and hooks (connected in ``AlertsConfig.ready``)."""
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.utils import timezone
@@ -13,8 +12,6 @@ from .services.acknowledgement import alerts_erase_for_user, alerts_export_for_u
 
 EVALUATE_PERSON_TASK = "alerts.tasks.evaluate_alerts_after_checkin"
 EVALUATE_TEAMS_TASK = "alerts.tasks.evaluate_team_alerts"
-
-logger = logging.getLogger(__name__)
 
 
 def evaluate_after_metrics_changed(

@@ -19,7 +19,7 @@ import numpy as np
 from inference import burst, face, fatigue, preprocessing, tabular, voice
 from inference.audio_preprocessing import MAX_AUDIO_BYTES
 from inference.errors import InvalidMedia, ModelUnavailable
-from inference.runtime import LoadedModel, active_metadata, get_model
+from inference.runtime import LoadedModel, get_model
 
 
 @dataclass(frozen=True)
@@ -212,17 +212,3 @@ def check_audio_upload(source: Any) -> None:
     if fmt is not None and fmt.decoder == "ffmpeg":
         return
     preprocessing.decode_audio(data)
-
-
-def validate_audio_upload(source: Any) -> None:
-    """Check that the clip decodes and holds enough speech (the speech gate scoring applies);
-    raises ``InvalidMedia``.
-
-    The same path as scoring (``preprocess_audio``, speech detector included). Uses the active
-    voice model's preprocessing parameters when there is one, the defaults otherwise, so a valid
-    clip is never refused only because no model is registered yet; raises ``ModelUnavailable``
-    when the speech detector itself is missing or altered. Leaves a file object rewound to its
-    start.
-    """
-    metadata = active_metadata("voice") or {}
-    preprocessing.preprocess_audio(source, **metadata.get("preprocessing", {}))

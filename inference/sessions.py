@@ -17,6 +17,7 @@ Django model: it can be imported before the apps are ready.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
 import threading
@@ -145,6 +146,7 @@ def session_options(*, threads: int | None = None, exact_int8: bool | None = Non
 VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8"})
 
 
+@functools.cache
 def cpu_flags() -> frozenset[str] | None:
     """This x86 CPU's feature flags from ``/proc/cpuinfo``; None where they cannot be read."""
     try:

@@ -8,3 +8,9 @@ def outbox_queued(task: str) -> list[list[Any]]:
     return list(
         OutboxMessage.objects.filter(task=task).order_by("pk").values_list("args", flat=True)
     )
+
+
+def outbox_backlog() -> dict[str, Any]:
+    """How many tasks wait in the outbox and since when (for health checks and operators)."""
+    oldest = OutboxMessage.objects.order_by("pk").values_list("created_at", flat=True).first()
+    return {"waiting": OutboxMessage.objects.count(), "oldest": oldest}

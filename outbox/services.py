@@ -87,9 +87,3 @@ def _send_batch(limit: int) -> tuple[list[OutboxMessage], int]:
             delivered.append(message.pk)
         OutboxMessage.objects.filter(pk__in=delivered).delete()
     return batch, len(delivered)
-
-
-def outbox_backlog() -> dict[str, Any]:
-    """How many tasks wait in the outbox and since when (for health checks and operators)."""
-    oldest = OutboxMessage.objects.order_by("pk").values_list("created_at", flat=True).first()
-    return {"waiting": OutboxMessage.objects.count(), "oldest": oldest}

@@ -71,7 +71,7 @@ def _broker_status() -> dict:
 
 
 def _outbox_status() -> dict:
-    from outbox.services import outbox_backlog
+    from outbox.selectors import outbox_backlog
 
     try:
         backlog = outbox_backlog()

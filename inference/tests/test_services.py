@@ -11,7 +11,7 @@ from inference import services
 from inference.errors import InvalidMedia, ModelUnavailable
 from inference.registry import register_model_file
 from inference.testing import write_tiny_model
-from inference.tests.media import audio_bytes, face_bytes, image_bytes, speech
+from inference.tests.media import audio_bytes, face_bytes, image_bytes
 
 
 def test_score_image_runs_the_face_pipeline_with_the_sidecar_combiner(tiny_models):
@@ -102,12 +102,14 @@ def test_bad_media_is_refused_before_the_model_runs(tiny_models):
         services.score_audio(io.BytesIO(audio_bytes(samples=np.zeros(16000, np.float32))))
 
 
-def test_validators_accept_good_uploads_and_leave_them_rewound(db):
+def test_upload_checks_accept_good_uploads_and_leave_them_rewound(db):
     image = io.BytesIO(face_bytes("WEBP"))
     audio = io.BytesIO(audio_bytes("OGG", "VORBIS"))
 
     services.validate_image_upload(image)
-    services.validate_audio_upload(audio)
+    assert image.tell() == 0
+    services.check_image_upload(image)
+    services.check_audio_upload(audio)
 
     assert image.tell() == 0 and audio.tell() == 0
 
@@ -135,11 +137,14 @@ def test_a_fatigue_model_from_before_the_face_pipeline_is_unavailable(tiny_model
         services.score_image(io.BytesIO(face_bytes()))
 
 
-def test_validators_refuse_bad_uploads(db):
+def test_upload_checks_refuse_bad_uploads(db):
     with pytest.raises(InvalidMedia) as image_error:
         services.validate_image_upload(io.BytesIO(b"<html>hi</html>"))
+    with pytest.raises(InvalidMedia) as audio_type_error:
+        services.check_audio_upload(io.BytesIO(b"<html>hi</html>"))
     with pytest.raises(InvalidMedia) as audio_error:
-        services.validate_audio_upload(io.BytesIO(audio_bytes(samples=speech(0.2, pad=0))))
+        services.check_audio_upload(io.BytesIO(b"fLaC" + b"\x00" * 200))  # a corrupt FLAC
 
     assert image_error.value.status_code == 415
+    assert audio_type_error.value.status_code == 415
     assert audio_error.value.status_code == 400

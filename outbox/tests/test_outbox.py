@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from outbox.models import OutboxMessage
-from outbox.selectors import outbox_queued
-from outbox.services import outbox_add, outbox_backlog, outbox_relay
+from outbox.selectors import outbox_backlog, outbox_queued
+from outbox.services import outbox_add, outbox_relay
 from resonance.celery import app
 from tests.support.servers import (
     PrivateRedis,
