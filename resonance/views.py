@@ -109,12 +109,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+ADMIN_ONLY_HEALTH_KEYS = {"detail", "waiting", "oldest_seconds"}
+
+
 def _without_internals(checks: dict) -> dict:
-    """The report for anyone but a signed-in admin: no raw driver or broker message, and model
+    """The report for anyone but a signed-in admin: no raw driver or broker message, no count
+    of waiting tasks (it would tell a stranger how many people are checking in), and model
     files named by file name only."""
     public: dict = {}
     for name, status in checks.items():
-        status = {k: v for k, v in status.items() if k != "detail"}
+        status = {k: v for k, v in status.items() if k not in ADMIN_ONLY_HEALTH_KEYS}
         if name == "models":
             status = {
                 key: (
