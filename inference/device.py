@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from inference import face, vad, voice, voice_features
+from inference import face, fatigue, vad, voice, voice_features
 from inference.errors import ModelUnavailable
 from inference.models import ModelVersion
 from inference.registry import resolve_model_path
@@ -65,10 +65,10 @@ def _components(kind: str, metadata: dict) -> list[DeviceFile] | None:
     """The bundled files ``kind``'s active model needs in the browser; None when its pipeline
     has no browser port (it is then scored on the server only)."""
     if kind == "fatigue" and metadata.get("pipeline") == FACE_PIPELINE:
-        return _bundled(
-            face.face_models_dir(),
-            {"detector": "face_detection_short_range", "landmarks": "face_landmark"},
-        )
+        entries = {"detector": face.DETECTOR, "landmarks": face.LANDMARKS}
+        if "lid_ear_mean" in fatigue.eye_features(metadata.get("combiner") or {"eyes": {}}):
+            entries["eyes"] = face.EYES  # the eye model, for a combiner that reads the lids
+        return _bundled(face.face_models_dir(), entries)
     if kind == "voice" and voice.is_feature_model(metadata):
         encoder = _bundled(voice_features.encoder_dir(), {"encoder": voice_features.ENCODER})
         return [DeviceFile("vad", vad.model_path(), vad.SHA256), *encoder]

@@ -1,6 +1,7 @@
 """Faces in a check-in photo: detection, landmarks, eye and mouth measures, and a quality gate.
 
-The models are MediaPipe's short-range face detector (BlazeFace) and its 468-point face mesh,
+The models are MediaPipe's short-range face detector (BlazeFace), its 468-point face mesh and
+its eye model (``inference.eyelids``),
 converted from the TFLite files in the ``mediapipe`` wheel to ONNX by ``manage.py
 convert_face_models`` (``models/face/``, Apache-2.0), so they run on ONNX Runtime like every
 other model. Nothing here imports torch or MediaPipe.
@@ -35,6 +36,7 @@ from inference.face_measures import (
 )
 from inference.face_models import (
     DETECTOR,
+    EYES,
     LANDMARKS,
     check_face_models,
     face_models_dir,
@@ -47,6 +49,7 @@ from inference.photo_gate import FaceAnalysis, PhotoRejected, analyse_face
 __all__ = [
     "CHIN",
     "DETECTOR",
+    "EYES",
     "LANDMARKS",
     "LEFT_EYE",
     "MOUTH_CORNERS",

@@ -1,4 +1,4 @@
-"""The bundled face models: MediaPipe's face detector and face mesh, as ONNX files.
+"""The bundled face models: MediaPipe's face detector, face mesh and eye model, as ONNX files.
 
 They ship with the code in ``FACE_MODELS_DIR`` (not as registered model versions), each with
 its sha256 in ``manifest.json``. Their sessions are held by ``inference.sessions``: built once
@@ -21,7 +21,8 @@ from inference.sessions import Problem
 
 DETECTOR = "face_detection_short_range"
 LANDMARKS = "face_landmark"
-NAMES = (DETECTOR, LANDMARKS)
+EYES = "iris_landmark"
+NAMES = (DETECTOR, LANDMARKS, EYES)
 
 
 def face_models_dir() -> Path:

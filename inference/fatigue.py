@@ -7,7 +7,8 @@
    stored in its sidecar (``combiner``), turn those into probabilities:
    ``P(yawn)`` from the mouth aspect ratio and the CNN's face score, ``P(eyes closed)`` from
    the CNN's score of the two eyes and, once calibrated on whole faces
-   (``training.fatigue_calibration``), the mesh's eye aspect ratio.
+   (``training.fatigue_calibration``), the mesh's eye aspect ratio and the eye model's lid
+   aspect ratio (``inference.eyelids``).
    ``P(fatigued) = 1 - (1 - P(yawn)) (1 - P(eyes closed))``: either sign is enough.
 
 Pure functions of arrays and images plus one model call; no database, no torch.
@@ -20,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
-from inference import face
+from inference import eyelids, face
 from inference.errors import ModelUnavailable
 from inference.preprocessing import image_to_tensor
 
@@ -56,15 +57,29 @@ def yawn_probability(combiner: dict, *, mouth_aspect_ratio: float, face_score: f
     )
 
 
+def eye_features(combiner: dict) -> list[str]:
+    """What the combiner's eye part reads (older sidecars name none: the CNN's score only)."""
+    return list(combiner["eyes"].get("features", ["logit_eyes"]))
+
+
 def eyes_closed_probability(
-    combiner: dict, *, eye_scores: Sequence[float], ear_mean: float | None = None
+    combiner: dict,
+    *,
+    eye_scores: Sequence[float],
+    ear_mean: float | None = None,
+    lid_ear_mean: float | None = None,
 ) -> float:
     """P(eyes closed) from the CNN's score of the two eyes and, for a combiner calibrated on
-    whole faces (``features`` names ``ear_mean``), the mesh's mean eye aspect ratio."""
+    whole faces (its ``features``), the mesh's mean eye aspect ratio (``ear_mean``) and the
+    eye model's mean lid aspect ratio (``lid_ear_mean``)."""
     part = combiner["eyes"]
-    values = {"logit_eyes": _logit(float(np.mean(eye_scores))), "ear_mean": ear_mean}
+    values = {
+        "logit_eyes": _logit(float(np.mean(eye_scores))),
+        "ear_mean": ear_mean,
+        "lid_ear_mean": lid_ear_mean,
+    }
     total = part["intercept"]
-    for name, weight in zip(part.get("features", ["logit_eyes"]), part["coef"], strict=True):
+    for name, weight in zip(eye_features(combiner), part["coef"], strict=True):
         value = values[name]
         if value is None:
             raise ValueError(f"The eye part of this combiner needs {name}.")
@@ -89,8 +104,10 @@ def estimate(
     *,
     metadata: dict,
     predict: Callable[[np.ndarray], np.ndarray],
+    measure_lids: bool = False,
 ) -> FatigueEstimate:
-    """P(fatigued) of ``image``; ``predict`` maps a batch to P(fatigued) per row.
+    """P(fatigued) of ``image``; ``predict`` maps a batch to P(fatigued) per row. The eye
+    model runs when the combiner reads its lids, or when ``measure_lids`` asks for them.
 
     Raises ``face.PhotoRejected`` (an ``InvalidMedia``) for a photo that fails the gate and
     ``ModelUnavailable`` for a model without a combiner (one trained before this pipeline).
@@ -102,6 +119,9 @@ def estimate(
             "pipeline (no combiner in its sidecar); retrain it with manage.py train fatigue."
         )
     analysis, batch = model_inputs(image, metadata.get("preprocessing", {}))
+    features = analysis.features()
+    if measure_lids or "lid_ear_mean" in eye_features(combiner):
+        features.update(lid_features(image, analysis))
     scores = np.asarray(predict(batch), dtype=np.float64).reshape(-1)
     face_score, right_eye, left_eye = (float(v) for v in scores[:3])
     yawn = yawn_probability(
@@ -110,7 +130,8 @@ def estimate(
     closed = eyes_closed_probability(
         combiner,
         eye_scores=(right_eye, left_eye),
-        ear_mean=analysis.features()["ear_mean"],
+        ear_mean=features["ear_mean"],
+        lid_ear_mean=features.get("lid_ear_mean"),
     )
     return FatigueEstimate(
         probability=combine(yawn, closed),
@@ -118,5 +139,13 @@ def estimate(
         eyes_closed=closed,
         face_score=face_score,
         eye_scores=(right_eye, left_eye),
-        features=analysis.features(),
+        features=features,
     )
+
+
+def lid_features(image: Image.Image, analysis: face.FaceAnalysis) -> dict[str, float]:
+    """The eye model's lid aspect ratio of each eye, and their mean."""
+    right, left = eyelids.lid_aspect_ratios(
+        ImageOps.exif_transpose(image).convert("RGB"), analysis.landmarks
+    )
+    return {"lid_ear_right": right, "lid_ear_left": left, "lid_ear_mean": (right + left) / 2}

@@ -3,8 +3,9 @@
 The eye-state CNN learnt from eye close-ups; at a check-in it sees eyes cut from whole faces
 by the landmarks, and its scores there are not calibrated: open eyes behind sunglasses, eyes
 looking down or a turned head read as closed. This module fits the eye part of the combiner
-on *whole faces* instead, from two measures the check-in has of every photo: the CNN's score
-of the two eyes and the eye aspect ratio of the landmark mesh.
+on *whole faces* instead, from three measures the check-in has of every photo: the CNN's score
+of the two eyes, the eye aspect ratio of the landmark mesh and the lid aspect ratio of the eye
+model (``inference.eyelids``).
 
 The data (nothing here was seen by the CNN in training: its validation and test parts only):
 
@@ -16,6 +17,9 @@ The data (nothing here was seen by the CNN in training: its validation and test 
   closed-eye close-up (``eyes/closed``), colour-matched and feathered into the face along the
   landmarks. The data sets hold no whole face with closed eyes; these are built, and the model
   card says so.
+
+The real closed eyes of ``eyes/closed`` (and the open ones of ``eyes/open``) are also scored
+as close-ups (``closeup_figures``): the check that the eye part flags real closed eyes.
 
 Faces are grouped by near-duplicate chains (the images carry no subject ids) and every figure
 is out-of-fold over five grouped folds: variants and synthetic faces of one photo never sit on
@@ -35,10 +39,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
-from inference import face
+from inference import eyelids, face, face_models
 from inference import fatigue as pipeline
 from inference.face_measures import LEFT_EYE, RIGHT_EYE
-from inference.preprocessing import decode_image
+from inference.preprocessing import decode_image, image_to_tensor
 from training import dedup
 from training.datasets import DatasetError, ImageSample
 
@@ -46,7 +50,7 @@ Predict = Callable[[np.ndarray], np.ndarray]
 
 AWAKE_VARIANTS = ("photo", "dim", "mirrored", "tilted", "glasses", "squint")
 CLOSED_VARIANTS = ("closed", "closed_dim", "painted", "painted_dim")
-FEATURES = ("logit_eyes", "ear_mean")
+FEATURES = ("logit_eyes", "ear_mean", "lid_ear_mean")
 FOLDS = 5
 SHUT_VARIANTS = ("shut", "shut_dim")  # optional: lids squeezed to a tenth of the opening
 SHUT_FACTOR = 0.1
@@ -62,6 +66,7 @@ class FaceRow:
     group: str
     eye_scores: tuple[float, float]
     ear_mean: float
+    lid_ear_mean: float
     yawn: float
     features: list[float] = field(default_factory=list)
 
@@ -200,7 +205,7 @@ def _row(
     predict: Predict,
 ) -> FaceRow | None:
     try:
-        result = pipeline.estimate(image, metadata=metadata, predict=predict)
+        result = pipeline.estimate(image, metadata=metadata, predict=predict, measure_lids=True)
     except face.PhotoRejected:
         return None  # the gate refuses it at a check-in too: nothing to calibrate
     return FaceRow(
@@ -209,6 +214,7 @@ def _row(
         group=group,
         eye_scores=result.eye_scores,
         ear_mean=result.features["ear_mean"],
+        lid_ear_mean=result.features["lid_ear_mean"],
         yawn=result.yawn,
     )
 
@@ -303,13 +309,7 @@ def yawning_figures(
     ]
     if not rows:
         return {"n": 0}
-    combiner = {"eyes": eyes}
-    eyes_closed = np.asarray(
-        [
-            pipeline.eyes_closed_probability(combiner, eye_scores=r.eye_scores, ear_mean=r.ear_mean)
-            for r in rows
-        ]
-    )
+    eyes_closed = np.asarray([_eyes_closed(r, eyes) for r in rows])
     fatigued = _fatigued(rows, eyes)
     shut = np.asarray([r.ear_mean < NEARLY_SHUT_EAR for r in rows])
     return {
@@ -327,27 +327,156 @@ def yawning_figures(
     }
 
 
+def closeup_figures(
+    closed: Sequence[Path],
+    open_: Sequence[Path],
+    eyes: dict[str, Any],
+    *,
+    ear_mean: float,
+    metadata: dict[str, Any],
+    predict: Predict,
+) -> dict[str, Any]:
+    """Real eyes, closed and open, with an eye part: the only real closed eyes in the data sets
+    are close-ups (``eyes/``), so each close-up stands for both eyes of a face. The CNN scores
+    the close-up and the eye model measures its lids; the mesh cannot run on a close-up, so its
+    eye aspect ratio is held at ``ear_mean`` (the awake faces' median: as if the mesh did not
+    see the eyes close at all, the worst case)."""
+    session = face_models.face_session(face_models.EYES)
+    preprocessing = metadata.get("preprocessing", {})
+
+    def rows_of(paths: Sequence[Path], label: int) -> list[FaceRow]:
+        rows = []
+        for path in paths:
+            crop = decode_image(path).convert("RGB")
+            score = float(np.asarray(predict(image_to_tensor(crop, **preprocessing))).ravel()[0])
+            pixels = np.asarray(
+                crop.resize((eyelids.EYE_MODEL_SIZE,) * 2, Image.Resampling.BILINEAR),
+                dtype=np.float32,
+            )
+            contour = session.run(None, {session.get_inputs()[0].name: pixels[None] / 255.0})[0]
+            lids = eyelids.lid_aspect_ratio(np.asarray(contour).reshape(-1, 3))
+            rows.append(
+                FaceRow(
+                    label=label,
+                    variant="close-up",
+                    group="close-up",
+                    eye_scores=(score, score),
+                    ear_mean=ear_mean,
+                    lid_ear_mean=lids,
+                    yawn=0.0,
+                )
+            )
+        return rows
+
+    figures_of = {}
+    for name, rows in (("closed", rows_of(closed, 1)), ("open", rows_of(open_, 0))):
+        flagged = np.asarray([_eyes_closed(r, eyes) >= 0.5 for r in rows])
+        figures_of[name] = {
+            "n": len(rows),
+            "at_or_above_0_5": round(float(flagged.mean()), 4) if len(rows) else None,
+        }
+    return {"mesh_ear_held_at": round(ear_mean, 4), **figures_of}
+
+
+EYE_STATE_LABELS = Path(__file__).parent / "labels" / "yawn_eye_state.json"
+
+
+def labelled_eye_states(data_dirs: Sequence[Path]) -> dict[str, list[Path]]:
+    """The hand-labelled whole faces of the yawn data set (``labels/yawn_eye_state.json``):
+    ``closed`` (both eyes shut: the only real whole faces with closed eyes in the data sets)
+    and ``open_hard``; empty lists when no yawn folder is among ``data_dirs``."""
+    import json
+
+    labels = json.loads(EYE_STATE_LABELS.read_text())
+    folder = next((d for d in data_dirs if (d / "no_yawn").is_dir()), None)
+    if folder is None:
+        return {"closed": [], "open_hard": []}
+    return {
+        name: [folder / path for path in labels[name] if (folder / path).is_file()]
+        for name in ("closed", "open_hard")
+    }
+
+
+def real_face_figures(
+    labelled: dict[str, list[Path]],
+    eyes: dict[str, Any],
+    *,
+    metadata: dict[str, Any],
+    predict: Predict,
+) -> dict[str, Any]:
+    """The hand-labelled real whole faces with an eye part: the share of closed-eyed faces the
+    eye part flags (and P(fatigued) flags: most of them also yawn), and of hard open-eyed faces
+    it flags."""
+    out: dict[str, Any] = {}
+    for name, label in (("closed", 1), ("open_hard", 0)):
+        rows = [
+            row
+            for path in labelled[name]
+            if (
+                row := _row(
+                    decode_image(path).convert("RGB"),
+                    label=label,
+                    variant=name,
+                    group=name,
+                    metadata=metadata,
+                    predict=predict,
+                )
+            )
+            is not None
+        ]
+        if not rows:
+            out[name] = {"n": 0}
+            continue
+        out[name] = {
+            "n": len(rows),
+            "eye_part_at_or_above_0_5": round(
+                float(np.mean([_eyes_closed(r, eyes) >= 0.5 for r in rows])), 4
+            ),
+            "fatigued_at_or_above_0_5": round(float((_fatigued(rows, eyes) >= 0.5).mean()), 4),
+        }
+    return out
+
+
+def awake_median_ear(rows: Sequence[FaceRow]) -> float:
+    return float(np.median([r.ear_mean for r in rows if r.variant == "photo"]))
+
+
 def _logit(p: float) -> float:
     clipped = min(1 - 1e-6, max(1e-6, p))
     return math.log(clipped / (1 - clipped))
 
 
-def features_of(row: FaceRow) -> list[float]:
-    return [_logit(float(np.mean(row.eye_scores))), row.ear_mean]
+def features_of(row: FaceRow, names: Sequence[str] = FEATURES) -> list[float]:
+    values = {
+        "logit_eyes": _logit(float(np.mean(row.eye_scores))),
+        "ear_mean": row.ear_mean,
+        "lid_ear_mean": row.lid_ear_mean,
+    }
+    return [values[name] for name in names]
 
 
-def fit_eyes(rows: Sequence[FaceRow]) -> dict[str, Any]:
-    """The combiner's eye part: logistic P(eyes closed) on [logit CNN(eyes), eye aspect
-    ratio], classes weighted equally."""
+def _eyes_closed(row: FaceRow, eyes: dict[str, Any]) -> float:
+    return pipeline.eyes_closed_probability(
+        {"eyes": eyes},
+        eye_scores=row.eye_scores,
+        ear_mean=row.ear_mean,
+        lid_ear_mean=row.lid_ear_mean,
+    )
+
+
+def fit_eyes(rows: Sequence[FaceRow], names: Sequence[str] = FEATURES) -> dict[str, Any]:
+    """The combiner's eye part: logistic P(eyes closed) on ``names`` (the CNN's score of the
+    eyes, the mesh's eye aspect ratio, the eye model's lid aspect ratio), classes weighted
+    equally."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.asarray([features_of(r) for r in rows], dtype=np.float64)
+    x = np.asarray([features_of(r, names) for r in rows], dtype=np.float64)
     y = np.asarray([r.label for r in rows])
     if len(set(y.tolist())) < 2:
         raise DatasetError("The eye calibration needs awake and closed-eye faces.")
     fitted = LogisticRegression(C=1.0, class_weight="balanced").fit(x, y)
     return {
-        "features": list(FEATURES),
+        "features": list(names),
         "coef": [round(float(c), 6) for c in fitted.coef_[0]],
         "intercept": round(float(fitted.intercept_[0]), 6),
         "n": len(rows),
@@ -356,18 +485,7 @@ def fit_eyes(rows: Sequence[FaceRow]) -> dict[str, Any]:
 
 
 def _fatigued(rows: Sequence[FaceRow], eyes: dict[str, Any]) -> np.ndarray:
-    combiner = {"eyes": eyes}
-    return np.asarray(
-        [
-            pipeline.combine(
-                r.yawn,
-                pipeline.eyes_closed_probability(
-                    combiner, eye_scores=r.eye_scores, ear_mean=r.ear_mean
-                ),
-            )
-            for r in rows
-        ]
-    )
+    return np.asarray([pipeline.combine(r.yawn, _eyes_closed(r, eyes)) for r in rows])
 
 
 def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict[str, Any]:
@@ -419,7 +537,9 @@ def figures(rows: Sequence[FaceRow], p: np.ndarray) -> dict[str, Any]:
     }
 
 
-def cross_validated(rows: Sequence[FaceRow], *, seed: int = 7) -> dict[str, Any]:
+def cross_validated(
+    rows: Sequence[FaceRow], *, seed: int = 7, names: Sequence[str] = FEATURES
+) -> dict[str, Any]:
     """Out-of-fold P(fatigued) over grouped folds: the new eye part against the old one."""
     from sklearn.model_selection import GroupKFold
 
@@ -431,7 +551,7 @@ def cross_validated(rows: Sequence[FaceRow], *, seed: int = 7) -> dict[str, Any]
         raise DatasetError("Out-of-fold figures need faces of at least two groups.")
     folds = GroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     for train, test in folds.split(np.zeros(len(rows)), y, groups):
-        eyes = fit_eyes([rows[i] for i in train])
+        eyes = fit_eyes([rows[i] for i in train], names)
         out_of_fold[test] = _fatigued([rows[i] for i in test], eyes)
     return {
         "method": f"{FOLDS} folds grouped by near-duplicate chain",

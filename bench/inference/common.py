@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "bench" / "results" / "inference"
 SPEECH_DIR = ROOT / "inference" / "tests" / "fixtures" / "speech"
 PORTRAIT = ROOT / "inference" / "tests" / "fixtures" / "astronaut.jpg"
-STARTER_FATIGUE_SIDECAR = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.1.json"
+STARTER_FATIGUE_SIDECAR = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.2.json"
 STARTER_VOICE_SIDECAR = ROOT / "models" / "voice" / "voice-starter-2026.12.1.json"
 VOICE_LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
 

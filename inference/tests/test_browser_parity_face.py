@@ -34,16 +34,18 @@ from inference.tests.media import eyes_shut, image_bytes, portrait
 pytestmark = [pytest.mark.browser]
 
 ROOT = Path(settings.BASE_DIR)
-SIDECAR_PATH = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.1.json"
+SIDECAR_PATH = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.2.json"
 FACE_MANIFEST = json.loads((Path(settings.FACE_MODELS_DIR) / "manifest.json").read_text())
 MODEL_FILES = {
     "detector": Path(settings.FACE_MODELS_DIR) / FACE_MANIFEST["models"][face.DETECTOR]["file"],
     "landmarks": Path(settings.FACE_MODELS_DIR) / FACE_MANIFEST["models"][face.LANDMARKS]["file"],
+    "eyes": Path(settings.FACE_MODELS_DIR) / FACE_MANIFEST["models"][face.EYES]["file"],
     "fatigue": SIDECAR_PATH.parent / json.loads(SIDECAR_PATH.read_text())["onnx_file"],
 }
 MODEL_SHA256 = {
     "detector": FACE_MANIFEST["models"][face.DETECTOR]["sha256"],
     "landmarks": FACE_MANIFEST["models"][face.LANDMARKS]["sha256"],
+    "eyes": FACE_MANIFEST["models"][face.EYES]["sha256"],
     "fatigue": json.loads(SIDECAR_PATH.read_text())["sha256"],
 }
 MODEL_URL = "/__face-models__/{}.onnx"

@@ -18,7 +18,7 @@ from inference.registry import register_model_file
 from inference.tests.media import eyes_shut, portrait
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTER = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.1.onnx"
+STARTER = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.2.onnx"
 
 
 def _frame(closed: float, yawn: float = 0.02) -> FatigueEstimate:

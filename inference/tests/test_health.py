@@ -113,7 +113,7 @@ def test_healthz_reports_the_face_models(client, tiny_models):
 
     assert entry == {
         "ok": True,
-        "version": "face_detection_short_range+face_landmark",
+        "version": "face_detection_short_range+face_landmark+iris_landmark",
         "sha256_ok": True,
         "loaded": True,
         "error": None,

@@ -21,12 +21,16 @@ AVX_VNNI = frozenset({"avx2", "avx_vnni"})
         ("x86_64", AVX512_WITHOUT_VNNI, True),
         ("x86_64", AVX512_VNNI, False),  # Intel Xeon since Cascade Lake
         ("x86_64", AVX_VNNI, False),  # Alder Lake and later desktop CPUs
-        ("x86_64", None, True),  # flags unreadable: the safe choice
         ("aarch64", frozenset(), False),  # ARM sums int8 dot products in 32 bits
     ],
 )
 def test_exact_kernels_are_chosen_where_the_fast_ones_saturate(machine, flags, exact):
     assert sessions.exact_int8_kernels_needed(setting="auto", machine=machine, flags=flags) is exact
+
+
+def test_exact_kernels_where_the_flags_cannot_be_read(monkeypatch):
+    monkeypatch.setattr(sessions, "cpu_flags", lambda: None)
+    assert sessions.exact_int8_kernels_needed(setting="auto", machine="x86_64") is True
 
 
 @pytest.mark.parametrize(("setting", "exact"), [("on", True), ("off", False), ("ON", True)])

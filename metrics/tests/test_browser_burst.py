@@ -18,7 +18,7 @@ from metrics.models import CheckIn
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTER_FATIGUE = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.1.onnx"
+STARTER_FATIGUE = ROOT / "models" / "fatigue" / "fatigue-starter-2026.12.2.onnx"
 
 
 @pytest.fixture(scope="module")

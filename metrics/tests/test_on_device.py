@@ -3,10 +3,13 @@ scores (range checks, stale model versions, who may send them, rate limits)."""
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
+from inference import face
 from metrics.models import CheckIn, DailyMetric
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +68,29 @@ def test_the_manifest_names_every_file_the_browser_runs(client, employee, tiny_m
             assert "immutable" in response["Cache-Control"]
             assert hashlib.sha256(content).hexdigest() == file["sha256"]
             assert len(content) == file["bytes"]
+
+
+def face_manifest() -> dict:
+    return json.loads((Path(settings.FACE_MODELS_DIR) / "manifest.json").read_text())
+
+
+def test_a_combiner_that_reads_the_lids_brings_the_eye_model(
+    client, employee, tiny_models, private
+):
+    fatigue = tiny_models["fatigue"]
+    eyes = fatigue.metadata["combiner"]["eyes"]
+    fatigue.metadata["combiner"]["eyes"] = {
+        **eyes,
+        "features": ["logit_eyes", "lid_ear_mean"],
+        "coef": [*eyes["coef"][:1], -5.0],
+    }
+    fatigue.save(update_fields=["metadata"])
+    client.force_login(employee)
+
+    files = _manifest(client)["kinds"]["fatigue"]["files"]
+
+    assert set(files) == {"model", "detector", "landmarks", "eyes"}
+    assert files["eyes"]["sha256"] == face_manifest()["models"][face.EYES]["sha256"]
 
 
 def test_only_files_of_active_on_device_models_are_served(client, employee, tiny_models, private):

@@ -87,6 +87,7 @@ async function loadScorers(manifest) {
       urls: {
         detector: bytes["fatigue/detector"],
         landmarks: bytes["fatigue/landmarks"],
+        eyes: bytes["fatigue/eyes"],
         fatigue: bytes["fatigue/model"],
       },
     });

