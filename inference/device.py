@@ -116,3 +116,16 @@ def runtime_dir() -> str | None:
     if not versions:
         return None
     return f"vendor/onnxruntime-web/{versions[-1].parent.name}/"
+
+
+def first_download_bytes() -> int | None:
+    """What a browser downloads the first time it scores on the device: the runtime and every
+    file of the active on-device models; None when the runtime is not installed."""
+    runtime = runtime_dir()
+    if runtime is None:
+        return None
+    folder = Path(settings.BASE_DIR) / "static" / runtime
+    total = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".mjs", ".wasm"))
+    for item in device_kinds().values():
+        total += sum(file.path.stat().st_size for file in item.files if file.path.is_file())
+    return total

@@ -184,6 +184,9 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
         "private_mode": settings.PRIVATE_MODE,
         "access_events": audit_selectors.events_about(request.user),
     }
+    if settings.PRIVATE_MODE == "optional":
+        size = device.first_download_bytes()
+        context["device_download_mb"] = None if size is None else round(size / 1e6, 1)
     return render(request, "metrics/my_data.html", context)
 
 

@@ -68,7 +68,8 @@ def print_burst(results: Results) -> None:
         f"Burst of {b['frames']} frames with the shipped fatigue model ({b['runs']} runs, thread "
         f"CPU ms): one photo p50 {b['photo_ms_p50']:.1f}; burst p50 {b['burst_ms_p50']:.1f}, "
         f"p99 {b['burst_ms_p99']:.1f}; extra over one photo p50 {b['extra_ms_p50']:.1f}, "
-        f"p99 {b['extra_ms_p99']:.1f}"
+        f"p99 {b['extra_ms_p99']:.1f}; the eye model's lids p50 {b['lids_ms_p50']:.1f} of a "
+        f"photo (without them {b['photo_without_lids_ms_p50']:.1f})"
     )
 
 

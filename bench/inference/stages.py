@@ -125,19 +125,31 @@ def bench_burst(image: Path, settings: Settings, results: Results) -> None:
     predict = services._fatigued_scores(cast("LoadedModel", model))
     photo = image.read_bytes()
     archive = burst.pack([photo] * BURST_FRAMES)
+    # The same model with an eye part that does not read the lids: what the eye model costs.
+    without_lids = {
+        **sidecar,
+        "combiner": {
+            **sidecar["combiner"],
+            "eyes": {"features": ["logit_eyes", "ear_mean"], "coef": [1.0, -3.0], "intercept": 0},
+        },
+    }
 
     def one_photo() -> None:
         fatigue.estimate(decode_image(io.BytesIO(photo)), metadata=sidecar, predict=predict)
+
+    def photo_without_lids() -> None:
+        fatigue.estimate(decode_image(io.BytesIO(photo)), metadata=without_lids, predict=predict)
 
     def a_burst() -> None:
         burst.estimate(burst.frames_of(io.BytesIO(archive)), metadata=sidecar, predict=predict)
 
     runs = max(20, settings.repeats)
-    timings: dict[str, list[float]] = {"photo": [], "burst": []}
+    timings: dict[str, list[float]] = {"photo": [], "burst": [], "no_lids": []}
     one_photo()  # warm-up
     a_burst()
+    photo_without_lids()
     for _ in range(runs):
-        for name, fn in (("photo", one_photo), ("burst", a_burst)):
+        for name, fn in (("photo", one_photo), ("burst", a_burst), ("no_lids", photo_without_lids)):
             started = time.thread_time()
             fn()
             timings[name].append((time.thread_time() - started) * 1000)
@@ -150,6 +162,12 @@ def bench_burst(image: Path, settings: Settings, results: Results) -> None:
         "burst_ms_p99": float(np.percentile(timings["burst"], 99)),
         "extra_ms_p50": float(np.percentile(extra, 50)),
         "extra_ms_p99": float(np.percentile(extra, 99)),
+        "photo_without_lids_ms_p50": float(np.percentile(timings["no_lids"], 50)),
+        "lids_ms_p50": float(
+            np.percentile(
+                [p - n for p, n in zip(timings["photo"], timings["no_lids"], strict=True)], 50
+            )
+        ),
     }
 
 

@@ -30,6 +30,7 @@ from inference import burst, face, fatigue, services, sessions
 from inference.preprocessing import decode_image
 from inference.tests import browser_origin
 from inference.tests.media import eyes_shut, image_bytes, portrait
+from inference.tests.test_face import single_eye_close_up
 
 pytestmark = [pytest.mark.browser]
 
@@ -156,6 +157,7 @@ REFUSED = {
     "tiny face": lambda: _png(portrait().resize((160, 160)).crop((-80, -80, 240, 240))),
     "blurred": lambda: _png(portrait().filter(ImageFilter.GaussianBlur(2))),
     "two faces": lambda: _png(_two_faces()),
+    "one eye close up": lambda: _png(single_eye_close_up(portrait())),
 }
 
 

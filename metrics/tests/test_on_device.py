@@ -266,3 +266,22 @@ def test_the_system_check_warns_when_private_mode_lacks_the_browser_runtime(sett
     assert len(messages) == 1 and "vendor_browser_runtime.sh" in messages[0].hint
     settings.PRIVATE_MODE = "off"
     assert not [m for m in checks.run_checks(tags=[checks.Tags.models]) if m.id == "inference.W005"]
+
+
+def test_my_data_says_how_much_the_first_download_is(client, employee, tiny_models, private):
+    private.PRIVATE_MODE = "optional"
+    client.force_login(employee)
+    manifest = _manifest(client)
+    runtime = (
+        Path(settings.BASE_DIR)
+        / "static"
+        / manifest["runtime"]["wasm_paths"].split("/static/", 1)[1]
+    )
+    expected = sum(p.stat().st_size for p in runtime.iterdir() if p.suffix in (".mjs", ".wasm"))
+    expected += sum(
+        f["bytes"] for kind in manifest["kinds"].values() for f in kind["files"].values()
+    )
+
+    page = client.get("/me/data/").content.decode()
+
+    assert f"runtime, {round(expected / 1e6, 1)} MB, are downloaded once" in page

@@ -20,6 +20,7 @@ const LANDMARK_SIZE = 192;
 const MIN_DETECTION_SCORE = 0.5;
 const NMS_IOU = 0.3;
 const MIN_PRESENCE = 0.5;
+const MIN_FACE_SCORE = 0.7;
 const SECOND_FACE_AREA = 0.3;
 const SECOND_FACE_SCORE = 0.75;
 const MIN_FACE_PIXELS = 64;
@@ -587,6 +588,7 @@ async function analyseFace(ort, sessions, image) {
   const faces = await detectFaces(ort, sessions.detector, image);
   if (!faces.length) reject('no_face');
   const best = faces[0];
+  if (best.score < MIN_FACE_SCORE) reject('no_face', 'no_clear_face');
   const rival = (other) =>
     other.score >= SECOND_FACE_SCORE && other.area >= SECOND_FACE_AREA * best.area;
   if (faces.slice(1).some(rival)) reject('several_faces');

@@ -227,6 +227,11 @@ def _row(name: str, fig: dict[str, Any]) -> str:
 
 def _card_section(calibration: dict[str, Any]) -> str:
     before, after = calibration["before"], calibration["after_out_of_fold"]
+    part_names = {
+        "before": "fitted on eye close-ups",
+        "current": f"previous whole-face fit ({calibration['from_version']})",
+        "after": "this version",
+    }
     lines = [
         "## Whole-face calibration",
         "",
@@ -245,8 +250,9 @@ def _card_section(calibration: dict[str, Any]) -> str:
         f"eyes: the same faces with {calibration['data']['closed_eye_crops']} real closed-eye "
         "close-ups (`eyes/closed`, also unseen by the CNN) colour-matched and blended into "
         "both eyes, as photographed and dimmed. **The closed-eye faces are built**: the data "
-        "sets hold no whole face with closed eyes, so the detection rate below is measured on "
-        "built faces and the false-alarm rate on real ones.",
+        "sets hold few whole faces with closed eyes (the hand-labelled ones below, most of them "
+        "yawning, are kept for measuring, not fitted on), so the detection rate in this table "
+        "is measured on built faces and the false-alarm rate on real ones.",
         "",
         f"Figures at the 0.5 threshold ({after['method']}, out of fold):",
         "",
@@ -275,7 +281,7 @@ def _card_section(calibration: dict[str, Any]) -> str:
         "| eye part | closed close-ups ≥ 0.5 | open close-ups ≥ 0.5 |",
         "|---|---|---|",
         *(
-            f"| {name} | {v['closed']['at_or_above_0_5']:.1%} of {v['closed']['n']} | "
+            f"| {part_names[name]} | {v['closed']['at_or_above_0_5']:.1%} of {v['closed']['n']} | "
             f"{v['open']['at_or_above_0_5']:.1%} of {v['open']['n']} |"
             for name, v in calibration["eye_closeups"].items()
         ),
@@ -288,7 +294,7 @@ def _card_section(calibration: dict[str, Any]) -> str:
         "hard open-eyed faces: eye part ≥ 0.5 |",
         "|---|---|---|---|",
         *(
-            f"| {name} | {v['closed'].get('eye_part_at_or_above_0_5', 0):.1%} of "
+            f"| {part_names[name]} | {v['closed'].get('eye_part_at_or_above_0_5', 0):.1%} of "
             f"{v['closed']['n']} | {v['closed'].get('fatigued_at_or_above_0_5', 0):.1%} | "
             f"{v['open_hard'].get('eye_part_at_or_above_0_5', 0):.1%} of {v['open_hard']['n']} |"
             for name, v in calibration["real_whole_faces"].items()
