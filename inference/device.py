@@ -118,14 +118,27 @@ def runtime_dir() -> str | None:
     return f"vendor/onnxruntime-web/{versions[-1].parent.name}/"
 
 
+def runtime_files() -> list[Path]:
+    """The vendored runtime's module and WebAssembly files (empty when not installed)."""
+    runtime = runtime_dir()
+    if runtime is None:
+        return []
+    folder = Path(settings.BASE_DIR) / "static" / runtime
+    return sorted(p for p in folder.iterdir() if p.suffix in (".mjs", ".wasm"))
+
+
+def runtime_binary() -> Path | None:
+    """The runtime's WebAssembly binary, the bulk of the first download."""
+    return next((p for p in runtime_files() if p.suffix == ".wasm"), None)
+
+
 def first_download_bytes() -> int | None:
     """What a browser downloads the first time it scores on the device: the runtime and every
     file of the active on-device models; None when the runtime is not installed."""
-    runtime = runtime_dir()
-    if runtime is None:
+    files = runtime_files()
+    if not files:
         return None
-    folder = Path(settings.BASE_DIR) / "static" / runtime
-    total = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in (".mjs", ".wasm"))
+    total = sum(p.stat().st_size for p in files)
     for item in device_kinds().values():
         total += sum(file.path.stat().st_size for file in item.files if file.path.is_file())
     return total

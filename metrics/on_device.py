@@ -190,6 +190,7 @@ def device_manifest(*, user: User) -> dict[str, Any]:
     """What ``user``'s browser needs to score a check-in itself: the mode, ONNX Runtime Web,
     and per kind the active version, digest, sidecar and the URL of every ONNX file."""
     runtime = device.runtime_dir()
+    binary = device.runtime_binary()
     kinds = {
         kind: {
             "version": item.version,
@@ -213,6 +214,12 @@ def device_manifest(*, user: User) -> dict[str, Any]:
             "available": runtime is not None,
             "module": static(runtime + device.RUNTIME_MODULE) if runtime else None,
             "wasm_paths": static(runtime) if runtime else None,
+            # Fetched by the page itself, so its progress counts the runtime too.
+            "wasm": (
+                {"url": static(runtime + binary.name), "bytes": binary.stat().st_size}
+                if runtime and binary
+                else None
+            ),
         },
         "kinds": kinds,
     }

@@ -13,6 +13,7 @@ from inference.testing import write_tiny_model
 from metrics.models import CheckIn
 
 from .media import png_bytes, wav_bytes
+from .recording_proxy import recording_proxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +56,20 @@ def _assert_no_media_left(sent: list[dict]) -> dict:
     assert len(posts) == 1
     assert posts[0]["type"].startswith("application/json")
     return json.loads(posts[0]["body"])
+
+
+@pytest.fixture
+def recorded_page(chromium, live_server):
+    """A page whose every request passes a recording proxy on its way to the live server:
+    ``page.recording.requests`` holds the raw bodies the server received."""
+    with recording_proxy(live_server.url) as recording:
+        context = chromium.new_context(base_url=recording.url, permissions=["camera", "microphone"])
+        page = context.new_page()
+        page.recording = recording
+        page.console_errors = []
+        page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+        yield page
+        context.close()
 
 
 def _wait_ready(page) -> None:
@@ -221,3 +236,77 @@ def test_a_file_that_is_not_an_image_gets_the_servers_words_on_the_device(
         "Only JPEG, PNG and WebP images are accepted. Nothing was sent."
     )
     assert not CheckIn.objects.exists()
+
+
+def test_the_server_receives_no_media_byte_from_a_private_check_in(
+    recorded_page, employee, browser_login, tiny_models, private
+):
+    page = recorded_page
+    browser_login(page, employee)
+    page.goto("/checkin/")
+    _wait_ready(page)
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1500)
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured:has-text('checked on this device')", timeout=30_000)
+    page.click("#mic-record")
+    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+    assert page.text_content("#status-text") == "Scored on this device."
+
+    received = list(page.recording.requests)
+    posts = [r for r in received if r.method == "POST" and r.path.endswith("/api/v1/sync/")]
+    assert len(posts) == 1 and posts[0].content_type.startswith("application/json")
+    for request in received:
+        assert not any(magic in request.body for magic in MEDIA_MAGIC), request.path
+        assert "multipart/form-data" not in request.content_type, request.path
+    # The proxy sees what Playwright cannot: a photo sent as a raw Blob arrives whole.
+    page.evaluate(
+        """async (bytes) => {
+          await fetch('/api/v1/sync/', {method: 'POST', body: new Blob([new Uint8Array(bytes)])});
+        }""",
+        list(png_bytes()),
+    )
+    assert any(b"\x89PNG" in r.body for r in page.recording.requests[len(received) :])
+
+
+def test_the_download_progress_counts_everything_the_first_visit_fetches(
+    recorded_page, employee, browser_login, tiny_models, private
+):
+    from inference import device
+
+    page = recorded_page
+    browser_login(page, employee)
+    page.add_init_script(
+        """document.addEventListener('DOMContentLoaded', () => {
+          window.__loading = [];
+          const el = document.getElementById('device-loading');
+          if (!el) return;
+          new MutationObserver(() => window.__loading.push(el.textContent))
+            .observe(el, {childList: true, characterData: true, subtree: true});
+        });"""
+    )
+    page.goto("/checkin/")
+    _wait_ready(page)
+
+    texts = page.evaluate("window.__loading")
+    progress = [t for t in texts if t.startswith("Loading the models onto this device:")]
+    manifest = page.evaluate("fetch('/api/v1/device/manifest/').then(r => r.json())")
+    counted = manifest["runtime"]["wasm"]["bytes"] + sum(
+        file["bytes"] for kind in manifest["kinds"].values() for file in kind["files"].values()
+    )
+    total = f"{counted / 1e6:.1f}"
+    assert progress and progress[-1].endswith(f"{total} of {total} MB…"), texts
+    # My data's figure adds only the runtime's two small JavaScript modules.
+    assert device.first_download_bytes() / 1e6 - counted / 1e6 < 0.1
+    assert texts[-1] == "The models are ready on this device."
+    # The first load of the page fetched the runtime's binary once: the page's own fetch,
+    # which the runtime then used instead of loading it again.
+    binary = device.runtime_binary().name
+    paths = [r.path for r in page.recording.requests]
+    first_load = paths[paths.index("/checkin/") + 1 :]
+    if "/checkin/" in first_load:
+        first_load = first_load[: first_load.index("/checkin/")]
+    assert sum(path.endswith(binary) for path in first_load) == 1, paths

@@ -30,10 +30,10 @@ function setLoading(text, isError) {
 }
 
 function megabytes(bytes) {
-  return (bytes / 1048576).toFixed(1);
+  return (bytes / 1e6).toFixed(1); // MB, as My data states the download
 }
 
-/** Fetch every model file once, showing how much has arrived. */
+/** Fetch the runtime's WebAssembly and every model file once, showing how much has arrived. */
 async function fetchFiles(files, onProgress) {
   const total = files.reduce((acc, file) => acc + file.bytes, 0);
   let done = 0;
@@ -69,6 +69,9 @@ async function loadScorers(manifest) {
   ort.env.wasm.wasmPaths = manifest.runtime.wasm_paths;
   ort.env.wasm.numThreads = 1; // no cross-origin isolation here, so no worker threads
   const wanted = [];
+  if (manifest.runtime.wasm) {
+    wanted.push({ key: "runtime/wasm", ...manifest.runtime.wasm });
+  }
   for (const [kind, item] of Object.entries(manifest.kinds)) {
     for (const [role, file] of Object.entries(item.files)) {
       wanted.push({ key: `${kind}/${role}`, url: file.url, bytes: file.bytes });
@@ -77,6 +80,7 @@ async function loadScorers(manifest) {
   const bytes = await fetchFiles(wanted, (done, total) =>
     setLoading(`Loading the models onto this device: ${megabytes(done)} of ${megabytes(total)} MB…`),
   );
+  if (bytes["runtime/wasm"]) ort.env.wasm.wasmBinary = bytes["runtime/wasm"];
   setLoading("Preparing the models…");
   const scorers = {};
   const fatigue = manifest.kinds.fatigue;
