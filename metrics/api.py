@@ -193,6 +193,15 @@ class SyncApi(APIView):
             "application/json": DeviceCheckinInputSerializer,
         },
         responses={202: CheckinAcceptedSerializer, 201: CheckinOutputSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="8 to 64 letters, digits or . _ : ~ - (a UUID will do): the same "
+                "key within 24 hours answers with the first check-in instead of making another.",
+            )
+        ],
         description="Multipart with media: stored and scored by a worker (202). JSON with "
         "`scores` and `model_versions` (private mode): recorded as scored (201); 409 when the "
         "models changed since the manifest was read.",

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .api_reference import api_reference
 
 api_v1 = [
     path("auth/", include("accounts.api_urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/reference/", api_reference, name="api-reference"),
 ]
 
 handler400 = "resonance.views.bad_request"

@@ -115,6 +115,13 @@ def test_the_sign_in_page_fits_a_phone_and_passes_axe(page):
     assert _check_pages(page, "anonymous", ["/accounts/login/"]) == {}
 
 
+def test_the_api_reference_fits_a_phone_and_passes_axe(page):
+    assert _check_pages(page, "anonymous", ["/api/reference/"]) == {}
+    page.goto("/api/docs/")
+    page.click("text=API reference")
+    assert page.url.endswith("/api/reference/")
+
+
 def test_every_employee_page_fits_a_phone_and_passes_axe(page, browser_login, demo):
     browser_login(page, demo["employee"])
 

@@ -147,3 +147,19 @@ def test_api_docs_work_without_a_cdn(client, employee):
     assert b"/static/drf_spectacular_sidecar/" in docs.content
     assert schema.status_code == 200
     assert b"/api/v1/auth/token/" in schema.content
+
+
+def test_the_api_reference_lists_every_operation_with_what_to_send(client):
+    from resonance.api_reference import _schema
+
+    page = client.get("/api/reference/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    paths = _schema()["paths"]
+    for path, item in paths.items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            if method in item:
+                assert f"{method.upper()} {path}</code></h2>" in text, (method, path)
+    assert "Idempotency-Key" in text and "A burst instead of one photo" in text
+    assert 'lang="en"' in text
