@@ -64,7 +64,7 @@ def check_face_models(app_configs: AppConfigs = None, **kwargs: Any) -> list[War
         Warning(
             f"The face models are unusable: {problem}",
             hint="Restore models/face/ (manage.py convert_face_models --wheel ..., see the "
-            "README) or point FACE_MODELS_DIR at it; every photo is refused until then.",
+            "docs/models.md) or point FACE_MODELS_DIR at it; every photo is refused until then.",
             obj="inference.face",
             id="inference.W003",
         )
@@ -83,7 +83,7 @@ def check_voice_encoder(app_configs: AppConfigs = None, **kwargs: Any) -> list[W
         Warning(
             f"The voice encoder is unusable: {status['error']}",
             hint="Restore models/voice_encoder/ (manage.py convert_voice_encoder --wheel ..., "
-            "see the README) or point VOICE_ENCODER_DIR at it; voice models that use it "
+            "see docs/models.md) or point VOICE_ENCODER_DIR at it; voice models that use it "
             "cannot score until then.",
             obj="inference.voice_encoder",
             id="inference.W004",

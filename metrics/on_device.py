@@ -4,7 +4,7 @@ The browser runs the same ONNX models as the workers (``inference.device`` lists
 sends the component scores with the model versions and digests it used. From there the
 check-in is treated like one a worker scored: a ``done`` row (``source="device"``), the day's
 metric, alerts and publication. What the server cannot do is prove the scores came from a
-face and a voice; see the README's trust model.
+face and a voice; see the trust model in docs/privacy.md.
 """
 
 from __future__ import annotations

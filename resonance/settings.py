@@ -348,7 +348,7 @@ if MIN_GROUP_SIZE < 3:
 PUBLICATION_GRACE_HOURS = env.int("PUBLICATION_GRACE_HOURS", default=6)
 # How far back the publication task looks for closed days not yet published.
 PUBLICATION_LOOKBACK_DAYS = env.int("PUBLICATION_LOOKBACK_DAYS", default=100)
-# Differential privacy, accounted per person (teams/publication.py, README "Privacy model").
+# Differential privacy, accounted per person (teams/publication.py, docs/privacy.md).
 # What one release costs each person whose data is in it; a person's spending is capped per
 # calendar month and per year, and a release that would pass a cap is withheld.
 PRIVACY_CAP_MONTH = env.float("PRIVACY_CAP_MONTH", default=10.0)
