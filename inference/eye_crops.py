@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from inference.face_detection import AlignedSquare
 from inference.face_measures import LEFT_EYE, RIGHT_EYE
+from inference.image_preprocessing import upright_rgb
 from inference.photo_gate import FaceAnalysis
 
 # Eye crops are cut like the eye images the eye-state model learnt from: the eye's corners
@@ -20,7 +21,7 @@ EYE_CROP_SIZE = 128
 
 def eye_crops(image: Image.Image, analysis: FaceAnalysis) -> list[Image.Image]:
     """The right and the left eye of ``analysis``, each an eye-aligned square crop."""
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    image = upright_rgb(image)
     crops = []
     for eye in (RIGHT_EYE, LEFT_EYE):
         points = analysis.landmarks[list(eye), :2]

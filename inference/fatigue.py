@@ -21,10 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from inference import eyelids, face
 from inference.errors import ModelUnavailable
+from inference.image_preprocessing import upright_rgb
 from inference.preprocessing import image_to_tensor
 
 PIPELINE = "face-landmarks-v1"
@@ -145,7 +146,5 @@ def estimate(
 
 def lid_features(image: Image.Image, analysis: face.FaceAnalysis) -> dict[str, float]:
     """The eye model's lid aspect ratio of each eye, and their mean."""
-    right, left = eyelids.lid_aspect_ratios(
-        ImageOps.exif_transpose(image).convert("RGB"), analysis.landmarks
-    )
+    right, left = eyelids.lid_aspect_ratios(upright_rgb(image), analysis.landmarks)
     return {"lid_ear_right": right, "lid_ear_left": left, "lid_ear_mean": (right + left) / 2}

@@ -125,6 +125,17 @@ def decode_image(source: MediaSource) -> Image.Image:
     return image
 
 
+EXIF_ORIENTATION = 0x0112
+
+
+def upright_rgb(image: Image.Image) -> Image.Image:
+    """``image`` turned upright by its EXIF orientation, in RGB; the very same object when it
+    already is (a check-in's photo passes here several times: no copy each time)."""
+    if image.getexif().get(EXIF_ORIENTATION, 1) != 1:
+        image = ImageOps.exif_transpose(image)
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
 def _check_pixels(size: tuple[int, int]) -> None:
     width, height = size
     if width < 1 or height < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from inference.errors import InvalidMedia
 from inference.face_detection import Detection, detect_faces, face_landmarks, face_square
@@ -23,6 +23,7 @@ from inference.face_measures import (
     mouth_aspect_ratio,
     sharpness,
 )
+from inference.image_preprocessing import upright_rgb
 
 MIN_PRESENCE = 0.5
 # The detector finds candidates from 0.5, but the face a photo is scored on must be surer: the
@@ -88,7 +89,7 @@ def analyse_face(image: Image.Image) -> FaceAnalysis:
     too small; too dark or blown out; too blurred. Raises ``ModelUnavailable`` when the face
     models are missing.
     """
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    image = upright_rgb(image)
     faces = detect_faces(image)
     if not faces:
         raise PhotoRejected(

@@ -197,3 +197,17 @@ def test_it_accepts_a_jpeg_with_xmp_metadata():
     assert b"<x:xmpmeta" in data
 
     assert preprocessing.decode_image(data).size == (320, 240)
+
+
+def test_upright_rgb_turns_and_converts_only_when_needed():
+    from PIL import Image
+
+    from inference.image_preprocessing import EXIF_ORIENTATION, upright_rgb
+
+    plain = Image.new("RGB", (40, 20))
+    assert upright_rgb(plain) is plain  # no copy of a photo that is already upright RGB
+    rotated = Image.new("RGB", (40, 20))
+    rotated.getexif()[EXIF_ORIENTATION] = 6  # "rotate 90 clockwise to view"
+    turned = upright_rgb(rotated)
+    assert turned.size == (20, 40) and turned.mode == "RGB"
+    assert upright_rgb(Image.new("RGBA", (4, 4))).mode == "RGB"
