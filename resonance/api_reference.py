@@ -62,8 +62,8 @@ def _type_of(schema: dict[str, Any], node: dict[str, Any]) -> str:
 
 
 def _body_fields(schema: dict[str, Any], body: dict[str, Any]) -> list[Field]:
-    content = body.get("content", {})
-    media = next(iter(content.values()), {}) if content else {}
+    content: dict[str, Any] = body.get("content", {})
+    media: dict[str, Any] = next(iter(content.values()), {}) if content else {}
     model = _resolve(schema, media.get("schema", {}))
     required = set(model.get("required", []))
     return [
@@ -87,8 +87,9 @@ def _meaning(code: str, answer: dict[str, Any]) -> str:
         phrase = HTTPStatus(int(code)).phrase
     except ValueError:
         phrase = code
-    content = answer.get("content", {})
-    body = next(iter(content.values()), {}).get("schema", {}) if content else {}
+    content: dict[str, Any] = answer.get("content", {})
+    media: dict[str, Any] = next(iter(content.values()), {}) if content else {}
+    body: dict[str, Any] = media.get("schema", {})
     returns = body.get("$ref", "").rsplit("/", 1)[-1] or body.get("type", "")
     if body.get("type") == "array":
         returns = "list of " + body.get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
