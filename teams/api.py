@@ -10,6 +10,7 @@ from accounts.permissions import IsEmployee
 from accounts.requests import AuthenticatedRequest
 from audit.models import AccessEvent
 from audit.services import record_access
+from resonance.db_router import replica_reads
 from resonance.exceptions import DomainError
 
 from .cells import metric_period, metrics
@@ -78,7 +79,8 @@ class TeamHeatmapApi(APIView):
         responses=HeatmapOutputSerializer,
     )
     def get(self, request: AuthenticatedRequest, team_id: int) -> Response:
-        team = team_for_dashboard(user=request.user, team_id=team_id)
+        with replica_reads():
+            team = team_for_dashboard(user=request.user, team_id=team_id)
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         metric = params.validated_data["metric"]
@@ -88,13 +90,14 @@ class TeamHeatmapApi(APIView):
             )
         except BadParameter as exc:
             raise DomainError(str(exc), code="bad_range") from None
-        aggregates = team_day_aggregates(
-            user=request.user,
-            date_from=date_from,
-            date_to=date_to,
-            team_ids=[team.pk],
-            period=metric_period(metric),
-        )
+        with replica_reads():
+            aggregates = team_day_aggregates(
+                user=request.user,
+                date_from=date_from,
+                date_to=date_to,
+                team_ids=[team.pk],
+                period=metric_period(metric),
+            )
         team_info = aggregates.teams[0]
         record_access(
             actor=request.user,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from accounts.requests import AuthenticatedHttpRequest
 from audit.models import AccessEvent
 from audit.services import record_access
+from resonance.db_router import replica_reads
 
 from . import charts
 from .cells import metric_label, metric_period, metrics
@@ -103,13 +104,14 @@ def dashboard_view(view: DashboardView) -> Callable[[AuthenticatedHttpRequest], 
             params = parse_dashboard_params(request.GET)
         except BadParameter as exc:
             return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-        aggregates = team_day_aggregates(
-            user=request.user,
-            date_from=params.date_from,
-            date_to=params.date_to,
-            period=metric_period(params.metric),
-        )
-        response = view(request, params, aggregates)
+        with replica_reads():
+            aggregates = team_day_aggregates(
+                user=request.user,
+                date_from=params.date_from,
+                date_to=params.date_to,
+                period=metric_period(params.metric),
+            )
+            response = view(request, params, aggregates)
         export = response.get("Content-Type", "").startswith("text/csv")
         record_access(
             actor=request.user,
