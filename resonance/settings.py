@@ -357,6 +357,8 @@ if MIN_GROUP_SIZE < 3:
 PUBLICATION_GRACE_HOURS = env.int("PUBLICATION_GRACE_HOURS", default=6)
 # How far back the publication task looks for closed days not yet published.
 PUBLICATION_LOOKBACK_DAYS = env.int("PUBLICATION_LOOKBACK_DAYS", default=100)
+# Teams per page of the team dashboard (an admin sees every team: a page at a time).
+DASHBOARD_TEAMS_PER_PAGE = env.int("DASHBOARD_TEAMS_PER_PAGE", default=25)
 # Differential privacy, accounted per person (teams/publication.py, docs/privacy.md).
 # What one release costs each person whose data is in it; a person's spending is capped per
 # calendar month and per year, and a release that would pass a cap is withheld.

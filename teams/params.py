@@ -24,12 +24,17 @@ class BadParameter(ValueError):
     """A query parameter the dashboard cannot use; the message is shown to the user."""
 
 
+MAX_SEARCH_LENGTH = 100
+
+
 @dataclass(frozen=True)
 class DashboardParams:
     metric: str
     days: int
     date_from: dt.date
     date_to: dt.date
+    search: str = ""  # part of a team's name
+    page: int = 1  # of the page's list of teams
 
 
 def parse_metric(raw: str | None) -> str:
@@ -43,7 +48,8 @@ def parse_metric(raw: str | None) -> str:
 def parse_dashboard_params(
     query: Mapping[str, str], *, today: dt.date | None = None
 ) -> DashboardParams:
-    """``metric`` and ``days`` (7, 30 or 90, ending today) from a page or export request."""
+    """``metric`` and ``days`` (30, 90 or 365, ending today), and the page's team search ``q``
+    and ``page``, from a page or export request."""
     metric = parse_metric(query.get("metric"))
     raw_days = query.get("days") or str(DEFAULT_RANGE_DAYS)
     choices = ", ".join(str(d) for d in RANGE_CHOICES)
@@ -53,9 +59,23 @@ def parse_dashboard_params(
         raise BadParameter(f"'days' must be one of {choices}.") from None
     if days not in RANGE_CHOICES:
         raise BadParameter(f"'days' must be one of {choices}.")
+    search = (query.get("q") or "").strip()
+    if len(search) > MAX_SEARCH_LENGTH:
+        raise BadParameter(f"'q' is at most {MAX_SEARCH_LENGTH} characters.")
+    try:
+        page = int(query.get("page") or 1)
+    except ValueError:
+        raise BadParameter("'page' must be a whole number from 1.") from None
+    if page < 1:
+        raise BadParameter("'page' must be a whole number from 1.")
     date_to = today or timezone.localdate()
     return DashboardParams(
-        metric=metric, days=days, date_from=date_to - dt.timedelta(days=days - 1), date_to=date_to
+        metric=metric,
+        days=days,
+        date_from=date_to - dt.timedelta(days=days - 1),
+        date_to=date_to,
+        search=search,
+        page=page,
     )
 
 

@@ -128,6 +128,38 @@ def teams_visible_to(*, user: User) -> QuerySet[Team]:
     return Team.objects.none()
 
 
+@dataclass(frozen=True)
+class TeamPage:
+    """One page of the teams a user may see, in name order, narrowed by a search."""
+
+    team_ids: list[int]
+    number: int
+    pages: int
+    count: int  # teams matching the search, on every page
+    first: int  # position of the page's first team, from 1 (0 when none)
+    last: int
+
+
+def dashboard_team_page(*, user: User, search: str, page: int, per_page: int) -> TeamPage:
+    """The teams of one dashboard page: the admin of a large company sees them a page at a time
+    (a page past the last shows the last); one count and one id query."""
+    from django.core.paginator import Paginator
+
+    teams = teams_visible_to(user=user)
+    if search:
+        teams = teams.filter(name__icontains=search)
+    paginator = Paginator(teams.order_by("name", "pk").values_list("pk", flat=True), per_page)
+    current = paginator.get_page(page)
+    return TeamPage(
+        team_ids=list(current.object_list),
+        number=current.number,
+        pages=paginator.num_pages,
+        count=paginator.count,
+        first=current.start_index(),
+        last=current.end_index(),
+    )
+
+
 def team_for_dashboard(*, user: User, team_id: int) -> Team:
     """The team if ``user`` may see it; PermissionDenied otherwise (404 only for admins)."""
     if not can_use_dashboard(user):

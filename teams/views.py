@@ -29,8 +29,10 @@ from .params import (
 )
 from .selectors import (
     TeamDayAggregates,
+    TeamPage,
     can_use_dashboard,
     dashboard_rows,
+    dashboard_team_page,
     team_day_aggregates,
     team_summaries,
 )
@@ -88,49 +90,65 @@ def _heatmap_table(aggregates: TeamDayAggregates, *, metric: str) -> dict[str, A
 
 
 DashboardView = Callable[
-    [AuthenticatedHttpRequest, DashboardParams, TeamDayAggregates], HttpResponse
+    [AuthenticatedHttpRequest, DashboardParams, TeamDayAggregates, TeamPage], HttpResponse
 ]
 
 
-def dashboard_view(view: DashboardView) -> Callable[[AuthenticatedHttpRequest], HttpResponse]:
+def dashboard_view(
+    *, paginated: bool
+) -> Callable[[DashboardView], Callable[[AuthenticatedHttpRequest], HttpResponse]]:
     """Managers and admins only (403 otherwise); the ``metric``/``days`` parameters parsed (400
-    with the reason when unusable) and the aggregates the user may see, loaded for ``view``."""
+    with the reason when unusable) and the aggregates the user may see, loaded for the view:
+    one page of teams (``q``, ``page``) when ``paginated``, else every team the search keeps."""
 
-    @functools.wraps(view)
-    def wrapper(request: AuthenticatedHttpRequest) -> HttpResponse:
-        if not can_use_dashboard(request.user):
-            raise PermissionDenied("The team dashboard is for managers and admins.")
-        try:
-            params = parse_dashboard_params(request.GET)
-        except BadParameter as exc:
-            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-        with replica_reads():
-            aggregates = team_day_aggregates(
-                user=request.user,
-                date_from=params.date_from,
-                date_to=params.date_to,
-                period=metric_period(params.metric),
+    def decorate(view: DashboardView) -> Callable[[AuthenticatedHttpRequest], HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: AuthenticatedHttpRequest) -> HttpResponse:
+            if not can_use_dashboard(request.user):
+                raise PermissionDenied("The team dashboard is for managers and admins.")
+            try:
+                params = parse_dashboard_params(request.GET)
+            except BadParameter as exc:
+                return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+            with replica_reads():
+                page = dashboard_team_page(
+                    user=request.user,
+                    search=params.search,
+                    page=params.page if paginated else 1,
+                    per_page=settings.DASHBOARD_TEAMS_PER_PAGE if paginated else 10**9,
+                )
+                aggregates = team_day_aggregates(
+                    user=request.user,
+                    date_from=params.date_from,
+                    date_to=params.date_to,
+                    team_ids=page.team_ids,
+                    period=metric_period(params.metric),
+                )
+                response = view(request, params, aggregates, page)
+            export = response.get("Content-Type", "").startswith("text/csv")
+            record_access(
+                actor=request.user,
+                action=AccessEvent.Action.DASHBOARD_EXPORT
+                if export
+                else AccessEvent.Action.DASHBOARD_VIEW,
+                team_ids=[team.id for team in aggregates.teams],
+                detail=f"{params.metric}, last {params.days} days",
             )
-            response = view(request, params, aggregates)
-        export = response.get("Content-Type", "").startswith("text/csv")
-        record_access(
-            actor=request.user,
-            action=AccessEvent.Action.DASHBOARD_EXPORT
-            if export
-            else AccessEvent.Action.DASHBOARD_VIEW,
-            team_ids=[team.id for team in aggregates.teams],
-            detail=f"{params.metric}, last {params.days} days",
-        )
-        return response
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
 @login_required
 @require_GET
-@dashboard_view
+@dashboard_view(paginated=True)
 def dashboard(
-    request: AuthenticatedHttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+    request: AuthenticatedHttpRequest,
+    params: DashboardParams,
+    aggregates: TeamDayAggregates,
+    page: TeamPage,
 ) -> HttpResponse:
     """Who: managers (their teams) and admins (every team). Employees get 403."""
     heatmap = charts.heatmap_figure(aggregates, metric=params.metric)
@@ -150,6 +168,7 @@ def dashboard(
         ),
         "grace_hours": settings.PUBLICATION_GRACE_HOURS,
         "period": aggregates.period,
+        "team_page": page,
     }
     return render(request, "teams/dashboard.html", context)
 
@@ -163,9 +182,12 @@ def _csv_cell(value: object) -> object:
 
 @login_required
 @require_GET
-@dashboard_view
+@dashboard_view(paginated=False)
 def dashboard_csv(
-    request: AuthenticatedHttpRequest, params: DashboardParams, aggregates: TeamDayAggregates
+    request: AuthenticatedHttpRequest,
+    params: DashboardParams,
+    aggregates: TeamDayAggregates,
+    page: TeamPage,
 ) -> HttpResponse:
     """CSV of exactly the cells on the page for the same ``metric`` and ``days``."""
     filename = f"resonance-{params.metric}-{params.date_from}-{params.date_to}.csv"

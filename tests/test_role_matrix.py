@@ -90,6 +90,7 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "excuses-api:suggestion": ("get", EMPLOYEES_ONLY_API),
     "schema": ("get", same(200, 200)),
     "api-docs": ("get", same(200, 200)),
+    "api-reference": ("get", same(200, 200)),
 }
 
 

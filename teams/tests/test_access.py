@@ -219,3 +219,31 @@ def test_every_look_at_team_figures_is_logged_per_team(
         (admin_user.username, "dashboard_view", "Atlas", None),
         (admin_user.username, "dashboard_view", "Borealis", None),
     ]
+
+
+def test_an_admin_sees_the_teams_a_page_at_a_time_and_can_search(client, admin_user, settings):
+    from tests.factories import TeamFactory
+
+    settings.DASHBOARD_TEAMS_PER_PAGE = 4
+    for number in range(10):
+        TeamFactory(name=f"Squad {number:02d}")
+    TeamFactory(name="Payments")
+    client.force_login(admin_user)
+
+    first = client.get(reverse("teams:dashboard")).content.decode()
+    last = client.get(reverse("teams:dashboard"), {"page": 3}).content.decode()
+    beyond = client.get(reverse("teams:dashboard"), {"page": 99}).content.decode()
+    found = client.get(reverse("teams:dashboard"), {"q": "pay"}).content.decode()
+    none = client.get(reverse("teams:dashboard"), {"q": "nobody"}).content.decode()
+    export = client.get(reverse("teams:dashboard-csv")).content.decode()
+
+    assert "Teams 1\u20134 of 11." in first and "Squad 02" in first and "Squad 03" not in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "Teams 9\u201311 of 11." in last and "Squad 09" in last and 'rel="next"' not in last
+    assert "Teams 9\u201311 of 11." in beyond  # past the last page: the last page
+    assert "Teams 1\u20131 of 1 matching \u201cpay\u201d." in found and "Squad" not in found
+    assert "No team you may see has \u201cnobody\u201d in its name." in none
+    # The export is every team the search keeps, not one page.
+    assert {row.split(",")[0] for row in export.splitlines()[1:]} >= {"Payments", "Squad 09"}
+    for bad in ({"page": "0"}, {"page": "two"}, {"q": "x" * 101}):
+        assert client.get(reverse("teams:dashboard"), bad).status_code == 400
