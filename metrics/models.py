@@ -138,7 +138,11 @@ class DailyMetric(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "date"], name="dailymetric_user_date")
         ]
-        indexes = [models.Index(fields=["team", "date"], name="dailymetric_team_date")]
+        indexes = [
+            models.Index(fields=["team", "date"], name="dailymetric_team_date"),
+            # The alert rules read a window of days for everyone at once.
+            models.Index(fields=["date"], name="dailymetric_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.date}: {self.flow_score}"
