@@ -12,6 +12,7 @@ from django.db import transaction
 
 from accounts.models import User
 from demo.organisation import DEMO_TEAMS
+from metrics import partitions
 from metrics.flowscore import coach_message, flow_score
 from metrics.models import DailyMetric
 from resonance import indicators
@@ -54,6 +55,7 @@ def seed_demo_history(days: int = 90, seed: int = 7) -> list[str]:
     rng = random.Random(seed)
     today = dt.date.today()
     start = today - dt.timedelta(days=days - 1)
+    partitions.ensure_months(start, today)  # PostgreSQL: a month's partition for each day
     summary: list[str] = []
     for team_name, (_size, trajectory) in DEMO_TEAMS.items():
         team = Team.objects.filter(name=team_name).first()

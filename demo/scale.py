@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from metrics import partitions
 from metrics.flowscore import flow_score
 from metrics.models import DailyMetric
 from resonance import indicators
@@ -189,6 +190,7 @@ def scale_data_create(
     rng = random.Random(seed)
     end_date = end_date or timezone.localdate()
     dates = [end_date - dt.timedelta(days=days - 1 - i) for i in range(days)]
+    partitions.ensure_months(dates[0], dates[-1])  # PostgreSQL: rows go to their month
     password_hash = make_password(password)  # hashed once: hashing 5,000 times takes minutes
     consent = timezone.now()
 

@@ -40,3 +40,17 @@ def sweep_stuck_checkins() -> dict[str, int]:
     if result["pending"] or result["reclaimed"]:
         logger.info("Swept stuck check-ins: %s", result)
     return result
+
+
+@shared_task(ignore_result=True)
+def maintain_partitions() -> dict[str, list[str]]:
+    """PostgreSQL: daily metrics' monthly partitions created ahead, old ones detached."""
+    from django.utils import timezone
+
+    from . import partitions
+
+    return partitions.maintain(
+        today=timezone.localdate(),
+        ahead=settings.DAILY_METRIC_PARTITIONS_AHEAD,
+        retention_months=settings.DAILY_METRIC_RETENTION_MONTHS,
+    )

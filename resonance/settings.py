@@ -324,7 +324,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "teams.tasks.publish_team_days",
         "schedule": crontab(minute=env.int("PUBLICATION_MINUTE", default=15)),
     },
+    # PostgreSQL: the daily metrics' monthly partitions, created ahead (metrics.partitions).
+    "daily-metric-partitions": {
+        "task": "metrics.tasks.maintain_partitions",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# Months of daily-metric partitions kept ready ahead of today, and how many months back they
+# stay attached (0: all); a detached month stays a plain table, to archive or drop.
+DAILY_METRIC_PARTITIONS_AHEAD = env.int("DAILY_METRIC_PARTITIONS_AHEAD", default=3)
+DAILY_METRIC_RETENTION_MONTHS = env.int("DAILY_METRIC_RETENTION_MONTHS", default=0)
 
 # --- Inference ------------------------------------------------------------
 MODELS_DIR = Path(env.str("MODELS_DIR", default=str(BASE_DIR / "models")))

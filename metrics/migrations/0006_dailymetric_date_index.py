@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('metrics', '0005_checkin_idempotency_key'),
-        ('teams', '0004_published_periods_and_privacy_ledger'),
+        ("metrics", "0005_checkin_idempotency_key"),
+        ("teams", "0004_published_periods_and_privacy_ledger"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='dailymetric',
-            index=models.Index(fields=['date'], name='dailymetric_date'),
+            model_name="dailymetric",
+            index=models.Index(fields=["date"], name="dailymetric_date"),
         ),
     ]
