@@ -8,8 +8,11 @@ Uses ``DATABASE_URL`` when it points at PostgreSQL, else ``resonance_scale`` on 
 an operator would, and reports wall time and that process's peak memory:
 
 1. ``seed_scale --employees N --teams T --days D --reset`` (skipped with ``--skip-seed``);
-2. ``publish_aggregates``: the first publication of the whole history (every team, every
-   closed week and month), then a second one (the hourly run with nothing new);
+2. ``publish_aggregates``: from an empty publication, the whole look-back (every team, every
+   closed week and month of the last 100 days); then, with everything up to a week ago already
+   published, the run that publishes the week (and month) closed since; then the hourly run
+   with nothing new. The benchmark's own database: it empties the published periods and the
+   privacy ledger first;
 3. ``generate_alerts`` for today, every rule for everyone;
 4. through Django's request stack in this process: the dashboard as the manager of one team
    and as the admin (a page of teams), and the heatmap API: p50 and p95 of ``--runs``
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,12 +46,21 @@ def _database_url() -> str:
     return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_URL
 
 
+# Runs manage.py and reports the process's own peak memory when it ends.
+_MEASURED = (
+    "import atexit, resource, runpy, sys\n"
+    "atexit.register(lambda: print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF)"
+    ".ru_maxrss, file=sys.stderr))\n"
+    "sys.argv = sys.argv[1:]\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
 def _run(label: str, *command: str) -> tuple[float, float]:
-    """Run ``manage.py command`` in a process of its own: (seconds, peak memory in MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Run ``manage.py command`` in a process of its own: (seconds, its peak memory in MB)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *command],
+        [sys.executable, "-c", _MEASURED, str(ROOT / "manage.py"), *command],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -57,9 +68,8 @@ def _run(label: str, *command: str) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"{label} failed:\n{done.stderr[-3000:]}")
-    # ru_maxrss of children is the largest of any child so far: report it when it grew.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak_mb = peak / 1024 if peak > before else float("nan")
+    peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_KB")]
+    peak_mb = int(peaks[-1]) / 1024 if peaks else float("nan")
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     print(f"{label}: {seconds:.1f} s, peak memory {peak_mb:,.0f} MB")
     for line in lines[-3:]:
@@ -120,14 +130,28 @@ def main() -> None:
             f"--days={args.days}",
             "--reset",
         )
-    _run("publish_aggregates (whole history)", "publish_aggregates")
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from teams.models import PrivacySpend, PublishedTeamPeriod
+    from teams.publication import team_periods_publish
+
+    # Publication starts from nothing each time (this is the benchmark's own database).
+    PublishedTeamPeriod.objects.all().delete()
+    PrivacySpend.objects.all().delete()
+    _run("publish_aggregates (the whole 100-day look-back)", "publish_aggregates")
+    PublishedTeamPeriod.objects.all().delete()
+    PrivacySpend.objects.all().delete()
+    team_periods_publish(now=timezone.now() - dt.timedelta(days=7), announce=False)
+    _run(
+        "publish_aggregates (the week and month that closed since a week ago)",
+        "publish_aggregates",
+    )
     _run("publish_aggregates (again: the hourly run, nothing new)", "publish_aggregates")
     _run("generate_alerts (today, everyone)", "generate_alerts")
 
-    import datetime as dt
-
     from django.test import Client
-    from django.utils import timezone
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from resonance import indicators
 
@@ -81,6 +84,20 @@ def baseline(values: Iterable[float | None], *, metric: str) -> tuple[float, flo
     median = statistics.median(scored)
     mad = statistics.median(abs(v - median) for v in scored)
     return median, max(1.4826 * mad, spread_floor(metric)), len(scored)
+
+
+def baseline_rows(window: np.ndarray, *, metric: str) -> tuple[np.ndarray, ...]:
+    """``baseline`` of every row of a (people x days) array at once, NaN for a day without a
+    value: (median, robust spread, n), with NaN median and spread where n < MIN_BASELINE_DAYS.
+    The same numbers as ``baseline`` row by row, for the alert pass over everyone."""
+    count = np.sum(~np.isnan(window), axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no baseline
+        median = np.nanmedian(window, axis=1)
+        mad = np.nanmedian(np.abs(window - median[:, np.newaxis]), axis=1)
+    spread = np.maximum(1.4826 * mad, spread_floor(metric))
+    enough = count >= MIN_BASELINE_DAYS
+    return np.where(enough, median, np.nan), np.where(enough, spread, np.nan), count
 
 
 def compare(

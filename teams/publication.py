@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 import django.dispatch
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -221,29 +221,30 @@ def _load_ledger(user_ids: Iterable[int], years: Iterable[int]) -> Ledger:
     return ledger
 
 
+LEDGER_BATCH = 1000
+
+
 def _save_ledger(ledger: Ledger) -> None:
+    """Add what was charged to each person's month: one upsert per batch that adds to the
+    stored sums in the database itself, so concurrent publications never lose a charge."""
     if not ledger.charged:
         return
-    keys = list(ledger.charged)
-    existing = {
-        (row.user_id, row.month): row
-        for row in PrivacySpend.objects.select_for_update().filter(
-            user_id__in={u for u, _ in keys}, month__in={m for _, m in keys}
-        )
-    }
-    to_create, to_update = [], []
-    for (user_id, month), (epsilon, releases) in ledger.charged.items():
-        row = existing.get((user_id, month))
-        if row is None:
-            to_create.append(
-                PrivacySpend(user_id=user_id, month=month, epsilon=epsilon, releases=releases)
+    table = connection.ops.quote_name(PrivacySpend._meta.db_table)
+    rows = [
+        (user_id, month, epsilon, releases)
+        for (user_id, month), (epsilon, releases) in ledger.charged.items()
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), LEDGER_BATCH):
+            batch = rows[start : start + LEDGER_BATCH]
+            values = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, month, epsilon, releases) VALUES {values} "
+                "ON CONFLICT (user_id, month) DO UPDATE SET "
+                f"epsilon = {table}.epsilon + excluded.epsilon, "
+                f"releases = {table}.releases + excluded.releases",
+                [value for row in batch for value in row],
             )
-        else:
-            row.epsilon += epsilon
-            row.releases += releases
-            to_update.append(row)
-    PrivacySpend.objects.bulk_create(to_create, batch_size=1000)
-    PrivacySpend.objects.bulk_update(to_update, ["epsilon", "releases"], batch_size=1000)
 
 
 # --- One cell -------------------------------------------------------------------------------
@@ -403,6 +404,7 @@ def _period_rows(
     team_id: int, *, first: dt.date, last: dt.date, candidates: Sequence[tuple[str, dt.date]]
 ) -> dict[tuple[str, dt.date], PeriodRows]:
     published = indicators.published_keys()
+    monthly = monthly_metrics()
     rows: dict[tuple[str, dt.date], PeriodRows] = {}
     wanted = set(candidates)
     # A row without a FlowScore holds no score at all: it is no contribution.
@@ -422,9 +424,7 @@ def _period_rows(
             )
         month = (Period.MONTH, month_start(day))
         if month in wanted:
-            rows.setdefault(month, PeriodRows()).add(
-                user_id, {m: by_metric[m] for m in monthly_metrics()}
-            )
+            rows.setdefault(month, PeriodRows()).add(user_id, {m: by_metric[m] for m in monthly})
     return rows
 
 

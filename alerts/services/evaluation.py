@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -100,31 +101,92 @@ def _individual_findings(
     return findings
 
 
+FETCH_ROWS = 100_000  # rows turned into an array at a time: memory stays a few arrays' worth
+
+
+def _flow_matrix(
+    *, user_ids: list[int] | None, start: dt.date, days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The FlowScores of ``days`` days from ``start``: the user ids and a (users x days) array
+    with NaN where a day has no score. One query, read straight into arrays (millions of rows
+    at a large company: no model instances, no per-row Python objects beyond the fetch)."""
+    table = connection.ops.quote_name(DailyMetric._meta.db_table)
+    if connection.vendor == "postgresql":
+        offset = "date - %s::date"
+    else:
+        offset = "CAST(julianday(date) - julianday(%s) AS INTEGER)"
+    end = start + dt.timedelta(days=days - 1)
+    sql = (
+        f"SELECT user_id, {offset}, flow_score FROM {table} "
+        "WHERE date >= %s AND date <= %s AND flow_score IS NOT NULL"
+    )
+    params: list[dt.date | int] = [start, start, end]
+    if user_ids is not None:
+        if not user_ids:
+            return np.empty(0, dtype=np.int64), np.empty((0, days))
+        sql += f" AND user_id IN ({', '.join(['%s'] * len(user_ids))})"
+        params += user_ids
+    chunks = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            chunks.append(np.asarray(batch, dtype=np.float64))
+    rows = np.concatenate(chunks) if chunks else np.empty((0, 3))
+    users, person = np.unique(rows[:, 0].astype(np.int64), return_inverse=True)
+    flows = np.full((len(users), days), np.nan)
+    flows[person, rows[:, 1].astype(np.int64)] = rows[:, 2]
+    return users, flows
+
+
 def _recent_comparisons(
     *, user_ids: list[int] | None, end: dt.date, t: rules.Thresholds
 ) -> dict[int, list[baselines.Comparison]]:
     """Each user's last check-in days (newest first, at most ``below_usual_of_last``, within
-    the alert window) compared with their own baseline of the days before (one query)."""
+    the alert window) compared with their own baseline of the days before (one query).
+
+    Everyone at once: the FlowScores go into a (people x days) array and each window day's
+    baseline is computed for every row together (``baselines.baseline_rows``, the same numbers
+    as ``baselines.compare`` day by day)."""
     window_start = end - dt.timedelta(days=t.window_days - 1)
     start = window_start - dt.timedelta(days=baselines.BASELINE_DAYS)
-    rows = DailyMetric.objects.filter(
-        date__gte=start, date__lte=end, flow_score__isnull=False
-    ).order_by("user_id", "date")
-    if user_ids is not None:
-        rows = rows.filter(user_id__in=user_ids)
-    history: dict[int, dict[dt.date, dict[str, float | None]]] = defaultdict(dict)
-    for user_id, day, flow in rows.values_list("user_id", "date", "flow_score").iterator(
-        chunk_size=10_000
-    ):
-        history[user_id][day] = {"flow_score": flow}
-    result: dict[int, list[baselines.Comparison]] = {}
-    for user_id, days in history.items():
-        recent = sorted((d for d in days if d >= window_start), reverse=True)
-        compared = [
-            baselines.compare(days, day=d, metric="flow_score")
-            for d in recent[: t.below_usual_of_last]
-        ]
-        result[user_id] = [c for c in compared if c is not None]
+    days = (end - start).days + 1
+    users, flows = _flow_matrix(user_ids=user_ids, start=start, days=days)
+    if not len(users):
+        return {}
+    first = (window_start - start).days
+    picked = np.zeros(len(users), dtype=int)
+    found: list[tuple[int, int, float, float, float, int]] = []  # person, day, value, ...
+    for column in range(days - 1, first - 1, -1):  # newest window day first
+        present = ~np.isnan(flows[:, column]) & (picked < t.below_usual_of_last)
+        if not present.any():
+            continue
+        picked += present
+        usual, spread, count = baselines.baseline_rows(
+            flows[present, column - baselines.BASELINE_DAYS : column], metric="flow_score"
+        )
+        for person, value, median, width, n in zip(
+            np.flatnonzero(present).tolist(),
+            flows[present, column].tolist(),
+            usual.tolist(),
+            spread.tolist(),
+            count.tolist(),
+            strict=True,
+        ):
+            if median == median:  # not NaN: enough days for a baseline
+                found.append((person, column, value, median, width, n))
+    ids = users.tolist()
+    result: dict[int, list[baselines.Comparison]] = {user_id: [] for user_id in ids}
+    for person, _column, value, median, width, n in sorted(found, key=lambda f: (f[0], -f[1])):
+        result[ids[person]].append(
+            baselines.Comparison(
+                metric="flow_score",
+                value=value,
+                usual=median,
+                spread=width,
+                days=n,
+                z=(value - median) / width,
+            )
+        )
     return result
 
 
