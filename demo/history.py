@@ -12,10 +12,9 @@ from django.db import transaction
 
 from accounts.models import User
 from demo.organisation import DEMO_TEAMS
-from metrics import partitions
 from metrics.flowscore import coach_message, flow_score
 from metrics.models import DailyMetric
-from resonance import indicators
+from resonance import indicators, partitions
 from teams.models import Team
 
 # Mean risk (0-1) of each component at the start and end of the window, per trajectory.

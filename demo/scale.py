@@ -14,10 +14,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from metrics import partitions
 from metrics.flowscore import flow_score
 from metrics.models import DailyMetric
-from resonance import indicators
+from resonance import indicators, partitions
 from teams.models import Team
 
 SCALE_TEAM_PREFIX = "scale-t"

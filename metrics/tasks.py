@@ -47,7 +47,7 @@ def maintain_partitions() -> dict[str, list[str]]:
     """PostgreSQL: daily metrics' monthly partitions created ahead, old ones detached."""
     from django.utils import timezone
 
-    from . import partitions
+    from resonance import partitions
 
     return partitions.maintain(
         today=timezone.localdate(),

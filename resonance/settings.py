@@ -324,7 +324,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "teams.tasks.publish_team_days",
         "schedule": crontab(minute=env.int("PUBLICATION_MINUTE", default=15)),
     },
-    # PostgreSQL: the daily metrics' monthly partitions, created ahead (metrics.partitions).
+    # PostgreSQL: monthly partitions of daily metrics and published periods, created ahead
+    # (resonance.partitions).
     "daily-metric-partitions": {
         "task": "metrics.tasks.maintain_partitions",
         "schedule": crontab(hour=2, minute=30),

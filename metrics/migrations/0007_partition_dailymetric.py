@@ -1,4 +1,4 @@
-"""Daily metrics partitioned by month on PostgreSQL (metrics/partitions.py); SQLite keeps one
+"""Daily metrics partitioned by month on PostgreSQL (resonance/partitions.py); SQLite keeps one
 plain table. The table is rebuilt: a partitioned table beside the old one, a copy, a swap."""
 
 from django.db import migrations
@@ -6,21 +6,23 @@ from django.utils import timezone
 
 
 def partition(apps, schema_editor):
-    from metrics import partitions
+    from resonance import partitions
 
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        partitions.convert_to_partitioned(cursor, today=timezone.localdate())
+        partitions.convert_to_partitioned(
+            cursor, table=partitions.DAILY_METRICS, today=timezone.localdate()
+        )
 
 
 def unpartition(apps, schema_editor):
-    from metrics import partitions
+    from resonance import partitions
 
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        partitions.convert_to_plain(cursor)
+        partitions.convert_to_plain(cursor, table=partitions.DAILY_METRICS)
 
 
 class Migration(migrations.Migration):

@@ -1,4 +1,5 @@
-"""Daily metrics partitioned by month on PostgreSQL (metrics.partitions, migration 0007)."""
+"""Daily metrics and published team periods partitioned by month on PostgreSQL
+(resonance.partitions; migrations metrics 0007 and teams 0005)."""
 
 import datetime as dt
 
@@ -6,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from metrics import partitions
 from metrics.models import DailyMetric
+from resonance import partitions
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="Partitions need PostgreSQL (set DATABASE_URL)."
@@ -38,12 +39,18 @@ def test_nothing_to_do_on_sqlite():
 def test_a_month_without_a_partition_is_caught_then_moved_and_detached(employee):
     assert partitions.is_partitioned()
     old = _metric(employee, dt.date(2019, 3, 10), 41.0)
-    assert _rows_in(partitions.DEFAULT_PARTITION) == 1  # nothing is refused
+    default = partitions.default_partition(partitions.DAILY_METRICS)
+    assert _rows_in(default) == 1  # nothing is refused
 
     created = partitions.ensure_months(dt.date(2019, 3, 1), dt.date(2019, 4, 30))
 
-    assert created == ["metrics_dailymetric_2019_03", "metrics_dailymetric_2019_04"]
-    assert _rows_in(partitions.DEFAULT_PARTITION) == 0
+    assert created == [
+        "metrics_dailymetric_2019_03",
+        "metrics_dailymetric_2019_04",
+        "teams_publishedteamperiod_2019_03",
+        "teams_publishedteamperiod_2019_04",
+    ]
+    assert _rows_in(default) == 0
     assert _rows_in("metrics_dailymetric_2019_03") == 1
     assert DailyMetric.objects.get(pk=old.pk).flow_score == 41.0
     assert partitions.ensure_months(dt.date(2019, 3, 1), dt.date(2019, 4, 30)) == []
@@ -66,14 +73,16 @@ def test_maintain_keeps_months_ready_ahead_and_detaches_past_retention(employee)
     result = partitions.maintain(today=today, ahead=2, retention_months=4)
 
     assert result["created"] == [
-        "metrics_dailymetric_2031_05",
-        "metrics_dailymetric_2031_06",
-        "metrics_dailymetric_2031_07",
+        f"{table}_{month}"
+        for table in partitions.TABLES
+        for month in ("2031_05", "2031_06", "2031_07")
     ]
     # Four months kept (2031-01 to 2031-04 and the current one): every earlier month detached.
     assert "metrics_dailymetric_2030_12" in result["detached"]
     assert all(name[-7:] < "2031_01" for name in result["detached"])
     assert "metrics_dailymetric_2031_05" not in result["detached"]
+    # Published figures are never detached by the daily metrics' retention.
+    assert not any(name.startswith("teams_") for name in result["detached"])
 
 
 @postgres_only
@@ -89,6 +98,7 @@ def test_the_conversion_keeps_every_row_of_a_populated_table(employee, teammate)
         call_command("migrate", "metrics", verbosity=0)
 
     assert partitions.is_partitioned()
+    assert partitions.is_partitioned(partitions.PUBLISHED_PERIODS)
     assert DailyMetric.objects.count() == 6
     assert {m.pk for m in DailyMetric.objects.all()} == {m.pk for m in written}
     assert _rows_in("metrics_dailymetric_2026_10") == 2

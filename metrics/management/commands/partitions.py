@@ -1,4 +1,5 @@
-"""``manage.py partitions``: the daily metrics' monthly partitions on PostgreSQL."""
+"""``manage.py partitions``: the monthly partitions of the daily metrics and the published
+team periods on PostgreSQL (``resonance.partitions``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from metrics import partitions
+from resonance import partitions
 
 
 def _month(raw: str) -> dt.date:
@@ -21,8 +22,9 @@ def _month(raw: str) -> dt.date:
 
 class Command(BaseCommand):
     help = (
-        "List the daily metrics' monthly partitions (PostgreSQL), create them ahead or for a "
-        "range of months, or detach old ones (each stays a plain table to archive or drop)."
+        "List the monthly partitions of the daily metrics and the published team periods "
+        "(PostgreSQL), create them ahead or for a range of months, or detach old months of "
+        "the daily metrics (each stays a plain table to archive or drop)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,7 +44,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not partitions.is_partitioned():
-            self.stdout.write("The daily metrics are one plain table here (not PostgreSQL).")
+            self.stdout.write("The tables are not partitioned here (not PostgreSQL).")
             return
         created: list[str] = []
         if options["first"] or options["last"]:
@@ -63,7 +65,7 @@ class Command(BaseCommand):
             self.stdout.write(f"created {name}")
         for name in detached:
             self.stdout.write(f"detached {name} (now a plain table: archive or drop it)")
-        for partition in partitions.partitions():
-            self.stdout.write(
-                f"{partition['name']:<32} {partition['rows']:>12,} rows  {partition['bounds']}"
-            )
+        for table in partitions.TABLES:
+            for partition in partitions.partitions(table):
+                name, rows, bounds = partition["name"], partition["rows"], partition["bounds"]
+                self.stdout.write(f"{name:<38} {rows:>12,} rows  {bounds}")

@@ -1,16 +1,18 @@
-"""Monthly partitions of the daily metrics on PostgreSQL.
+"""Monthly partitions of the tables that grow with time, on PostgreSQL.
 
 ``metrics_dailymetric`` grows by one row per person and day (about 36 million a year at
-100,000 people). On PostgreSQL it is a table partitioned by range of ``date``, one partition a
-month, so the queries that read a window of days (the alert rules, publication) touch only
-the months they need, and an old month can be detached whole instead of deleted row by row.
+100,000 people), ``teams_publishedteamperiod`` by one row per team and closed week or month.
+On PostgreSQL each is partitioned by range of ``date``, one partition a month, so the queries
+that read a window of days (the alert rules, publication, the dashboard) touch only the months
+they need, and an old month can be detached whole instead of deleted row by row.
 A ``default`` partition catches any date without a month of its own, so no write ever fails;
 ``ensure_months`` creates a month's partition and moves any rows the default holds for it.
-SQLite (the embedded default) keeps one plain table: everything here does nothing there.
+SQLite (the embedded default) keeps plain tables: everything here does nothing there.
 
-The conversion of an existing table (migration 0007) creates the partitioned table beside it,
-copies the rows, and swaps the names: the primary key becomes (id, date), as PostgreSQL needs
-the partition key in every unique constraint; Django still addresses rows by ``id``.
+The conversion of an existing table (migrations metrics 0007, teams 0005) creates the
+partitioned table beside it, copies the rows, and swaps the names: the primary key becomes
+(id, date), as PostgreSQL needs the partition key in every unique constraint; Django still
+addresses rows by ``id``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from typing import Any
 
 from django.db import connections, transaction
 
-TABLE = "metrics_dailymetric"
-DEFAULT_PARTITION = f"{TABLE}_default"
+DAILY_METRICS = "metrics_dailymetric"
+PUBLISHED_PERIODS = "teams_publishedteamperiod"
+TABLES = (DAILY_METRICS, PUBLISHED_PERIODS)
+
+
+def default_partition(table: str) -> str:
+    return f"{table}_default"
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -40,24 +47,24 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return months
 
 
-def partition_name(month: dt.date) -> str:
-    return f"{TABLE}_{month:%Y_%m}"
+def partition_name(month: dt.date, table: str = DAILY_METRICS) -> str:
+    return f"{table}_{month:%Y_%m}"
 
 
-def is_partitioned(using: str = "default") -> bool:
+def is_partitioned(table: str = DAILY_METRICS, using: str = "default") -> bool:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s", [TABLE])
+        cursor.execute("SELECT relkind FROM pg_class WHERE relname = %s", [table])
         row = cursor.fetchone()
     return bool(row and row[0] == "p")
 
 
-def partitions(using: str = "default") -> list[dict[str, Any]]:
+def partitions(table: str = DAILY_METRICS, using: str = "default") -> list[dict[str, Any]]:
     """The partitions attached now: name, bounds (as PostgreSQL states them) and rows
     (estimated from the planner's statistics)."""
-    if not is_partitioned(using):
+    if not is_partitioned(table, using):
         return []
     with connections[using].cursor() as cursor:
         cursor.execute(
@@ -67,7 +74,7 @@ def partitions(using: str = "default") -> list[dict[str, Any]]:
             JOIN pg_class child ON child.oid = pg_inherits.inhrelid
             WHERE parent.relname = %s ORDER BY child.relname
             """,
-            [TABLE],
+            [table],
         )
         return [
             {"name": name, "bounds": bounds, "rows": max(0, int(rows))}
@@ -75,36 +82,42 @@ def partitions(using: str = "default") -> list[dict[str, Any]]:
         ]
 
 
-def ensure_months(first: dt.date, last: dt.date, using: str = "default") -> list[str]:
+def ensure_months(
+    first: dt.date, last: dt.date, *, tables: tuple[str, ...] = TABLES, using: str = "default"
+) -> list[str]:
     """A partition for every month from ``first`` to ``last``; returns those it created.
 
     Idempotent. Rows the default partition holds for a new month move into it, in the same
     transaction, so creating a month for dates already written loses nothing."""
-    if not is_partitioned(using):
-        return []
-    existing = {p["name"] for p in partitions(using)}
     created = []
-    for month in months_between(first, last):
-        name = partition_name(month)
-        if name in existing:
+    for table in tables:
+        if not is_partitioned(table, using):
             continue
-        bounds = (month.isoformat(), next_month(month).isoformat())
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
-            cursor.execute(
-                f'CREATE TABLE "{name}" (LIKE "{TABLE}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
-            )
-            cursor.execute(
-                f'WITH moved AS (DELETE FROM "{DEFAULT_PARTITION}" '
-                "WHERE date >= %s AND date < %s RETURNING *) "
-                f'INSERT INTO "{name}" SELECT * FROM moved',
-                bounds,
-            )
-            cursor.execute(
-                f'ALTER TABLE "{TABLE}" ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)',
-                bounds,
-            )
-        created.append(name)
+        existing = {p["name"] for p in partitions(table, using)}
+        for month in months_between(first, last):
+            name = partition_name(month, table)
+            if name not in existing:
+                _create_month(table, month, name, using)
+                created.append(name)
     return created
+
+
+def _create_month(table: str, month: dt.date, name: str, using: str) -> None:
+    bounds = (month.isoformat(), next_month(month).isoformat())
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(
+            f'CREATE TABLE "{name}" (LIKE "{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
+        )
+        cursor.execute(
+            f'WITH moved AS (DELETE FROM "{default_partition(table)}" '
+            "WHERE date >= %s AND date < %s RETURNING *) "
+            f'INSERT INTO "{name}" SELECT * FROM moved',
+            bounds,
+        )
+        cursor.execute(
+            f'ALTER TABLE "{table}" ATTACH PARTITION "{name}" FOR VALUES FROM (%s) TO (%s)',
+            bounds,
+        )
 
 
 def ensure_ahead(*, today: dt.date, months: int, using: str = "default") -> list[str]:
@@ -115,21 +128,23 @@ def ensure_ahead(*, today: dt.date, months: int, using: str = "default") -> list
     return ensure_months(month_start(today), last, using=using)
 
 
-def detach_before(month: dt.date, using: str = "default") -> list[str]:
+def detach_before(
+    month: dt.date, *, table: str = DAILY_METRICS, using: str = "default"
+) -> list[str]:
     """Detach every monthly partition that ends on or before ``month``'s first day; each stays
     a plain table of that name, to archive or drop. Returns the detached names."""
-    if not is_partitioned(using):
+    if not is_partitioned(table, using):
         return []
     cutoff = month_start(month)
     detached = []
-    for partition in partitions(using):
+    for partition in partitions(table, using):
         name = partition["name"]
-        if name == DEFAULT_PARTITION:
+        if name == default_partition(table):
             continue
-        year, number = name.removeprefix(f"{TABLE}_").split("_")
+        year, number = name.removeprefix(f"{table}_").split("_")
         if next_month(dt.date(int(year), int(number), 1)) <= cutoff:
             with connections[using].cursor() as cursor:
-                cursor.execute(f'ALTER TABLE "{TABLE}" DETACH PARTITION "{name}"')
+                cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
             detached.append(name)
     return detached
 
@@ -137,38 +152,38 @@ def detach_before(month: dt.date, using: str = "default") -> list[str]:
 # --- The conversion (migration 0007) ---------------------------------------------------------
 
 
-def convert_to_partitioned(cursor: Any, *, today: dt.date, ahead: int = 3) -> None:
+def convert_to_partitioned(cursor: Any, *, table: str, today: dt.date, ahead: int = 3) -> None:
     """Turn the plain table into a partitioned one: create it beside the old one, copy the
     rows, drop the old table and take its name, then rebuild every constraint and index under
     its old name (the primary key as (id, date))."""
-    old = f"{TABLE}_unpartitioned"
+    old = f"{table}_unpartitioned"
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass ORDER BY contype DESC",
-        [TABLE],
+        [table],
     )
     constraints = cursor.fetchall()
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
         "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-        [TABLE],
+        [table],
     )
     indexes = cursor.fetchall()
-    cursor.execute(f'ALTER TABLE "{TABLE}" RENAME TO "{old}"')
+    cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
     # Names are per schema: free them for the new table.
     for name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{name}" TO "{name}_old"')
     for name, _ in indexes:
         cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}_old"')
     cursor.execute(
-        f'CREATE TABLE "{TABLE}" (LIKE "{old}" INCLUDING DEFAULTS) PARTITION BY RANGE (date)'
+        f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS) PARTITION BY RANGE (date)'
     )
     # An identity column cannot be partitioned before PostgreSQL 17: a sequence instead.
-    cursor.execute(f'CREATE SEQUENCE "{TABLE}_pid_seq" OWNED BY "{TABLE}".id')
+    cursor.execute(f'CREATE SEQUENCE "{table}_pid_seq" OWNED BY "{table}".id')
     cursor.execute(
-        f"ALTER TABLE \"{TABLE}\" ALTER COLUMN id SET DEFAULT nextval('{TABLE}_pid_seq')"
+        f"ALTER TABLE \"{table}\" ALTER COLUMN id SET DEFAULT nextval('{table}_pid_seq')"
     )
-    cursor.execute(f'CREATE TABLE "{DEFAULT_PARTITION}" PARTITION OF "{TABLE}" DEFAULT')
+    cursor.execute(f'CREATE TABLE "{default_partition(table)}" PARTITION OF "{table}" DEFAULT')
     cursor.execute(f'SELECT min(date), max(date), max(id) FROM "{old}"')
     first, last, top = cursor.fetchone()
     first = min(first or today, today)
@@ -177,56 +192,56 @@ def convert_to_partitioned(cursor: Any, *, today: dt.date, ahead: int = 3) -> No
         last = next_month(month_start(last))
     for month in months_between(first, last):
         cursor.execute(
-            f'CREATE TABLE "{partition_name(month)}" PARTITION OF "{TABLE}" '
+            f'CREATE TABLE "{partition_name(month, table)}" PARTITION OF "{table}" '
             "FOR VALUES FROM (%s) TO (%s)",
             [month.isoformat(), next_month(month).isoformat()],
         )
-    cursor.execute(f'INSERT INTO "{TABLE}" SELECT * FROM "{old}"')
+    cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
     if top:
-        cursor.execute(f"SELECT setval('{TABLE}_pid_seq', %s)", [top])
+        cursor.execute(f"SELECT setval('{table}_pid_seq', %s)", [top])
     cursor.execute(f'DROP TABLE "{old}"')
-    cursor.execute(f'ALTER SEQUENCE "{TABLE}_pid_seq" RENAME TO "{TABLE}_id_seq"')
+    cursor.execute(f'ALTER SEQUENCE "{table}_pid_seq" RENAME TO "{table}_id_seq"')
     for name, kind, definition in constraints:
         if kind == "p":
             definition = "PRIMARY KEY (id, date)"  # the partition key in every unique key
-        cursor.execute(f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
     for _, definition in indexes:
         cursor.execute(definition)
-    cursor.execute(f'ANALYZE "{TABLE}"')
+    cursor.execute(f'ANALYZE "{table}"')
 
 
-def convert_to_plain(cursor: Any) -> None:
+def convert_to_plain(cursor: Any, *, table: str) -> None:
     """The way back (unapplying migration 0007): one plain table with the same rows, the
     primary key on ``id`` again."""
-    old = f"{TABLE}_partitioned"
+    old = f"{table}_partitioned"
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass ORDER BY contype DESC",
-        [TABLE],
+        [table],
     )
     constraints = cursor.fetchall()
     cursor.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
         "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-        [TABLE],
+        [table],
     )
     indexes = cursor.fetchall()
-    cursor.execute(f'ALTER TABLE "{TABLE}" RENAME TO "{old}"')
+    cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
     for name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{name}" TO "{name}_old"')
     for name, _ in indexes:
         cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}_old"')
-    cursor.execute(f'ALTER SEQUENCE "{TABLE}_id_seq" RENAME TO "{TABLE}_pid_seq"')
-    cursor.execute(f'CREATE TABLE "{TABLE}" (LIKE "{old}" INCLUDING DEFAULTS)')
-    cursor.execute(f'INSERT INTO "{TABLE}" SELECT * FROM "{old}"')
-    cursor.execute(f'ALTER SEQUENCE "{TABLE}_pid_seq" OWNED BY "{TABLE}".id')
+    cursor.execute(f'ALTER SEQUENCE "{table}_id_seq" RENAME TO "{table}_pid_seq"')
+    cursor.execute(f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS)')
+    cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')
+    cursor.execute(f'ALTER SEQUENCE "{table}_pid_seq" OWNED BY "{table}".id')
     cursor.execute(f'DROP TABLE "{old}" CASCADE')
-    cursor.execute(f'ALTER SEQUENCE "{TABLE}_pid_seq" RENAME TO "{TABLE}_id_seq"')
-    cursor.execute(f"ALTER TABLE \"{TABLE}\" ALTER COLUMN id SET DEFAULT nextval('{TABLE}_id_seq')")
+    cursor.execute(f'ALTER SEQUENCE "{table}_pid_seq" RENAME TO "{table}_id_seq"')
+    cursor.execute(f"ALTER TABLE \"{table}\" ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')")
     for name, kind, definition in constraints:
         if kind == "p":
             definition = "PRIMARY KEY (id)"
-        cursor.execute(f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
     for _, definition in indexes:
         cursor.execute(definition.replace(" ONLY ", " "))
 
@@ -236,9 +251,9 @@ def maintain(*, today: dt.date, ahead: int, retention_months: int) -> dict[str, 
     ``retention_months`` (0: none) detached."""
     created = ensure_ahead(today=today, months=ahead)
     detached: list[str] = []
-    if retention_months > 0:
+    if retention_months > 0:  # daily metrics only: published figures stay as published
         cutoff = month_start(today)
         for _ in range(retention_months):
             cutoff = month_start(cutoff - dt.timedelta(days=1))
-        detached = detach_before(cutoff)
+        detached = detach_before(cutoff, table=DAILY_METRICS)
     return {"created": created, "detached": detached}
