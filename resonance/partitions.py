@@ -149,14 +149,12 @@ def detach_before(
     return detached
 
 
-# --- The conversion (migration 0007) ---------------------------------------------------------
+# --- The conversion (migrations metrics 0007 and teams 0005) -----------------------------------
 
 
-def convert_to_partitioned(cursor: Any, *, table: str, today: dt.date, ahead: int = 3) -> None:
-    """Turn the plain table into a partitioned one: create it beside the old one, copy the
-    rows, drop the old table and take its name, then rebuild every constraint and index under
-    its old name (the primary key as (id, date))."""
-    old = f"{table}_unpartitioned"
+def _set_aside(cursor: Any, table: str, old: str) -> tuple[list[Any], list[Any]]:
+    """Rename ``table`` to ``old`` with its constraints and indexes (names are per schema: this
+    frees them for the new table); returns their names and definitions to rebuild them."""
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass ORDER BY contype DESC",
@@ -170,11 +168,38 @@ def convert_to_partitioned(cursor: Any, *, table: str, today: dt.date, ahead: in
     )
     indexes = cursor.fetchall()
     cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
-    # Names are per schema: free them for the new table.
     for name, _, _ in constraints:
         cursor.execute(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{name}" TO "{name}_old"')
     for name, _ in indexes:
         cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}_old"')
+    return constraints, indexes
+
+
+def migration(table: str) -> Any:
+    """The migration operation that partitions ``table`` on PostgreSQL (and back when
+    unapplied); nothing on other databases."""
+    from django.db import migrations
+    from django.utils import timezone
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                convert_to_partitioned(cursor, table=table, today=timezone.localdate())
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            with schema_editor.connection.cursor() as cursor:
+                convert_to_plain(cursor, table=table)
+
+    return migrations.RunPython(forward, backward, elidable=False)
+
+
+def convert_to_partitioned(cursor: Any, *, table: str, today: dt.date, ahead: int = 3) -> None:
+    """Turn the plain table into a partitioned one: create it beside the old one, copy the
+    rows, drop the old table and take its name, then rebuild every constraint and index under
+    its old name (the primary key as (id, date))."""
+    old = f"{table}_unpartitioned"
+    constraints, indexes = _set_aside(cursor, table, old)
     cursor.execute(
         f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS) PARTITION BY RANGE (date)'
     )
@@ -214,23 +239,7 @@ def convert_to_plain(cursor: Any, *, table: str) -> None:
     """The way back (unapplying migration 0007): one plain table with the same rows, the
     primary key on ``id`` again."""
     old = f"{table}_partitioned"
-    cursor.execute(
-        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass ORDER BY contype DESC",
-        [table],
-    )
-    constraints = cursor.fetchall()
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-        "AND indexname NOT IN (SELECT conname FROM pg_constraint)",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{old}"')
-    for name, _, _ in constraints:
-        cursor.execute(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{name}" TO "{name}_old"')
-    for name, _ in indexes:
-        cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{name}_old"')
+    constraints, indexes = _set_aside(cursor, table, old)
     cursor.execute(f'ALTER SEQUENCE "{table}_id_seq" RENAME TO "{table}_pid_seq"')
     cursor.execute(f'CREATE TABLE "{table}" (LIKE "{old}" INCLUDING DEFAULTS)')
     cursor.execute(f'INSERT INTO "{table}" SELECT * FROM "{old}"')

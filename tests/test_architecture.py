@@ -45,6 +45,8 @@ CORE_MODULES = {
     "schema",
     "indicators",
     "context_processors",
+    "partitions",
+    "db_router",
 }
 
 

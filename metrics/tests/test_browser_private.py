@@ -76,6 +76,20 @@ def _wait_ready(page) -> None:
     page.wait_for_selector("#checkin-form[data-device-ready=true]", timeout=60_000)
 
 
+def _check_in_with_camera_and_microphone(page) -> None:
+    """On a ready check-in page: a photo from the fake camera, a clip from the fake
+    microphone, "Check in", and wait for the answer."""
+    page.click("#camera-start")
+    page.wait_for_selector("#camera-snap:not([hidden])")
+    page.wait_for_timeout(1500)
+    page.click("#camera-snap")
+    page.wait_for_selector("#image-captured:has-text('checked on this device')", timeout=30_000)
+    page.click("#mic-record")
+    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
+    page.click("#checkin-submit")
+    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+
+
 def _ready_with_a_photo(page, employee, browser_login, path, content: bytes) -> None:
     """Signed in, the device's models loaded, ``content`` chosen as the photo."""
     path.write_bytes(content)
@@ -93,15 +107,7 @@ def test_a_private_check_in_with_camera_and_microphone_sends_only_scores(
     page.goto("/checkin/")
     assert "never leave it" in page.inner_text("#checkin-mode")
     _wait_ready(page)
-    page.click("#camera-start")
-    page.wait_for_selector("#camera-snap:not([hidden])")
-    page.wait_for_timeout(1500)
-    page.click("#camera-snap")
-    page.wait_for_selector("#image-captured:has-text('checked on this device')", timeout=30_000)
-    page.click("#mic-record")
-    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
-    page.click("#checkin-submit")
-    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+    _check_in_with_camera_and_microphone(page)
 
     assert page.text_content("#status-text") == "Scored on this device."
     posted = _assert_no_media_left(sent)
@@ -245,15 +251,7 @@ def test_the_server_receives_no_media_byte_from_a_private_check_in(
     browser_login(page, employee)
     page.goto("/checkin/")
     _wait_ready(page)
-    page.click("#camera-start")
-    page.wait_for_selector("#camera-snap:not([hidden])")
-    page.wait_for_timeout(1500)
-    page.click("#camera-snap")
-    page.wait_for_selector("#image-captured:has-text('checked on this device')", timeout=30_000)
-    page.click("#mic-record")
-    page.wait_for_selector("#audio-captured:not([hidden])", timeout=15_000)
-    page.click("#checkin-submit")
-    page.wait_for_selector("#result:not([hidden]), #status-text.error", timeout=60_000)
+    _check_in_with_camera_and_microphone(page)
     assert page.text_content("#status-text") == "Scored on this device."
 
     received = list(page.recording.requests)
