@@ -140,15 +140,23 @@ class TeamPage:
     last: int
 
 
-def dashboard_team_page(*, user: User, search: str, page: int, per_page: int) -> TeamPage:
+def dashboard_team_page(*, user: User, search: str, page: int, per_page: int | None) -> TeamPage:
     """The teams of one dashboard page: the admin of a large company sees them a page at a time
-    (a page past the last shows the last); one count and one id query."""
+    (a page past the last shows the last; ``per_page`` None: every team the search keeps, as
+    the export wants); one count and one id query."""
     from django.core.paginator import Paginator
 
     teams = teams_visible_to(user=user)
     if search:
         teams = teams.filter(name__icontains=search)
-    paginator = Paginator(teams.order_by("name", "pk").values_list("pk", flat=True), per_page)
+    ids = teams.order_by("name", "pk").values_list("pk", flat=True)
+    if per_page is None:
+        every = list(ids)
+        return TeamPage(
+            team_ids=every, number=1, pages=1, count=len(every), first=min(1, len(every)),
+            last=len(every),
+        )  # fmt: skip
+    paginator = Paginator(ids, per_page)
     current = paginator.get_page(page)
     return TeamPage(
         team_ids=list(current.object_list),

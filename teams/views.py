@@ -114,8 +114,8 @@ def dashboard_view(
                 page = dashboard_team_page(
                     user=request.user,
                     search=params.search,
-                    page=params.page if paginated else 1,
-                    per_page=settings.DASHBOARD_TEAMS_PER_PAGE if paginated else 10**9,
+                    page=params.page,
+                    per_page=settings.DASHBOARD_TEAMS_PER_PAGE if paginated else None,
                 )
                 aggregates = team_day_aggregates(
                     user=request.user,

@@ -194,10 +194,6 @@ def bench_checkin(
     eyes_x = eyelids.eye_model_input(photo, face_analysis.landmarks)
     face_sessions = {name: face_models.face_session(name) for name in face_models.NAMES}
     samples = decode_audio(clip)
-    vad_session = vad._session()
-    windows = -(-samples.size // vad.WINDOW)
-    vad_x = np.zeros(vad.CONTEXT + windows * vad.WINDOW, dtype=np.float32)
-    vad_x[vad.CONTEXT : vad.CONTEXT + samples.size] = samples
     analysis = voice_pipeline.analyse_speech(samples, **prep)
     mels_x = voice_features.partial_mels(analysis.speech)
     voice_x = analysis.features(voice_meta["features"])
@@ -214,12 +210,8 @@ def bench_checkin(
         for eye in eyes_x:
             face_sessions[face_models.EYES].run(None, {"input_1": eye[None]})
         sessions["fatigue"].run(None, {"pixel_values": img_x})
-        state = np.zeros(vad.STATE_SHAPE, dtype=np.float32)
-        rate = np.array(vad.SAMPLE_RATE, dtype=np.int64)
-        for index in range(windows):
-            start = index * vad.WINDOW
-            frame = vad_x[np.newaxis, start : start + vad.CONTEXT + vad.WINDOW]
-            _, state = vad_session.run(None, {"input": frame, "state": state, "sr": rate})
+        # One run per 32 ms window with its state carried: the loop is the model's own.
+        vad.speech_probabilities(samples)
         encoder_session.run(None, {"mels": mels_x})
         sessions["voice"].run(None, {"features": voice_x})
         sessions["burnout"].run(None, {"features": row})
