@@ -78,6 +78,10 @@ INSTALLED_APPS = [
     "demo",
     "audit",
     "outbox",
+    "sso",
+    "provisioning",
+    "chat",
+    "calendars",
 ]
 
 MIDDLEWARE = [
@@ -506,3 +510,15 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Integration secrets (bot tokens, webhook URLs, calendar passwords, provisioning tokens) are
+# stored encrypted with keys derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, for rotation).
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["resonance-integration-secrets"])
+
+# --- Company sign-in (sso) ---
+
+# --- Provisioning (provisioning) ---
+
+# --- Slack and Microsoft Teams (chat) ---
+
+# --- Calendars (calendars) ---

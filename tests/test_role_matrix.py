@@ -91,6 +91,10 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "schema": ("get", same(200, 200)),
     "api-docs": ("get", same(200, 200)),
     "api-reference": ("get", same(200, 200)),
+    # Company sign-in (sso)
+    # Provisioning (provisioning)
+    # Slack and Microsoft Teams (chat)
+    # Calendars (calendars)
 }
 
 
