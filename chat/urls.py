@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "chat"
+urlpatterns = [
+    path("chat/preferences/", views.preferences, name="preferences"),
+]

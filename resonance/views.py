@@ -91,6 +91,15 @@ def _models_status() -> dict:
     return models_status()
 
 
+def _chat_status() -> dict:
+    from chat.selectors import chat_health
+
+    try:
+        return chat_health()
+    except Exception:  # the database check reports why
+        return {"ok": False, "error": DATABASE_DOWN}
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -101,6 +110,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "models": _models_status(),
     }
     ok = all(check["ok"] for check in checks.values())
+    # A failing Slack or Teams destination degrades notifications, not the service: it is
+    # reported under "chat" without turning the answer into a 503.
+    checks["chat"] = _chat_status()
     if not (request.user.is_authenticated and request.user.is_admin_role):
         checks = _without_internals(checks)
     return JsonResponse(

@@ -3,10 +3,13 @@
 import logging
 import smtplib
 from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import User
@@ -33,26 +36,52 @@ def send_after_commit(messages: list[EmailMessage], what: str) -> None:
         transaction.on_commit(send)
 
 
-def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
+# Sent after the claim commits, like the emails, with the ids of the team alerts that are new
+# or escalated today (``alert_ids``): other channels (Slack, Microsoft Teams) tell the same
+# managers without this module knowing them, and cannot undo the claim.
+team_alerts_claimed = Signal()
+
+
+@dataclass(frozen=True)
+class AlertText:
+    """What every channel says about an alert: the rule's published wording, never a count."""
+
+    title: str
+    intro: str
+    message: str
+    guidance: str
+
+
+def alert_text(alert: BurnoutAlert) -> AlertText:
     if alert.scope == BurnoutAlert.Scope.TEAM and alert.team is not None:
-        subject = f"[Resonance] {alert.team.name}: {alert.get_rule_display()}"
+        title = f"{alert.team.name}: {alert.get_rule_display()}"
         intro = f"A team alert was raised for {alert.team.name}, a team you manage."
     else:
-        subject = f"[Resonance] {alert.get_rule_display()}"
+        title = alert.get_rule_display()
         intro = "Resonance noticed a pattern in your recent check-ins. Only you can see this."
+    return AlertText(
+        title=title,
+        intro=intro,
+        message=f"{alert.message} (severity: {alert.get_severity_display().lower()})",
+        guidance=alert.guidance,
+    )
+
+
+def _alert_email(alert: BurnoutAlert, recipient: User) -> EmailMessage:
+    text = alert_text(alert)
     body = "\n\n".join(
         [
             f"Hello {recipient.get_short_name() or recipient.get_username()},",
-            intro,
-            f"{alert.message} (severity: {alert.get_severity_display().lower()})",
-            alert.guidance,
+            text.intro,
+            text.message,
+            text.guidance,
             (
                 "Open Resonance to see details. You can turn these emails off under Email "
                 "preferences (/alerts/preferences/)."
             ),
         ]
     )
-    return EmailMessage(subject=subject, body=body, to=[recipient.email])
+    return EmailMessage(subject=f"[Resonance] {text.title}", body=body, to=[recipient.email])
 
 
 @transaction.atomic
@@ -85,6 +114,11 @@ def alerts_notify(*, user_ids: list[int] | None = None, team_ids: list[int] | No
         notified_on=today, notified_severity=F("severity")
     )
     alerts = list(BurnoutAlert.objects.filter(pk__in=claimed).select_related("user", "team"))
+    team_alert_ids = [a.pk for a in alerts if a.scope == BurnoutAlert.Scope.TEAM]
+    if team_alert_ids:
+        transaction.on_commit(
+            partial(team_alerts_claimed.send, sender=BurnoutAlert, alert_ids=team_alert_ids)
+        )
     managers_by_team: dict[int, list[User]] = defaultdict(list)
     team_ids_claimed = {a.team_id for a in alerts if a.team_id}
     if team_ids_claimed:

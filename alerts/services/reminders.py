@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from alerts.models import CheckinReminder
@@ -12,6 +12,23 @@ from metrics.models import CheckIn, DailyMetric
 from resonance import indicators
 
 from .notifications import send_after_commit
+
+
+def employees_due_checkin_reminder(*, on_date: dt.date) -> QuerySet[User]:
+    """Active, consenting employees who have not checked in (nor submitted a check-in still
+    being scored) on ``on_date``. Each channel adds its own opt-out and once-a-day record."""
+    checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
+    # A check-in still being scored counts: its DailyMetric row appears only after scoring.
+    submitted = CheckIn.objects.filter(
+        Q(local_date=on_date) | Q(local_date__isnull=True, created_at__date=on_date)
+    ).values("user_id")
+    return (
+        User.objects.filter(
+            role=User.Role.EMPLOYEE, is_active=True, biometric_consent_at__isnull=False
+        )
+        .exclude(pk__in=checked_in)
+        .exclude(pk__in=submitted)
+    )
 
 
 @transaction.atomic
@@ -22,22 +39,11 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
     that day (a ``CheckinReminder`` row per user and day), so running it twice sends nothing
     new. Emails go out after commit. Returns the number of reminders queued.
     """
-    checked_in = DailyMetric.objects.filter(date=on_date).values("user_id")
-    # A check-in still being scored counts: its DailyMetric row appears only after scoring.
-    submitted = CheckIn.objects.filter(
-        Q(local_date=on_date) | Q(local_date__isnull=True, created_at__date=on_date)
-    ).values("user_id")
     reminded = CheckinReminder.objects.filter(date=on_date).values("user_id")
     users = list(
-        User.objects.filter(
-            role=User.Role.EMPLOYEE,
-            is_active=True,
-            email_reminders=True,
-            biometric_consent_at__isnull=False,
-        )
+        employees_due_checkin_reminder(on_date=on_date)
+        .filter(email_reminders=True)
         .exclude(email="")
-        .exclude(pk__in=checked_in)
-        .exclude(pk__in=submitted)
         .exclude(pk__in=reminded)
     )
     if not users:
