@@ -106,7 +106,8 @@ class ExcuseListCreateApi(APIView):
 
 
 class ExcuseSuggestionApi(APIView):
-    """Employees only: the reason suggested by today's FlowScore (the employee decides)."""
+    """Employees only: the reason suggested by today's FlowScore and today's meeting hours from
+    the connected calendar (the employee decides)."""
 
     permission_classes = [IsAuthenticated, IsEmployee]
 
@@ -117,10 +118,17 @@ class ExcuseSuggestionApi(APIView):
                 {
                     "reason": serializers.CharField(allow_null=True),
                     "flow_score": serializers.FloatField(allow_null=True),
+                    "meeting_hours": serializers.FloatField(allow_null=True),
                 },
             )
         }
     )
     def get(self, request: AuthenticatedRequest) -> Response:
         suggestion = selectors.suggested_reason_for(user=request.user)
-        return Response({"reason": suggestion.reason, "flow_score": suggestion.flow_score})
+        return Response(
+            {
+                "reason": suggestion.reason,
+                "flow_score": suggestion.flow_score,
+                "meeting_hours": suggestion.meeting_hours,
+            }
+        )

@@ -13,18 +13,24 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 
 from accounts.models import User
+from metrics.day_figures import day_figures_for
 from metrics.models import DailyMetric
 
 from .models import EXCUSE_FIELDS, ExcuseEmail
 
 # The same line as the "low flow" alert: below it, a break is a reason worth suggesting.
 WELLBEING_SUGGESTION_BELOW = 40.0
+# From this many hours of meetings today (read from the person's calendar), "already
+# over-booked" is a fair reason to suggest.
+OVERBOOKED_SUGGESTION_HOURS = 5.0
 
 
 @dataclass(frozen=True)
 class ReasonSuggestion:
     reason: str | None
     flow_score: float | None
+    # Today's meeting hours from the connected calendar; None without one.
+    meeting_hours: float | None = None
 
 
 def check_can_write_excuses(user: User | AnonymousUser) -> User:
@@ -65,11 +71,25 @@ def today_flow_score_for(*, user: User, now: dt.datetime | None = None) -> float
     )
 
 
+def today_meeting_hours_for(*, user: User, now: dt.datetime | None = None) -> float | None:
+    """Today's meeting hours from the user's connected calendar, or None without one."""
+    today = (now or dt.datetime.now(dt.UTC)).astimezone(user_zone(user)).date()
+    figures = day_figures_for(user=user, date_from=today, date_to=today).get(today, {})
+    hours = figures.get("meeting_hours")
+    return None if hours is None else float(hours)
+
+
 def suggested_reason_for(*, user: User, now: dt.datetime | None = None) -> ReasonSuggestion:
-    """Suggest "wellbeing" when today's FlowScore is low; the user still chooses."""
+    """Suggest "wellbeing" when today's FlowScore is low, otherwise "overbooked" when today's
+    calendar is full of meetings; the user still chooses."""
     score = today_flow_score_for(user=user, now=now)
-    reason = "wellbeing" if score is not None and score < WELLBEING_SUGGESTION_BELOW else None
-    return ReasonSuggestion(reason=reason, flow_score=score)
+    meeting_hours = today_meeting_hours_for(user=user, now=now)
+    reason = None
+    if score is not None and score < WELLBEING_SUGGESTION_BELOW:
+        reason = "wellbeing"
+    elif meeting_hours is not None and meeting_hours >= OVERBOOKED_SUGGESTION_HOURS:
+        reason = "overbooked"
+    return ReasonSuggestion(reason=reason, flow_score=score, meeting_hours=meeting_hours)
 
 
 def excuse_counts(*, user: User | AnonymousUser) -> dict[str, dict[str, int]]:

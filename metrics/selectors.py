@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from audit.selectors import access_log_export
+from resonance import indicators
 
+from .day_figures import day_figures_for
 from .flowscore import coach_message
 from .models import (
     CheckIn,
@@ -69,7 +71,21 @@ def checkin_export_fields() -> tuple[str, ...]:
 
 
 def metric_export_fields() -> tuple[str, ...]:
-    return daily_metric_fields()
+    """A day's exported fields: the daily metric's, then the day figures (meeting hours)."""
+    return (*daily_metric_fields(), *indicators.day_figure_keys())
+
+
+def daily_records_export(*, user: User) -> list[dict[str, Any]]:
+    """One record per day that has a daily metric or a day figure (a day with calendar data
+    but no check-in too), oldest first; a field the day lacks is None."""
+    fields = metric_export_fields()
+    records: dict[dt.date, dict[str, Any]] = {
+        row["date"]: {f: row.get(f) for f in fields}
+        for row in daily_metrics_for(user=user).values(*daily_metric_fields())
+    }
+    for day, figures in day_figures_for(user=user).items():
+        records[day] = {**dict.fromkeys(fields), "date": day, **records.get(day, {}), **figures}
+    return [{f: _plain(v) for f, v in records[day].items()} for day in sorted(records)]
 
 
 def _plain(value: Any) -> Any:
@@ -106,10 +122,7 @@ def my_data_export(*, user: User) -> dict[str, Any]:
             .order_by("created_at")
             .values(*checkin_export_fields(), "image", "audio")
         ],
-        "daily_metrics": [
-            {f: _plain(v) for f, v in row.items()}
-            for row in daily_metrics_for(user=user).values(*metric_export_fields())
-        ],
+        "daily_metrics": daily_records_export(user=user),
         # Who opened or changed the user's records (admins); team views are not per person.
         "access_log": access_log_export(user),
         # What other apps hold about the person (their alerts, saved meeting-excuse emails).

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_set_consent
 from audit import selectors as audit_selectors
@@ -22,7 +24,7 @@ from inference import device
 from resonance import indicators
 from resonance.exceptions import DomainError
 
-from . import baselines, on_device, selectors
+from . import baselines, day_figures, on_device, selectors
 from .charts import trends_figure
 from .errors import UploadTooLarge
 from .forms import CheckinForm
@@ -33,6 +35,9 @@ from .throttles import form_checkin_wait
 from .uploads import install_size_limit
 
 TRENDS_DAYS = 90
+# Days up to today of meeting load listed on My trends (the calendar reads at least the last
+# 14), above the days ahead it already plans.
+MEETING_DAYS_SHOWN = 14
 HISTORY_LIMIT = 30
 ERASE_CONFIRMATION = "erase"
 
@@ -169,8 +174,39 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
         "latest": selectors.daily_metrics_for(user=request.user).last(),
         "history": selectors.checkins_for(user=request.user)[:HISTORY_LIMIT],
         "days": TRENDS_DAYS,
+        **_meeting_context(request.user),
     }
     return render(request, "metrics/trends.html", context)
+
+
+def _meeting_context(user: User) -> dict[str, Any]:
+    """The calendar's meeting load as context for the trends (not a score: see docs), by the
+    person's own days."""
+    today = timezone.localtime(
+        timezone.now(), ZoneInfo(user.time_zone or settings.TIME_ZONE)
+    ).date()
+    figures = day_figures.day_figures_for(
+        user=user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
+    )
+    # The last two weeks, and the days ahead the calendar already plans.
+    shown_from = today - dt.timedelta(days=MEETING_DAYS_SHOWN - 1)
+    recent = [(day, values) for day, values in figures.items() if day >= shown_from]
+    most = max((f.get("meeting_hours") or 0.0 for _d, f in recent), default=0.0)
+    return {
+        "meeting_days": [
+            {
+                "date": day,
+                "planned": day > today,
+                **values,
+                "bar_percent": round(100 * (values.get("meeting_hours") or 0.0) / most)
+                if most
+                else 0,
+            }
+            for day, values in reversed(recent)
+        ],
+        "meeting_week": day_figures.meeting_week(figures, today=today),
+        "meeting_indicators": indicators.day_figures(),
+    }
 
 
 @employee_required

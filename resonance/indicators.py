@@ -49,6 +49,10 @@ class Stored(enum.StrEnum):
     SCORE = "score"
     # A figure the person reports: on the check-in only.
     SELF_REPORT = "self_report"
+    # A figure of the whole day read from a connected source (the calendar's meeting load),
+    # not from a check-in: stored by the app that reads it, one row per person per day, and
+    # joined into the person's days through ``metrics.day_figures``.
+    DAY_FIGURE = "day_figure"
 
 
 # Which categories each profile leaves out.
@@ -210,6 +214,71 @@ INDICATORS: tuple[Indicator, ...] = (
         integer=True,
     ),
     Indicator(
+        key="calendar_meeting_count",
+        label="Meetings (calendar)",
+        unit="meetings",
+        low=0.0,
+        high=100.0,
+        worse=Worse.HIGHER,
+        category=Category.WORKLOAD,
+        stored=Stored.DAY_FIGURE,
+        why="Meetings accepted in the person's calendar: how much work is scheduled, not how "
+        "anyone feels.",
+        value_format="d",
+        integer=True,
+    ),
+    Indicator(
+        key="meeting_hours",
+        label="Meeting hours",
+        unit="hours",
+        low=0.0,
+        high=24.0,
+        worse=Worse.HIGHER,
+        category=Category.WORKLOAD,
+        stored=Stored.DAY_FIGURE,
+        why="Time in accepted meetings, from the person's calendar: workload.",
+        value_format=".1f",
+        chart_color="#0f766e",
+    ),
+    Indicator(
+        key="after_hours_meeting_hours",
+        label="After-hours meeting hours",
+        unit="hours",
+        low=0.0,
+        high=24.0,
+        worse=Worse.HIGHER,
+        category=Category.WORKLOAD,
+        stored=Stored.DAY_FIGURE,
+        why="Meeting time outside the person's working hours, from their calendar: workload.",
+        value_format=".1f",
+    ),
+    Indicator(
+        key="longest_focus_hours",
+        label="Longest focus block",
+        unit="hours",
+        low=0.0,
+        high=24.0,
+        worse=Worse.LOWER,
+        category=Category.WORKLOAD,
+        stored=Stored.DAY_FIGURE,
+        why="The longest meeting-free stretch of the working day, from the calendar: workload.",
+        value_format=".1f",
+    ),
+    Indicator(
+        key="back_to_back_meetings",
+        label="Back-to-back meetings",
+        unit="meetings",
+        low=0.0,
+        high=100.0,
+        worse=Worse.HIGHER,
+        category=Category.WORKLOAD,
+        stored=Stored.DAY_FIGURE,
+        why="Meetings starting within minutes of the previous one's end, from the calendar: "
+        "workload.",
+        value_format="d",
+        integer=True,
+    ),
+    Indicator(
         key="mental_fatigue",
         label="Mental fatigue",
         unit="0-10",
@@ -279,6 +348,15 @@ def self_reports() -> tuple[Indicator, ...]:
 
 def self_report_keys() -> tuple[str, ...]:
     return keys(self_reports())
+
+
+def day_figures() -> tuple[Indicator, ...]:
+    """Active figures of whole days read from a connected source (the calendar)."""
+    return tuple(i for i in active() if i.stored == Stored.DAY_FIGURE)
+
+
+def day_figure_keys() -> tuple[str, ...]:
+    return keys(day_figures())
 
 
 def components() -> tuple[Indicator, ...]:

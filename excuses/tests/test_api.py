@@ -201,7 +201,7 @@ def test_it_suggests_the_wellbeing_reason_on_a_low_flow_day(api_client_for, empl
 
     response = api_client_for(employee).get(SUGGESTION_URL)
 
-    assert response.json() == {"reason": "wellbeing", "flow_score": 31.5}
+    assert response.json() == {"reason": "wellbeing", "flow_score": 31.5, "meeting_hours": None}
 
 
 @pytest.mark.parametrize(("days_ago", "score"), [(0, 72.0), (1, 20.0)])
@@ -223,7 +223,7 @@ def test_it_never_suggests_from_someone_elses_flow_score(api_client_for, employe
 
     response = api_client_for(employee).get(SUGGESTION_URL)
 
-    assert response.json() == {"reason": None, "flow_score": None}
+    assert response.json() == {"reason": None, "flow_score": None, "meeting_hours": None}
 
 
 def test_it_keeps_history_per_user_even_for_many_users(db, api_client_for):

@@ -55,6 +55,9 @@ ERASED_KINDS = {
     "checkins": ("check-in", "check-ins"),
     "daily_metrics": ("daily record", "daily records"),
     "alerts": ("alert", "alerts"),
+    "calendar_connections": ("calendar connection", "calendar connections"),
+    "calendar_days": ("day of meeting load", "days of meeting load"),
+    "chat_reminders": ("chat reminder record", "chat reminder records"),
     "files": ("stored file", "stored files"),
 }
 
