@@ -82,6 +82,11 @@ INSTALLED_APPS = [
     "provisioning",
     "chat",
     "calendars",
+    # Company sign-in (sso): only the OpenID Connect provider's login and callback are mounted.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "resonance.middleware.SignedInPagesAreNotStored",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "sso.middleware.ProviderLogoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that lockouts see the authenticated request.
@@ -145,6 +152,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses password sign-in when LOCAL_PASSWORDS=false (exempt accounts excepted).
+    "sso.backends.LocalPasswordPolicy",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -322,6 +331,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.tasks.send_checkin_reminders",
         "schedule": crontab(hour=env.int("REMINDER_HOUR", default=16), minute=0),
     },
+    # Slack and Teams reminders go out from CHAT_REMINDER_HOUR in each employee's own time
+    # zone, so the task looks every hour (at most one a day each).
+    "chat-checkin-reminders": {
+        "task": "chat.tasks.queue_chat_reminders",
+        "schedule": crontab(minute=env.int("CHAT_REMINDER_MINUTE", default=5)),
+    },
     # Publishes team weeks and months as they close around the world (idempotent; see
     # teams.publication).
     "publish-team-days": {
@@ -333,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
     "daily-metric-partitions": {
         "task": "metrics.tasks.maintain_partitions",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Meeting load from every connected calendar, read once a day (calendars.tasks).
+    "daily-calendar-sync": {
+        "task": "calendars.tasks.sync_all_calendars",
+        "schedule": crontab(hour=env.int("CALENDAR_SYNC_HOUR", default=5), minute=40),
     },
 }
 # Months of daily-metric partitions kept ready ahead of today, and how many months back they
@@ -516,9 +536,155 @@ LOGGING = {
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["resonance-integration-secrets"])
 
 # --- Company sign-in (sso) ---
+# OpenID Connect through django-allauth (docs/sign-in.md). With OIDC_SERVER_URL unset there is
+# no company button and sign-in works exactly as before.
+# The issuer URL; discovery reads <url>/.well-known/openid-configuration.
+OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="").rstrip("/")
+# Shown on the button: "Sign in with <name>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.list("OIDC_SCOPES", default=["openid", "profile", "email"])
+# Names the stored identities (SocialAccount.provider) and the callback route; changing it
+# after people have signed in makes them new identities, so it is fixed here.
+OIDC_PROVIDER_ID = "company"
+# A claim naming the person's team: a string, or a list (groups) of which the first that names
+# a team is used. Empty: teams are left as they are.
+OIDC_TEAM_CLAIM = env.str("OIDC_TEAM_CLAIM", default="")
+# Create a team the claim names when none has that name (off: only existing teams are used).
+OIDC_CREATE_TEAMS = env.bool("OIDC_CREATE_TEAMS", default=False)
+# A claim (string or list) and the claim values that make someone a manager or an admin;
+# everyone else is an employee. Empty claim: roles are managed in admin and never changed here.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="")
+OIDC_MANAGER_VALUES = env.list("OIDC_MANAGER_VALUES", default=[])
+OIDC_ADMIN_VALUES = env.list("OIDC_ADMIN_VALUES", default=[])
+# First sign-in of someone unknown creates their account (off: only existing accounts).
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=True)
+# Link an existing account by email, only when the provider says the address is verified.
+OIDC_MATCH_VERIFIED_EMAIL = env.bool("OIDC_MATCH_VERIFIED_EMAIL", default=True)
+# Signing out also signs out at the provider when it offers an end_session_endpoint.
+OIDC_PROVIDER_LOGOUT = env.bool("OIDC_PROVIDER_LOGOUT", default=True)
+# false: no password form, and password sign-in (web, admin, JWT API) only for superusers and
+# members of LOCAL_PASSWORD_GROUP (service accounts of API clients).
+LOCAL_PASSWORDS = env.bool("LOCAL_PASSWORDS", default=True)
+LOCAL_PASSWORD_GROUP = env.str("LOCAL_PASSWORD_GROUP", default="Password sign-in")
+if OIDC_SERVER_URL and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_SERVER_URL is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
+if OIDC_SERVER_URL and IS_PRODUCTION and not OIDC_SERVER_URL.startswith("https://"):
+    raise ImproperlyConfigured("OIDC_SERVER_URL must use https:// when DJANGO_ENV=production.")
+if not LOCAL_PASSWORDS and not OIDC_SERVER_URL:
+    raise ImproperlyConfigured(
+        "LOCAL_PASSWORDS=false needs company sign-in: set OIDC_SERVER_URL (docs/sign-in.md)."
+    )
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": [
+            {
+                "provider_id": OIDC_PROVIDER_ID,
+                "name": OIDC_PROVIDER_NAME,
+                "client_id": OIDC_CLIENT_ID,
+                "secret": OIDC_CLIENT_SECRET,
+                "settings": {
+                    "server_url": OIDC_SERVER_URL,
+                    "oauth_pkce_enabled": True,
+                    "scope": OIDC_SCOPES,
+                },
+            }
+        ]
+        if OIDC_SERVER_URL
+        else [],
+    }
+}
+# Accounts are created and matched by sso.adapters only; allauth's own sign-up, email and
+# password pages are not mounted.
+SOCIALACCOUNT_ADAPTER = "sso.adapters.CompanySocialAccountAdapter"
+ACCOUNT_ADAPTER = "sso.adapters.NoSignupAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=5)
+if OIDC_SERVER_URL:
+    # Chromium applies form-action to the redirect after the sign-in form's POST.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _oidc = _urlsplit(OIDC_SERVER_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        "'self'",
+        f"{_oidc.scheme}://{_oidc.netloc}",
+        *env.list("OIDC_EXTRA_FORM_ACTION", default=[]),
+    ]
 
 # --- Provisioning (provisioning) ---
+# SCIM 2.0 at /scim/v2/ (provisioning/, docs/provisioning.md). Identity providers page
+# through people and teams; no list answer holds more than this many resources.
+SCIM_MAX_RESULTS = env.int("SCIM_MAX_RESULTS", default=100)
 
 # --- Slack and Microsoft Teams (chat) ---
+# The Slack Web API the bot token talks to (tests point it at a local server).
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
+# Link to Resonance in chat messages ("Check in", "Open the dashboard"); empty: no link.
+CHAT_SITE_URL = env.str("CHAT_SITE_URL", default="").rstrip("/")
+# Local hour (the employee's time zone) from which the day's chat reminder may go out.
+CHAT_REMINDER_HOUR = env.int("CHAT_REMINDER_HOUR", default=16)
+# Seconds one request to Slack or a Teams webhook may take before it counts as failed.
+CHAT_REQUEST_TIMEOUT = env.float("CHAT_REQUEST_TIMEOUT", default=10.0)
+# Retries of a message after a rate limit, a server error or a refused connection, with
+# exponential backoff from CHAT_RETRY_BACKOFF seconds (a longer Retry-After wins), at most
+# CHAT_RETRY_BACKOFF_MAX seconds apart.
+CHAT_MAX_RETRIES = env.int("CHAT_MAX_RETRIES", default=6)
+CHAT_RETRY_BACKOFF = env.float("CHAT_RETRY_BACKOFF", default=15.0)
+CHAT_RETRY_BACKOFF_MAX = env.float("CHAT_RETRY_BACKOFF_MAX", default=900.0)
+# Days a Slack user id found by email is trusted before it is looked up again.
+SLACK_USER_CACHE_DAYS = env.int("SLACK_USER_CACHE_DAYS", default=7)
+# /healthz reports a destination kind as failing when its last delivery within this many hours
+# failed.
+CHAT_HEALTH_WINDOW_HOURS = env.int("CHAT_HEALTH_WINDOW_HOURS", default=24)
+# Teams webhook URLs must use HTTPS unless this is on (local test servers only).
+CHAT_ALLOW_HTTP_WEBHOOKS = env.bool("CHAT_ALLOW_HTTP_WEBHOOKS", default=False)
 
 # --- Calendars (calendars) ---
+# Calendar URLs are fetched by the server: only https:// to globally routable addresses,
+# unless this is on (tests, a calendar server inside the company network).
+CALENDAR_ALLOW_PRIVATE_URLS = env.bool("CALENDAR_ALLOW_PRIVATE_URLS", default=False)
+# Narrower: host names (exact, comma-separated) exempt from both rules, e.g. an on-premises
+# CalDAV server (caldav.corp.internal); every other host stays under them.
+CALENDAR_TRUSTED_HOSTS = env.list("CALENDAR_TRUSTED_HOSTS", default=[])
+# A PEM bundle of the certificate authorities calendar servers are checked against, for a
+# server with a company CA; empty: the public authorities (certifi).
+CALENDAR_CA_BUNDLE = env.str("CALENDAR_CA_BUNDLE", default="")
+# What one calendar fetch may cost: the body's size, connect and read timeouts, and a deadline
+# for the whole fetch (a CalDAV account's requests together), so a hostile server cannot stall
+# a worker.
+CALENDAR_MAX_BYTES = env.int("CALENDAR_MAX_BYTES", default=5_000_000)
+CALENDAR_CONNECT_TIMEOUT = env.float("CALENDAR_CONNECT_TIMEOUT", default=5.0)
+CALENDAR_READ_TIMEOUT = env.float("CALENDAR_READ_TIMEOUT", default=10.0)
+CALENDAR_TOTAL_TIMEOUT = env.float("CALENDAR_TOTAL_TIMEOUT", default=30.0)
+# Days before today each sync reads again (invitations are accepted and declined late).
+CALENDAR_SYNC_DAYS = env.int("CALENDAR_SYNC_DAYS", default=14)
+if CALENDAR_SYNC_DAYS < 14:
+    raise ImproperlyConfigured("CALENDAR_SYNC_DAYS must be at least 14.")
+# Days after today read too: the week's meetings already planned (My trends shows them as
+# coming; they are overwritten as the days pass). 0: up to today only.
+CALENDAR_SYNC_DAYS_AHEAD = env.int("CALENDAR_SYNC_DAYS_AHEAD", default=7)
+# The working day in each person's own time zone: meetings outside it are after-hours, and the
+# longest focus block is looked for inside it.
+CALENDAR_WORKDAY_START = env.str("CALENDAR_WORKDAY_START", default="09:00")
+CALENDAR_WORKDAY_END = env.str("CALENDAR_WORKDAY_END", default="18:00")
+CALENDAR_WORKDAYS = env.list("CALENDAR_WORKDAYS", default=["mon", "tue", "wed", "thu", "fri"])
+
+
+def _minutes_of_day(value: str, name: str) -> int:
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ImproperlyConfigured(f"{name} must be a time like 09:00, not {value!r}.")
+    return int(hours) * 60 + int(minutes)
+
+
+if _minutes_of_day(CALENDAR_WORKDAY_START, "CALENDAR_WORKDAY_START") >= _minutes_of_day(
+    CALENDAR_WORKDAY_END, "CALENDAR_WORKDAY_END"
+):
+    raise ImproperlyConfigured("CALENDAR_WORKDAY_START must be before CALENDAR_WORKDAY_END.")
+if not set(CALENDAR_WORKDAYS) <= {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}:
+    raise ImproperlyConfigured("CALENDAR_WORKDAYS lists days as mon,tue,wed,thu,fri,sat,sun.")

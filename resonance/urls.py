@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("teams.api_urls")),
     path("", include("alerts.api_urls")),
     path("", include("excuses.api_urls")),
+    path("", include("calendars.api_urls")),
 ]
 
 urlpatterns = [

@@ -32,6 +32,12 @@ ALLOWED: dict[str, set[str]] = {
     "excuses": {"core", "accounts", "metrics", "audit"},
     "training": {"core", "inference"},
     "demo": {"core", "accounts", "metrics", "teams", "alerts"},
+    # The integrations: each reads the apps it serves, none is read by them (they announce
+    # what happened through signals and registries instead).
+    "sso": {"core", "accounts", "teams"},
+    "provisioning": {"core", "accounts", "teams"},
+    "chat": {"core", "accounts", "metrics", "teams", "alerts", "audit", "outbox"},
+    "calendars": {"core", "accounts", "metrics"},
 }
 # The project's wiring (settings, URLs, Celery app, entry points, start-up checks) sits above
 # every app and may import any of them; no app imports it.

@@ -92,9 +92,27 @@ MATRIX: dict[str, tuple[str, dict]] = {
     "api-docs": ("get", same(200, 200)),
     "api-reference": ("get", same(200, 200)),
     # Company sign-in (sso)
+    # Not configured here (no OIDC_SERVER_URL): the provider's login and callback do not exist.
+    "openid_connect_login": ("get", same(404, 404)),
+    "openid_connect_callback": ("get", same(404, 404)),
     # Provisioning (provisioning)
+    # SCIM opens only to an identity provider's bearer token (manage.py scim_token): no
+    # session, whatever its role, gets in (provisioning/tests/test_access.py tests the token).
+    "scim:service-provider-config": ("get", same(401, 401)),
+    "scim:resource-types": ("get", same(401, 401)),
+    "scim:schemas": ("get", same(401, 401)),
+    "scim:users": ("get", same(401, 401)),
+    "scim:user": ("get", same(401, 401)),
+    "scim:groups": ("get", same(401, 401)),
+    "scim:group": ("get", same(401, 401)),
     # Slack and Microsoft Teams (chat)
+    # Everyone's own Slack and Teams reminder and alert opt-outs.
+    "chat:preferences": ("get", same(LOGIN, 200)),
     # Calendars (calendars)
+    "calendars:my-calendar": ("get", EMPLOYEES_ONLY_PAGE),
+    "calendars:my-calendar-disconnect": ("get", row(LOGIN, 405, 405, 405, 403, 403, 403)),
+    # Session-signed (the JWT path is tested in calendars/tests/test_access.py).
+    "calendars-api:my-calendar": ("get", EMPLOYEES_ONLY_API),
 }
 
 
@@ -187,6 +205,7 @@ def world(
         },
         "kwargs": {
             "checkin_id": checkin.pk,
+            "user_id": employee.pk,
             "team_id": team.pk,
             "alert_id": team_alert.pk,
             "sha256": tiny_models["fatigue"].sha256,
