@@ -163,3 +163,15 @@ def test_the_api_reference_lists_every_operation_with_what_to_send(client):
                 assert f"{method.upper()} {path}</code></h2>" in text, (method, path)
     assert "Idempotency-Key" in text and "A burst instead of one photo" in text
     assert 'lang="en"' in text
+
+
+def test_the_password_link_shows_only_to_people_who_have_a_password(client, employee):
+    password_page = reverse("accounts:password-change")
+    client.force_login(employee)
+    assert password_page in client.get(reverse("metrics:trends")).content.decode()
+
+    # Someone who signs in through the company's provider has no password to change.
+    employee.set_unusable_password()
+    employee.save()
+    client.force_login(employee)
+    assert password_page not in client.get(reverse("metrics:trends")).content.decode()

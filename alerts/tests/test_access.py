@@ -295,3 +295,11 @@ class TestPreferences:
     def test_panels_link_to_preferences(self):
         html = render_to_string("alerts/_my_alerts_panel.html", {"my_alerts": []})
         assert self.url in html
+
+
+def test_the_alerts_panel_links_the_chat_preferences(client, employee):
+    client.force_login(employee)
+
+    page = client.get(reverse("metrics:trends")).content.decode()
+
+    assert reverse("chat:preferences") in page
