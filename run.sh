@@ -19,6 +19,8 @@ install_system_packages() {
   command -v npm >/dev/null || missing+=(npm)
   if [ "${1:-}" = test ]; then
     command -v chromium >/dev/null || missing+=(chromium)
+    # The SAML sign-in tests' identity provider (pysaml2) signs with the xmlsec1 program.
+    command -v xmlsec1 >/dev/null || missing+=(xmlsec1)
   fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing system packages: ${missing[*]}"

@@ -82,11 +82,12 @@ INSTALLED_APPS = [
     "provisioning",
     "chat",
     "calendars",
-    # Company sign-in (sso): only the OpenID Connect provider's login and callback are mounted.
+    # Company sign-in (sso): only the providers' sign-in routes are mounted (sso/urls.py).
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
 ]
 
 MIDDLEWARE = [
@@ -572,9 +573,87 @@ if OIDC_SERVER_URL and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("OIDC_SERVER_URL is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.")
 if OIDC_SERVER_URL and IS_PRODUCTION and not OIDC_SERVER_URL.startswith("https://"):
     raise ImproperlyConfigured("OIDC_SERVER_URL must use https:// when DJANGO_ENV=production.")
-if not LOCAL_PASSWORDS and not OIDC_SERVER_URL:
+# Timeout of each server-side request to the provider (OIDC discovery and tokens, SAML metadata).
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=5)
+
+# SAML 2.0 through django-allauth's saml provider (python3-saml). With SAML_IDP_ENTITY_ID unset
+# there is no SAML button and its routes answer 404.
+# The IdP's entity ID (Issuer); with SAML_IDP_METADATA_URL the IdP's metadata gives the rest,
+# otherwise SAML_IDP_SSO_URL (HTTP-Redirect) and SAML_IDP_X509CERT (its signing certificate).
+SAML_IDP_ENTITY_ID = env.str("SAML_IDP_ENTITY_ID", default="")
+SAML_IDP_METADATA_URL = env.str("SAML_IDP_METADATA_URL", default="")
+SAML_IDP_SSO_URL = env.str("SAML_IDP_SSO_URL", default="")
+SAML_IDP_X509CERT = env.str("SAML_IDP_X509CERT", default="")
+# Where the IdP takes the answer to its single logout (HTTP-Redirect); from metadata otherwise.
+SAML_IDP_SLO_URL = env.str("SAML_IDP_SLO_URL", default="")
+# Shown on the button: "Sign in with <name>".
+SAML_PROVIDER_NAME = env.str("SAML_PROVIDER_NAME", default="your company account")
+# Our entity ID at the IdP; empty: the SP metadata URL (https://<host>/sso/saml/company/metadata/).
+SAML_SP_ENTITY_ID = env.str("SAML_SP_ENTITY_ID", default="")
+# The slug in the SAML routes and the name of stored identities (SocialAccount.provider); fixed
+# for the same reason as OIDC_PROVIDER_ID.
+SAML_APP_SLUG = "company"
+SAML_PROVIDER_ID = "company-saml"
+# Attribute names (comma-separated, first present wins) for each field; the defaults cover
+# Entra ID, Okta and the LDAP/eduPerson OIDs. No uid attribute: the NameID is the subject, so
+# ask the IdP for a persistent NameID (an email NameID changes when the address does).
+SAML_ATTRIBUTE_UID = env.list(
+    "SAML_ATTRIBUTE_UID", default=["urn:oasis:names:tc:SAML:attribute:subject-id"]
+)
+SAML_ATTRIBUTE_EMAIL = env.list(
+    "SAML_ATTRIBUTE_EMAIL",
+    default=[
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+        "urn:oid:0.9.2342.19200300.100.1.3",
+        "email",
+    ],
+)
+SAML_ATTRIBUTE_FIRST_NAME = env.list(
+    "SAML_ATTRIBUTE_FIRST_NAME",
+    default=[
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "urn:oid:2.5.4.42",
+        "firstName",
+    ],
+)
+SAML_ATTRIBUTE_LAST_NAME = env.list(
+    "SAML_ATTRIBUTE_LAST_NAME",
+    default=[
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "urn:oid:2.5.4.4",
+        "lastName",
+    ],
+)
+SAML_ATTRIBUTE_USERNAME = env.list("SAML_ATTRIBUTE_USERNAME", default=[])
+# Exact attribute names (SAML names contain dots, so no nested paths) whose values give the
+# team and the role, as OIDC_TEAM_CLAIM and OIDC_ROLE_CLAIM do.
+SAML_TEAM_ATTRIBUTE = env.str("SAML_TEAM_ATTRIBUTE", default="")
+SAML_ROLE_ATTRIBUTE = env.str("SAML_ROLE_ATTRIBUTE", default="")
+SAML_MANAGER_VALUES = env.list("SAML_MANAGER_VALUES", default=[])
+SAML_ADMIN_VALUES = env.list("SAML_ADMIN_VALUES", default=[])
+SAML_CREATE_USERS = env.bool("SAML_CREATE_USERS", default=True)
+SAML_CREATE_TEAMS = env.bool("SAML_CREATE_TEAMS", default=False)
+# SAML has no email_verified: link existing accounts by address only when the IdP's addresses
+# are ones the company controls (its own directory), never when people can edit them.
+SAML_EMAIL_VERIFIED = env.bool("SAML_EMAIL_VERIFIED", default=False)
+# Assertions must always be signed; some IdPs can also sign the whole Response.
+SAML_WANT_MESSAGES_SIGNED = env.bool("SAML_WANT_MESSAGES_SIGNED", default=False)
+SAML_ENABLED = bool(SAML_IDP_ENTITY_ID)
+if SAML_ENABLED and not (SAML_IDP_METADATA_URL or (SAML_IDP_SSO_URL and SAML_IDP_X509CERT)):
     raise ImproperlyConfigured(
-        "LOCAL_PASSWORDS=false needs company sign-in: set OIDC_SERVER_URL (docs/sign-in.md)."
+        "SAML_IDP_ENTITY_ID is set: set SAML_IDP_METADATA_URL, or SAML_IDP_SSO_URL and "
+        "SAML_IDP_X509CERT."
+    )
+if not SAML_ENABLED and (SAML_IDP_METADATA_URL or SAML_IDP_SSO_URL):
+    raise ImproperlyConfigured("SAML is half configured: set SAML_IDP_ENTITY_ID.")
+if IS_PRODUCTION and any(
+    url and not url.startswith("https://") for url in (SAML_IDP_METADATA_URL, SAML_IDP_SSO_URL)
+):
+    raise ImproperlyConfigured("SAML IdP URLs must use https:// when DJANGO_ENV=production.")
+if not LOCAL_PASSWORDS and not (OIDC_SERVER_URL or SAML_ENABLED):
+    raise ImproperlyConfigured(
+        "LOCAL_PASSWORDS=false needs company sign-in: set OIDC_SERVER_URL or SAML_IDP_ENTITY_ID "
+        "(docs/sign-in.md)."
     )
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
@@ -593,7 +672,43 @@ SOCIALACCOUNT_PROVIDERS = {
         ]
         if OIDC_SERVER_URL
         else [],
-    }
+    },
+    "saml": {
+        "APPS": [
+            {
+                "provider_id": SAML_PROVIDER_ID,
+                "client_id": SAML_APP_SLUG,
+                "name": SAML_PROVIDER_NAME,
+                "settings": {
+                    "idp": {
+                        "entity_id": SAML_IDP_ENTITY_ID,
+                        "metadata_url": SAML_IDP_METADATA_URL,
+                        "metadata_request_timeout": SOCIALACCOUNT_REQUESTS_TIMEOUT,
+                        "sso_url": SAML_IDP_SSO_URL,
+                        "x509cert": SAML_IDP_X509CERT,
+                        "slo_url": SAML_IDP_SLO_URL,
+                    },
+                    "sp": {"entity_id": SAML_SP_ENTITY_ID},
+                    "attribute_mapping": {
+                        "uid": SAML_ATTRIBUTE_UID,
+                        "email": SAML_ATTRIBUTE_EMAIL,
+                        "first_name": SAML_ATTRIBUTE_FIRST_NAME,
+                        "last_name": SAML_ATTRIBUTE_LAST_NAME,
+                        "username": SAML_ATTRIBUTE_USERNAME,
+                    },
+                    "advanced": {
+                        "strict": True,
+                        "want_assertion_signed": True,
+                        "want_message_signed": SAML_WANT_MESSAGES_SIGNED,
+                        "reject_idp_initiated_sso": True,
+                        "reject_deprecated_algorithm": True,
+                    },
+                },
+            }
+        ]
+        if SAML_ENABLED
+        else [],
+    },
 }
 # Accounts are created and matched by sso.adapters only; allauth's own sign-up, email and
 # password pages are not mounted.
@@ -604,17 +719,20 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
-SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("OIDC_TIMEOUT_SECONDS", default=5)
-if OIDC_SERVER_URL:
-    # Chromium applies form-action to the redirect after the sign-in form's POST.
-    from urllib.parse import urlsplit as _urlsplit
+# Chromium applies form-action to the redirect after the sign-in button's POST, so the origins
+# the buttons redirect to are allowed.
+for _url, _extra in (
+    (OIDC_SERVER_URL, "OIDC_EXTRA_FORM_ACTION"),
+    (SAML_IDP_SSO_URL or SAML_IDP_METADATA_URL if SAML_ENABLED else "", "SAML_EXTRA_FORM_ACTION"),
+):
+    if _url:
+        from urllib.parse import urlsplit as _urlsplit
 
-    _oidc = _urlsplit(OIDC_SERVER_URL)
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
-        "'self'",
-        f"{_oidc.scheme}://{_oidc.netloc}",
-        *env.list("OIDC_EXTRA_FORM_ACTION", default=[]),
-    ]
+        _parts = _urlsplit(_url)
+        _form_action = CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"]
+        for _origin in (f"{_parts.scheme}://{_parts.netloc}", *env.list(_extra, default=[])):
+            if _origin not in _form_action:
+                _form_action.append(_origin)
 
 # --- Provisioning (provisioning) ---
 # SCIM 2.0 at /scim/v2/ (provisioning/, docs/provisioning.md). Identity providers page

@@ -10,13 +10,14 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from allauth.socialaccount.providers.base.constants import AuthError
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
 
 from accounts.models import User
 
-from . import services
+from . import saml, services
 from .claims import merged_claims
 
 logger = logging.getLogger(__name__)
@@ -53,15 +54,22 @@ class CompanySocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        """Runs after allauth has checked the ID token (issuer, audience, expiry) and looked
-        up the identity by its subject; decides the account, or answers 403."""
+        """Runs after allauth has checked the ID token (issuer, audience, expiry) or the SAML
+        response (signature, audience, validity, destination) and looked up the identity by
+        its subject; decides the account, or answers 403."""
         linked = sociallogin.user if sociallogin.is_existing else None
+        account = sociallogin.account
+        claims = (
+            saml.configured_claims(account.extra_data, subject=account.uid)
+            if account.provider == settings.SAML_PROVIDER_ID
+            else merged_claims(account.extra_data)
+        )
         try:
             with transaction.atomic():
-                user, link = services.oidc_user_resolve(
+                user, link = services.company_user_resolve(
                     linked_user=linked if isinstance(linked, User) else None,
-                    provider_id=sociallogin.account.provider,
-                    claims=merged_claims(sociallogin.account.extra_data),
+                    provider_id=account.provider,
+                    claims=claims,
                 )
                 if link:
                     sociallogin.connect(request, user)

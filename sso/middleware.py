@@ -28,7 +28,10 @@ class ProviderLogoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or request.path != reverse("accounts:logout"):
             return self.get_response(request)
-        came_through_provider = bool(request.session.get(SIGNED_IN_WITH_PROVIDER))
+        # Only the OpenID provider has an end_session_endpoint to send people to.
+        came_through_provider = (
+            request.session.get(SIGNED_IN_WITH_PROVIDER) == settings.OIDC_PROVIDER_ID
+        )
         response = self.get_response(request)
         signed_out = not request.user.is_authenticated
         if not (came_through_provider and signed_out and settings.OIDC_PROVIDER_LOGOUT):

@@ -1,4 +1,7 @@
-"""Who a company sign-in signs in: matching, creating and updating accounts from claims."""
+"""Who a company sign-in signs in: matching, creating and updating accounts from claims.
+
+Every provider goes through here: OpenID Connect hands over its claims, SAML its attributes
+translated into the same claims (sso.saml); each provider's settings come as SignInRules."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
-from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
@@ -23,6 +25,7 @@ from .claims import (
     role_from_claims,
     username_candidates,
 )
+from .selectors import SignInRules, sign_in_rules
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ class SignInRefused(DomainError):
 
 
 @transaction.atomic
-def oidc_user_resolve(
+def company_user_resolve(
     *, linked_user: User | None, provider_id: str, claims: Mapping[str, Any]
 ) -> tuple[User, bool]:
     """The account a verified identity signs in to, and whether it is to be linked now.
@@ -45,34 +48,37 @@ def oidc_user_resolve(
     ``linked_user`` is the account already linked to the provider's subject (``sub``), which
     always wins. Otherwise an account with the same address is linked, only when the provider
     marks the address verified and the account is neither staff nor linked to another identity
-    of this provider; otherwise a new employee account is created (``OIDC_CREATE_USERS``).
-    Team and role are then updated from the claims (``user_apply_claims``).
+    of this provider; otherwise a new employee account is created (``create_users`` of the
+    provider's rules). Team and role are then updated from the claims (``user_apply_claims``).
     Raises ``SignInRefused`` (nothing written) for a deactivated account, an address that
     belongs to an account the provider cannot vouch for, or an unknown person when creating
     is off.
     """
+    rules = sign_in_rules(provider_id)
     link = linked_user is None
     user = (
         linked_user
-        or _matched_by_email(provider_id=provider_id, claims=claims)
-        or _created(claims=claims)
+        or _matched_by_email(provider_id=provider_id, claims=claims, rules=rules)
+        or _created(claims=claims, rules=rules)
     )
     if not user.is_active:
         raise SignInRefused(
             "Your Resonance account is deactivated. Ask your administrator to reactivate it."
         )
-    user_apply_claims(user=user, claims=claims)
+    user_apply_claims(user=user, claims=claims, rules=rules)
     return user, link
 
 
-def _matched_by_email(*, provider_id: str, claims: Mapping[str, Any]) -> User | None:
+def _matched_by_email(
+    *, provider_id: str, claims: Mapping[str, Any], rules: SignInRules
+) -> User | None:
     email = profile_fields(claims).get("email")
     if not email:
         return None
     same_address = list(User.objects.filter(email__iexact=email)[:2])
     if not same_address:
         return None
-    if not (settings.OIDC_MATCH_VERIFIED_EMAIL and email_is_verified(claims)):
+    if not (rules.match_verified_email and email_is_verified(claims)):
         # Linking on an address the provider has not verified would let anyone who can set
         # that address at the provider take the account over.
         raise SignInRefused(
@@ -98,8 +104,8 @@ def _matched_by_email(*, provider_id: str, claims: Mapping[str, Any]) -> User | 
     return user
 
 
-def _created(*, claims: Mapping[str, Any]) -> User:
-    if not settings.OIDC_CREATE_USERS:
+def _created(*, claims: Mapping[str, Any], rules: SignInRules) -> User:
+    if not rules.create_users:
         raise SignInRefused(
             "There is no Resonance account for you yet. Ask your administrator to add you."
         )
@@ -126,26 +132,26 @@ def _unused_username(candidates: list[str]) -> str:
     )
 
 
-def user_apply_claims(*, user: User, claims: Mapping[str, Any]) -> User:
+def user_apply_claims(*, user: User, claims: Mapping[str, Any], rules: SignInRules) -> User:
     """Set role and team from the configured claims; claims that are not configured or not
     sent change nothing.
 
     Employees join the team the claim names as members; managers are added to that team's
     managers (never removed: other teams they manage are set in admin). Superusers keep their
-    role. A team name with no team is created only with ``OIDC_CREATE_TEAMS``.
+    role. A team name with no team is created only with ``rules.create_teams``.
     """
     role = role_from_claims(
         claims,
-        claim=settings.OIDC_ROLE_CLAIM,
-        manager_values=settings.OIDC_MANAGER_VALUES,
-        admin_values=settings.OIDC_ADMIN_VALUES,
+        claim=rules.role_claim,
+        manager_values=rules.manager_values,
+        admin_values=rules.admin_values,
     )
     if role is not None and role != user.role and not user.is_superuser:
         user.role = role
         user.save(update_fields=["role"])
     team = (
-        _team_named(claim_values(claims, settings.OIDC_TEAM_CLAIM))
-        if settings.OIDC_TEAM_CLAIM
+        _team_named(claim_values(claims, rules.team_claim), create=rules.create_teams)
+        if rules.team_claim
         else None
     )
     if team is None:
@@ -158,14 +164,14 @@ def user_apply_claims(*, user: User, claims: Mapping[str, Any]) -> User:
     return user
 
 
-def _team_named(names: list[str]) -> Team | None:
+def _team_named(names: list[str], *, create: bool) -> Team | None:
     if not names:
         return None
     by_name = {team.name: team for team in Team.objects.filter(name__in=names)}
     for name in names:
         if name in by_name:
             return by_name[name]
-    if settings.OIDC_CREATE_TEAMS:
+    if create:
         team, _ = Team.objects.get_or_create(name=names[0][:TEAM_NAME_MAX_LENGTH])
         return team
     logger.warning("Company sign-in: no team is named %s; team left unchanged.", names)

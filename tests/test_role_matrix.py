@@ -95,6 +95,12 @@ MATRIX: dict[str, tuple[str, dict]] = {
     # Not configured here (no OIDC_SERVER_URL): the provider's login and callback do not exist.
     "openid_connect_login": ("get", same(404, 404)),
     "openid_connect_callback": ("get", same(404, 404)),
+    # Not configured here (no SAML_IDP_ENTITY_ID): none of SAML's routes exist.
+    "saml_login": ("get", same(404, 404)),
+    "saml_acs": ("post", same(404, 404)),
+    "saml_finish_acs": ("get", same(404, 404)),
+    "saml_metadata": ("get", same(404, 404)),
+    "saml_sls": ("get", same(404, 404)),
     # Provisioning (provisioning)
     # SCIM opens only to an identity provider's bearer token (manage.py scim_token): no
     # session, whatever its role, gets in (provisioning/tests/test_access.py tests the token).

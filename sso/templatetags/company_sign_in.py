@@ -2,16 +2,17 @@ from typing import Any
 
 from django import template
 
-from sso.selectors import company_provider, local_passwords_offered
+from sso.selectors import company_providers, local_passwords_offered
 
 register = template.Library()
 
 
 @register.inclusion_tag("sso/_sign_in_button.html", takes_context=True)
 def company_sign_in_button(context: template.Context, next_url: str = "") -> dict[str, Any]:
-    """The "Sign in with <name>" form, or nothing when company sign-in is off."""
+    """A "Sign in with <name>" form per configured provider, or nothing when company sign-in
+    is off."""
     return {
-        "provider": company_provider(),
+        "providers": company_providers(),
         "next": next_url,
         "local_passwords": local_passwords_offered(),
         "csrf_token": context.get("csrf_token"),

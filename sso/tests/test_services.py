@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import User
-from sso.services import SignInRefused, oidc_user_resolve
+from sso.services import SignInRefused, company_user_resolve
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ def test_it_numbers_a_username_when_every_candidate_is_taken():
     for name in ("ada", "sso-s1", "sso-s1-2"):
         UserFactory(username=name, email=f"{name}@elsewhere.example")
 
-    user, link = oidc_user_resolve(
+    user, link = company_user_resolve(
         linked_user=None, provider_id="company", claims={"sub": "s1", "preferred_username": "ada"}
     )
 
@@ -24,6 +24,6 @@ def test_a_refusal_writes_nothing(settings):
     settings.OIDC_CREATE_USERS = False
 
     with pytest.raises(SignInRefused):
-        oidc_user_resolve(linked_user=None, provider_id="company", claims={"sub": "s2"})
+        company_user_resolve(linked_user=None, provider_id="company", claims={"sub": "s2"})
 
     assert not User.objects.exists()

@@ -14,15 +14,17 @@ PRINT = (
 )
 
 
-def load_settings(**environment: str) -> subprocess.CompletedProcess:
+def load_settings(*, script: str = PRINT, **environment: str) -> subprocess.CompletedProcess:
+    """Run ``script`` after loading the settings with these variables and none of the other
+    company sign-in ones."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("OIDC_", "LOCAL_PASSWORD"))
+        if not key.startswith(("OIDC_", "SAML_", "LOCAL_PASSWORD"))
     }
     env.update(DJANGO_SETTINGS_MODULE="resonance.settings", **environment)
     return subprocess.run(
-        [sys.executable, "-c", PRINT],
+        [sys.executable, "-c", script],
         cwd=django_settings.BASE_DIR,
         env=env,
         capture_output=True,
