@@ -1,6 +1,7 @@
 """What the deployment files promise operators: no secret or local state in the image, a relay
 for the outbox, and beat's state under var/."""
 
+import os
 from pathlib import Path
 
 import yaml
@@ -31,3 +32,34 @@ def test_celery_beat_keeps_its_schedule_under_var():
     from resonance.celery import app
 
     assert app.conf.beat_schedule_filename == settings.CELERY_BEAT_SCHEDULE_FILENAME
+
+
+def test_a_web_process_has_loaded_every_view_before_its_first_request(tmp_path):
+    """gunicorn workers import resonance.wsgi before they accept connections: the URL
+    configuration (every view and its libraries) must be loaded by then, not by the first
+    person to reach the worker."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import resonance.wsgi; "
+        "print(all(m in sys.modules for m in ('metrics.api', 'sso.urls', 'calendars.api')))"
+    )
+    env = {
+        **os.environ,
+        "RESONANCE_VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "resonance.settings",
+    }
+    env.pop("DATABASE_URL", None)
+
+    answer = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    assert answer.stdout.strip().splitlines()[-1] == "True"
