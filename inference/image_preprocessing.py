@@ -119,10 +119,7 @@ def decode_image(source: MediaSource) -> Image.Image:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InvalidMedia("The image is corrupt or truncated and could not be decoded.") from exc
-    image = ImageOps.exif_transpose(decoded)
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    return image
+    return upright_rgb(decoded)
 
 
 EXIF_ORIENTATION = 0x0112
