@@ -1,19 +1,29 @@
-from django.urls import path
+from collections.abc import Callable
+
+from django.http import HttpResponseBase
+from django.urls import URLPattern, re_path
 
 from . import views
 
 app_name = "scim"
 
+
+def _scim(route: str, view: Callable[..., HttpResponseBase], name: str) -> URLPattern:
+    """``/scim/v2/<route>``, also with a trailing slash or a doubled one after ``v2``: an
+    identity provider given the base URL with a trailing slash appends ``/Users`` to it."""
+    return re_path(rf"^scim/v2/+{route}/?$", view, name=name)
+
+
 urlpatterns = [
-    path(
-        "scim/v2/ServiceProviderConfig",
+    _scim(
+        "ServiceProviderConfig",
         views.ServiceProviderConfigView.as_view(),
-        name="service-provider-config",
+        "service-provider-config",
     ),
-    path("scim/v2/ResourceTypes", views.ResourceTypesView.as_view(), name="resource-types"),
-    path("scim/v2/Schemas", views.SchemasView.as_view(), name="schemas"),
-    path("scim/v2/Users", views.UsersView.as_view(), name="users"),
-    path("scim/v2/Users/<str:user_id>", views.UserView.as_view(), name="user"),
-    path("scim/v2/Groups", views.GroupsView.as_view(), name="groups"),
-    path("scim/v2/Groups/<str:team_id>", views.GroupView.as_view(), name="group"),
+    _scim("ResourceTypes", views.ResourceTypesView.as_view(), "resource-types"),
+    _scim("Schemas", views.SchemasView.as_view(), "schemas"),
+    _scim("Users", views.UsersView.as_view(), "users"),
+    _scim(r"Users/(?P<user_id>[^/]+)", views.UserView.as_view(), "user"),
+    _scim("Groups", views.GroupsView.as_view(), "groups"),
+    _scim(r"Groups/(?P<team_id>[^/]+)", views.GroupView.as_view(), "group"),
 ]

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -221,7 +221,11 @@ def world(
 
 def request_as(client, api_client, world, persona: str, name: str, method: str):
     route = named_urls()[name]
-    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(world["kwargs"][m.group(1)]), route)
+    if "^" in route:  # a regular-expression route: reverse it with its named groups
+        groups = re.findall(r"\(\?P<(\w+)>", route)
+        path = reverse(name, kwargs={group: world["kwargs"][group] for group in groups})
+    else:
+        path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(world["kwargs"][m.group(1)]), route)
     user = world["users"][persona]
     if name.startswith(("auth-api:", "metrics-api:", "teams-api:", "alerts-api:", "excuses-api:")):
         if user is not None:

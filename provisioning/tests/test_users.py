@@ -1,5 +1,6 @@
 """Details of people provisioning: what a repeated update does, and the admin's view."""
 
+import pytest
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -72,3 +73,26 @@ def test_admins_see_tokens_and_the_trail_and_can_revoke(scim, client, admin_user
     assert trail.status_code == 200 and b"pat@okta.local" in trail.content
     assert revoke.status_code == 302
     assert scim.get("/scim/v2/Users").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path", ["/scim/v2/Users", "/scim/v2/Users/", "/scim/v2//Users", "/scim/v2//Users/"]
+)
+def test_a_base_url_given_with_a_trailing_slash_still_reaches_the_endpoints(scim, path):
+    created = scim.post(
+        "/scim/v2/Users",
+        {
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "slash@example.com",
+            "emails": [{"value": "slash@example.com", "primary": True}],
+        },
+    )
+    assert created.status_code == 201
+
+    listed = scim.get(path)
+    one = scim.get(f"{path.rstrip('/')}/{created.json()['id']}/")
+
+    assert listed.status_code == 200
+    assert listed.json()["totalResults"] == 1
+    assert one.status_code == 200
+    assert one.json()["userName"] == "slash@example.com"
