@@ -47,6 +47,10 @@ if not SECRET_KEY:
 elif IS_PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("SECRET_KEY is too weak for production (use 50+ random chars).")
 
+# Earlier keys still accepted for signatures and still able to decrypt integration secrets:
+# rotate SECRET_KEY by moving the old one here.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
