@@ -54,9 +54,19 @@ def _letterbox(image: Image.Image, size: int) -> tuple[np.ndarray, float, float,
     width, height = image.size
     side = max(width, height)
     pad_x, pad_y = (side - width) / 2, (side - height) / 2
-    square = Image.new("RGB", (side, side))
-    square.paste(image, (int(pad_x), int(pad_y)))
-    resized = square.resize((size, size), Image.Resampling.BILINEAR)
+    if width == side:
+        # Pillow resizes horizontally, then vertically, rounding to 8 bits in between: the
+        # horizontal pass of the padded square is the photo's own rows plus rows of zeros, so
+        # a landscape photo skips the padding's share of it (same pixels, bit for bit, as the
+        # square resized at once, which the browser port does).
+        rows = image.resize((size, height), Image.Resampling.BILINEAR)
+        tall = Image.new("RGB", (size, side))
+        tall.paste(rows, (0, int(pad_y)))
+        resized = tall.resize((size, size), Image.Resampling.BILINEAR)
+    else:
+        square = Image.new("RGB", (side, side))
+        square.paste(image, (int(pad_x), int(pad_y)))
+        resized = square.resize((size, size), Image.Resampling.BILINEAR)
     array = np.asarray(resized, dtype=np.float32)[np.newaxis] / 127.5 - 1.0
     return array, side, int(pad_x), int(pad_y)
 

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from PIL import Image, ImageFilter
 
-from inference import face, photo_gate
+from inference import face, face_detection, photo_gate
 from inference.registry import sha256_of
 from inference.tests.media import eyes_shut
 
@@ -134,3 +134,22 @@ def test_a_missing_model_file_is_reported_not_faked(settings, tmp_path):
         assert problems and "missing" in problems[0]
     finally:
         face.reset()
+
+
+@pytest.mark.parametrize(
+    ("width", "height"), [(960, 720), (1920, 1080), (721, 720), (720, 960), (300, 200), (64, 64)]
+)
+def test_the_detector_letterbox_is_the_padded_square_resized_bit_for_bit(width, height):
+    """The browser port pads the photo to a square and resizes it; the server skips the
+    padding's share of the work for landscape photos and must give the very same pixels."""
+    rng = np.random.default_rng(width * height)
+    photo = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
+    side = max(width, height)
+    square = Image.new("RGB", (side, side))
+    square.paste(photo, ((side - width) // 2, (side - height) // 2))
+    reference = square.resize((128, 128), Image.Resampling.BILINEAR)
+
+    array, *_ = face_detection._letterbox(photo, 128)
+
+    expected = np.asarray(reference, dtype=np.float32)[np.newaxis] / 127.5 - 1.0
+    assert np.array_equal(array, expected)
