@@ -1,5 +1,6 @@
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -72,3 +73,11 @@ class User(AbstractUser):
     @property
     def has_consented(self) -> bool:
         return self.biometric_consent_at is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The person's time zone, or the site's when theirs is unset or unknown."""
+        try:
+            return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+        except (KeyError, ValueError):
+            return ZoneInfo(settings.TIME_ZONE)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -40,14 +39,10 @@ def working_hours() -> WorkingHours:
     )
 
 
-def _zone_of(user: User) -> ZoneInfo:
-    return ZoneInfo(user.time_zone or settings.TIME_ZONE)
-
-
 def sync_window(user: User, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The days a sync covers, in the user's time zone: the last ``CALENDAR_SYNC_DAYS`` days,
     today, and the next ``CALENDAR_SYNC_DAYS_AHEAD`` (meetings already planned)."""
-    today = today or timezone.localtime(timezone.now(), _zone_of(user)).date()
+    today = today or timezone.localtime(timezone.now(), user.zone).date()
     return (
         today - dt.timedelta(days=settings.CALENDAR_SYNC_DAYS),
         today + dt.timedelta(days=settings.CALENDAR_SYNC_DAYS_AHEAD),
@@ -103,7 +98,7 @@ def calendar_disconnect(*, user: User) -> bool:
 
 def _read_loads(connection: CalendarConnection, *, limits: Limits | None) -> list[DayLoad]:
     user = connection.user
-    zone = _zone_of(user)
+    zone = user.zone
     first, last = sync_window(user)
     start = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
@@ -126,22 +121,27 @@ def _read_loads(connection: CalendarConnection, *, limits: Limits | None) -> lis
     )
 
 
+DAY_FIELDS = (
+    "calendar_meeting_count",
+    "meeting_hours",
+    "after_hours_meeting_hours",
+    "longest_focus_hours",
+    "back_to_back_meetings",
+)
+
+
 def _store_days(user: User, loads: list[DayLoad]) -> list[CalendarDay]:
-    days = []
-    for load in loads:
-        day, _ = CalendarDay.objects.update_or_create(
-            user=user,
-            date=load.date,
-            defaults={
-                "calendar_meeting_count": load.calendar_meeting_count,
-                "meeting_hours": load.meeting_hours,
-                "after_hours_meeting_hours": load.after_hours_meeting_hours,
-                "longest_focus_hours": load.longest_focus_hours,
-                "back_to_back_meetings": load.back_to_back_meetings,
-            },
-        )
-        days.append(day)
-    return days
+    """One statement for every day read: a new day is inserted, a day read before is
+    overwritten (user and date are unique)."""
+    return CalendarDay.objects.bulk_create(
+        [
+            CalendarDay(user=user, date=load.date, **{f: getattr(load, f) for f in DAY_FIELDS})
+            for load in loads
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "date"],
+        update_fields=[*DAY_FIELDS, "updated_at"],
+    )
 
 
 def calendar_sync(*, connection_id: int, limits: Limits | None = None) -> bool:

@@ -22,9 +22,8 @@ from django.utils import timezone
 from accounts.models import User
 from alerts.models import BurnoutAlert
 from alerts.services.notifications import alert_text
-from alerts.services.reminders import employees_due_checkin_reminder
+from alerts.services.reminders import employees_due_checkin_reminder, what_a_checkin_takes
 from outbox.services import outbox_add
-from resonance import indicators
 from resonance.exceptions import DomainError
 from teams.models import Team
 
@@ -118,8 +117,7 @@ def chat_reminders_queue(*, now: dt.datetime | None = None) -> int:
         .values_list("time_zone", flat=True)
         .distinct()
     )
-    what = "a photo and a short voice clip" if indicators.needs_media("audio") else "a photo"
-    message = reminder_message(what=what)
+    message = reminder_message(what=what_a_checkin_takes())
     queued = 0
     due_zones = zones_by_local_date(now=now, zones=zones, from_hour=settings.CHAT_REMINDER_HOUR)
     for on_date, day_zones in due_zones.items():

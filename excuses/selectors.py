@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -55,10 +54,7 @@ def excuse_for(*, user: User, pk: int) -> ExcuseEmail | None:
 
 def user_zone(user: User) -> ZoneInfo:
     """The user's time zone, or the site's when theirs is unset or unknown."""
-    try:
-        return ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
+    return user.zone
 
 
 def today_flow_score_for(*, user: User, now: dt.datetime | None = None) -> float | None:

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -182,9 +181,7 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _meeting_context(user: User) -> dict[str, Any]:
     """The calendar's meeting load as context for the trends (not a score: see docs), by the
     person's own days."""
-    today = timezone.localtime(
-        timezone.now(), ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    ).date()
+    today = submission.local_date_for(user, timezone.now())
     figures = day_figures.day_figures_for(
         user=user, date_from=today - dt.timedelta(days=TRENDS_DAYS)
     )

@@ -31,6 +31,11 @@ def employees_due_checkin_reminder(*, on_date: dt.date) -> QuerySet[User]:
     )
 
 
+def what_a_checkin_takes() -> str:
+    """What the reminder says a check-in takes, by the signal profile (no voice under eu)."""
+    return "a photo and a short voice clip" if indicators.needs_media("audio") else "a photo"
+
+
 @transaction.atomic
 def checkin_reminders_send(*, on_date: dt.date) -> int:
     """Email every active, consenting employee who has not checked in on ``on_date``.
@@ -51,7 +56,7 @@ def checkin_reminders_send(*, on_date: dt.date) -> int:
     CheckinReminder.objects.bulk_create(
         [CheckinReminder(user=u, date=on_date) for u in users], ignore_conflicts=True
     )
-    what = "a photo and a short voice clip" if indicators.needs_media("audio") else "a photo"
+    what = what_a_checkin_takes()
     messages = [
         EmailMessage(
             subject="[Resonance] Your daily check-in",

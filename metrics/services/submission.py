@@ -3,7 +3,6 @@
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
@@ -36,11 +35,7 @@ logger = logging.getLogger(__name__)
 
 def local_date_for(user: User, moment: dt.datetime) -> dt.date:
     """The calendar day of ``moment`` in the user's own time zone."""
-    try:
-        zone = ZoneInfo(user.time_zone or settings.TIME_ZONE)
-    except (KeyError, ValueError):
-        zone = ZoneInfo(settings.TIME_ZONE)
-    return timezone.localtime(moment, zone).date()
+    return timezone.localtime(moment, user.zone).date()
 
 
 SCORE_TASK = "metrics.tasks.score_checkin"
